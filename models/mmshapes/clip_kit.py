@@ -1,0 +1,255 @@
+"""CLIP compatibility kit: a real CLIP ViT-B/32 export in the mmserve pack layout, and tokenizer parity data.
+
+Usage:
+  python -m mmshapes.clip_kit tokenizer --out clip-compat          # committed: tokenizer.json + reference ids
+  python -m mmshapes.clip_kit export --cache ~/.cache/mmserve/clip-vit-b-32   # the pack, outside git
+
+The architecture is built by open_clip from its ViT-B-32 config with random weights (nothing is downloaded);
+the tokenizer.json is built from the BPE vocabulary that the open-clip-torch package ships, in the form of
+Hugging Face's CLIP tokenizer (NFC, whitespace runs to one space, lower case, CLIP's split regex, byte-level
+BPE with </w> word ends, <|startoftext|> ... <|endoftext|>), padded with id 0 to 77 tokens as open_clip does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import html
+import json
+import pathlib
+
+import numpy as np
+
+CONTEXT = 77
+SOT, EOT = "<|startoftext|>", "<|endoftext|>"
+
+
+def bytes_to_unicode() -> dict:
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, [chr(c) for c in cs]))
+
+
+def build_tokenizer():
+    from open_clip.tokenizer import default_bpe
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import BPE
+
+    merges = gzip.open(default_bpe()).read().decode("utf-8").split("\n")[1 : 49152 - 256 - 2 + 1]
+    merges = [tuple(m.split()) for m in merges]
+    vocab = list(bytes_to_unicode().values())
+    vocab = vocab + [v + "</w>" for v in vocab]
+    vocab += ["".join(m) for m in merges]
+    vocab += [SOT, EOT]
+    tok = Tokenizer(
+        BPE(
+            vocab={v: i for i, v in enumerate(vocab)},
+            merges=merges,
+            continuing_subword_prefix="",
+            end_of_word_suffix="</w>",
+            fuse_unk=False,
+            unk_token=EOT,
+        )
+    )
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(
+                Regex(r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""),
+                behavior="removed",
+                invert=True,
+            ),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ]
+    )
+    tok.decoder = decoders.ByteLevel()
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{SOT} $A {EOT}", special_tokens=[(SOT, len(vocab) - 2), (EOT, len(vocab) - 1)]
+    )
+    tok.add_special_tokens([SOT, EOT])
+    tok.enable_truncation(max_length=CONTEXT)
+    tok.enable_padding(length=CONTEXT, pad_id=0, pad_token="!")
+    return tok
+
+
+def clip_clean(text: str) -> str:
+    """open_clip's text cleaning (ftfy, HTML unescape twice, whitespace runs), which tokenizer.json cannot express."""
+    import ftfy
+
+    text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+    return " ".join(text.split()).strip()
+
+
+def corpus(n: int = 1200) -> list[str]:
+    """A deterministic corpus of awkward strings: unicode, emoji, HTML entities, punctuation, whitespace, long texts."""
+    rng = np.random.default_rng(2026)
+    words = ["a", "photo", "of", "the", "cat", "dog", "red", "car", "on", "street", "Diagram", "showing", "CLIP",
+             "model's", "don't", "it's", "we're", "they've", "I'm", "you'll", "he'd", "naïve", "café", "Zürich",
+             "straße", "東京", "タワー", "北京", "서울", "Москва", "القاهرة", "नमस्ते", "ελληνικά", "🙂", "🚀", "👩‍💻",
+             "🇫🇷", "❤️", "👍🏽", "&amp;", "&lt;b&gt;", "&quot;quoted&quot;", "&#39;", "&nbsp;", "&eacute;", "&amp;amp;",
+             "1234", "3.14159", "42nd", "x86_64", "e-mail", "well-known", "U.S.A.", "http://example.com/a?b=c",
+             "#hashtag", "@user", "(parens)", "[brackets]", "{braces}", "...", "!!!", "???", "--", "—", "–", "“curly”",
+             "‘single’", "½", "™", "©", "°C", "µm", "ﬁ", "Ⅻ", "ＡＢＣ", "ＡＢＣ１２３", "\u00e9", "e\u0301", "mañana"]
+    spaces = [" ", "  ", "\t", "\n", " \n\t ", "\u00a0", "\u3000", "\u2003", "\r\n"]
+    out = ["", " ", "a", "A", "   leading and trailing   ", "UPPER CASE TEXT", "MiXeD CaSe", "no-space,punctuation;here",
+           "a photo of a cat", "a photo of a dog", "an image of a red car", "<start_of_text>", "<|endoftext|>",
+           "Ã©tÃ© mojibake", "â€œquotesâ€\x9d", "tab\tseparated\tvalues", "line\nbreaks\nhere"]
+    while len(out) < n:
+        k = int(rng.integers(1, 14)) if rng.random() < 0.85 else int(rng.integers(60, 140))
+        parts = []
+        for _ in range(k):
+            parts.append(words[int(rng.integers(len(words)))])
+            parts.append(spaces[int(rng.integers(len(spaces)))] if rng.random() < 0.3 else " ")
+        out.append("".join(parts))
+    return out
+
+
+def _until_eot(row, eot: int) -> list[int]:
+    """The ids through the end-of-text token (open_clip pads with 0, which is also the id of '!')."""
+    row = [int(x) for x in row]
+    return row[: row.index(eot, 1) + 1]
+
+
+def write_tokenizer_references(out: pathlib.Path) -> dict:
+    import open_clip
+
+    out.mkdir(parents=True, exist_ok=True)
+    tok = build_tokenizer()
+    tok.save(str(out / "tokenizer.json"))
+    ref = open_clip.get_tokenizer("ViT-B-32")
+    texts = corpus()
+    ids = ref(texts).numpy().astype(np.int64)
+    cleaned = [clip_clean(t) for t in texts]
+    hf_raw = np.array([e.ids for e in tok.encode_batch(texts)], dtype=np.int64)
+    hf_clean = np.array([e.ids for e in tok.encode_batch(cleaned)], dtype=np.int64)
+    stats = {
+        "strings": len(texts),
+        "hf_tokenizer_on_raw_text_equal": int((hf_raw == ids).all(1).sum()),
+        "hf_tokenizer_on_cleaned_text_equal": int((hf_clean == ids).all(1).sum()),
+        "over_long": int(sum(1 for row in ids if row[-1] == ref.eot_token_id and row[-2] != 0)),
+    }
+    (out / "corpus.json").write_text(
+        json.dumps(
+            {
+                "produced_by": f"open_clip {open_clip.__version__} tokenizer for ViT-B-32 (context {CONTEXT}, pad 0)",
+                "stats": stats,
+                "items": [{"text": t, "cleaned": c, "ids": _until_eot(row, ref.eot_token_id)}
+                          for t, c, row in zip(texts, cleaned, ids)],
+            },
+            ensure_ascii=False,
+            indent=0,
+        )
+        + "\n"
+    )
+    return stats
+
+
+def export_pack(cache: pathlib.Path) -> None:
+    """Builds ViT-B-32 with random weights and writes text/vision ONNX + model.json in the mmserve layout."""
+    import open_clip
+    import torch
+    import torch.nn.functional as F
+
+    cache.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    model, _, preprocess = open_clip.create_model_and_transforms("ViT-B-32", pretrained=None)
+    model.eval()
+    model.visual.output_tokens = True
+    model.transformer.output_tokens = getattr(model.transformer, "output_tokens", False)
+    build_tokenizer().save(str(cache / "tokenizer.json"))
+
+    class Vision(torch.nn.Module):
+        def forward(self, pixel_values):
+            pooled, tokens = model.visual(pixel_values)
+            return F.normalize(pooled, dim=-1), tokens
+
+    class Text(torch.nn.Module):
+        def forward(self, input_ids):
+            return F.normalize(model.encode_text(input_ids), dim=-1)
+
+    dyn = {0: "batch"}
+    torch.onnx.export(Vision(), (torch.zeros(1, 3, 224, 224),), str(cache / "vision_encoder.onnx"),
+                      input_names=["pixel_values"], output_names=["image_embeds", "patch_features"],
+                      dynamic_axes={"pixel_values": dyn, "image_embeds": dyn, "patch_features": dyn},
+                      opset_version=17, dynamo=False)
+    torch.onnx.export(Text(), (torch.zeros(1, CONTEXT, dtype=torch.long),), str(cache / "text_encoder.onnx"),
+                      input_names=["input_ids"], output_names=["text_embeds"],
+                      dynamic_axes={"input_ids": dyn, "text_embeds": dyn}, opset_version=17, dynamo=False)
+    with torch.no_grad():
+        grid = model.visual.grid_size[0] * model.visual.grid_size[1]
+        width = model.visual.transformer.width
+    manifest = {
+        "format_version": 1,
+        "name": "clip-vit-b-32-random",
+        "version": f"open_clip-{open_clip.__version__}-random-init",
+        "embedding_dim": int(model.text_projection.shape[1]),
+        "logit_scale": float(model.logit_scale.exp()),
+        "text": {
+            "tokenizer": "tokenizer.json",
+            "context_length": CONTEXT,
+            "pad_id": 0,
+            "cleaning": "clip",
+            "encoder": {
+                "file": "text_encoder.onnx",
+                "inputs": [{"name": "input_ids", "dtype": "int64", "shape": [-1, CONTEXT]}],
+                "outputs": [{"name": "text_embeds", "dtype": "float32", "shape": [-1, 512]}],
+            },
+        },
+        "vision": {
+            "image_size": 224,
+            "resize": {"shortest_edge": 224, "interpolation": "bicubic", "antialias": True},
+            "crop": {"mode": "center", "height": 224, "width": 224},
+            "rescale_factor": 1 / 255,
+            "mean": list(open_clip.OPENAI_DATASET_MEAN),
+            "std": list(open_clip.OPENAI_DATASET_STD),
+            "encoder": {
+                "file": "vision_encoder.onnx",
+                "inputs": [{"name": "pixel_values", "dtype": "float32", "shape": [-1, 3, 224, 224]}],
+                "outputs": [{"name": "image_embeds", "dtype": "float32", "shape": [-1, 512]},
+                            {"name": "patch_features", "dtype": "float32", "shape": [-1, grid, width]}],
+            },
+        },
+    }
+    (cache / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    # Parity of the export: ONNX Runtime against PyTorch on one random image and two texts.
+    import onnxruntime as ort
+
+    import open_clip as oc
+
+    px = torch.randn(2, 3, 224, 224)
+    ids = oc.get_tokenizer("ViT-B-32")(["a photo of a cat", "a diagram"])
+    with torch.no_grad():
+        ref_img = F.normalize(model.encode_image(px), dim=-1).numpy()
+        ref_txt = F.normalize(model.encode_text(ids), dim=-1).numpy()
+    vis = ort.InferenceSession(str(cache / "vision_encoder.onnx"), providers=["CPUExecutionProvider"])
+    txt = ort.InferenceSession(str(cache / "text_encoder.onnx"), providers=["CPUExecutionProvider"])
+    d_img = float(np.abs(vis.run(None, {"pixel_values": px.numpy()})[0] - ref_img).max())
+    d_txt = float(np.abs(txt.run(None, {"input_ids": ids.numpy()})[0] - ref_txt).max())
+    print(json.dumps({"pack": str(cache), "max_abs_diff_image": d_img, "max_abs_diff_text": d_txt}))
+    assert max(d_img, d_txt) <= 1e-4
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("tokenizer")
+    t.add_argument("--out", default="clip-compat")
+    e = sub.add_parser("export")
+    e.add_argument("--cache", default=str(pathlib.Path.home() / ".cache" / "mmserve" / "clip-vit-b-32"))
+    args = ap.parse_args()
+    if args.cmd == "tokenizer":
+        print(json.dumps(write_tokenizer_references(pathlib.Path(args.out))))
+    else:
+        export_pack(pathlib.Path(args.cache))
+
+
+if __name__ == "__main__":
+    main()
