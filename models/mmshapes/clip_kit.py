@@ -167,20 +167,28 @@ def export_pack(cache: pathlib.Path) -> None:
     build_tokenizer().save(str(cache / "tokenizer.json"))
 
     class Vision(torch.nn.Module):
+        def __init__(self, clip):
+            super().__init__()
+            self.clip = clip  # registered, so its weights export as initializers
+
         def forward(self, pixel_values):
-            pooled, tokens = model.visual(pixel_values)
+            pooled, tokens = self.clip.visual(pixel_values)
             return F.normalize(pooled, dim=-1), tokens
 
     class Text(torch.nn.Module):
+        def __init__(self, clip):
+            super().__init__()
+            self.clip = clip
+
         def forward(self, input_ids):
-            return F.normalize(model.encode_text(input_ids), dim=-1)
+            return F.normalize(self.clip.encode_text(input_ids), dim=-1)
 
     dyn = {0: "batch"}
-    torch.onnx.export(Vision(), (torch.zeros(1, 3, 224, 224),), str(cache / "vision_encoder.onnx"),
+    torch.onnx.export(Vision(model), (torch.zeros(1, 3, 224, 224),), str(cache / "vision_encoder.onnx"),
                       input_names=["pixel_values"], output_names=["image_embeds", "patch_features"],
                       dynamic_axes={"pixel_values": dyn, "image_embeds": dyn, "patch_features": dyn},
                       opset_version=17, dynamo=False)
-    torch.onnx.export(Text(), (torch.zeros(1, CONTEXT, dtype=torch.long),), str(cache / "text_encoder.onnx"),
+    torch.onnx.export(Text(model), (torch.zeros(1, CONTEXT, dtype=torch.long),), str(cache / "text_encoder.onnx"),
                       input_names=["input_ids"], output_names=["text_embeds"],
                       dynamic_axes={"input_ids": dyn, "text_embeds": dyn}, opset_version=17, dynamo=False)
     with torch.no_grad():
@@ -227,7 +235,7 @@ def export_pack(cache: pathlib.Path) -> None:
     px = torch.randn(2, 3, 224, 224)
     ids = oc.get_tokenizer("ViT-B-32")(["a photo of a cat", "a diagram"])
     with torch.no_grad():
-        ref_img = F.normalize(model.encode_image(px), dim=-1).numpy()
+        ref_img = F.normalize(model.visual(px)[0], dim=-1).numpy()
         ref_txt = F.normalize(model.encode_text(ids), dim=-1).numpy()
     vis = ort.InferenceSession(str(cache / "vision_encoder.onnx"), providers=["CPUExecutionProvider"])
     txt = ort.InferenceSession(str(cache / "text_encoder.onnx"), providers=["CPUExecutionProvider"])

@@ -1,0 +1,190 @@
+package io.mmserve.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Supervises the services of the local stack as child processes: starts them, waits until each
+ * reports SERVING, notices when one exits, and stops them all.
+ *
+ * <p>Thread-safety: {@link #start()} and the waits run on the launcher's main thread; {@link
+ * #beginStop()} decides which thread (main or the shutdown hook) performs the one {@link
+ * #stop(Duration)}.
+ */
+final class LocalStack {
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+  private static final Duration PROBE_WAIT = Duration.ofSeconds(1);
+  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+  private static final Duration OUTPUT_DRAIN_WAIT = Duration.ofSeconds(2);
+
+  private final List<ServiceSpec> specs;
+  private final Path workDir;
+  private final PrintStream out;
+  private final List<ServiceProcess> running = new ArrayList<>();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /**
+   * @param specs the services in start order
+   * @param workDir the working directory of every service
+   * @param out where the services' prefixed output goes
+   */
+  LocalStack(List<ServiceSpec> specs, Path workDir, PrintStream out) {
+    this.specs = List.copyOf(specs);
+    this.workDir = workDir;
+    this.out = out;
+  }
+
+  /**
+   * Starts every service without waiting for any. If one cannot be started, the ones already
+   * started keep running; the caller stops them.
+   *
+   * @throws StackException if a service's command cannot be run
+   */
+  synchronized void start() throws StackException {
+    for (ServiceSpec spec : specs) {
+      try {
+        running.add(ServiceProcess.start(spec, workDir, out));
+      } catch (IOException e) {
+        throw new StackException("cannot start " + spec.name() + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Waits until every service answers SERVING on its gRPC health service, in start order, failing
+   * as soon as any service exits.
+   *
+   * @param timeout for all services together
+   * @param onServing told of each service as it becomes ready
+   * @throws StackException if a service exits or is not ready in time
+   */
+  void awaitServing(Duration timeout, Consumer<ServiceSpec> onServing)
+      throws StackException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<ServiceProcess> services = processes();
+    for (ServiceProcess service : services) {
+      try (HealthProbe probe = new HealthProbe(service.spec().target())) {
+        while (!probe.isServing(PROBE_WAIT)) {
+          Optional<ServiceProcess> exited = services.stream().filter(s -> !s.isAlive()).findFirst();
+          if (exited.isPresent()) {
+            throw new StackException(
+                exited.get().name()
+                    + " exited with code "
+                    + exited.get().exitValue()
+                    + " before it was ready (its output is above)");
+          }
+          if (System.nanoTime() - deadline > 0) {
+            throw new StackException(
+                service.name()
+                    + " did not report SERVING on "
+                    + service.spec().target()
+                    + " within "
+                    + timeout.toSeconds()
+                    + "s (its output is above; a slow machine may need --startup-timeout)");
+          }
+          awaitExitOrPollInterval(services);
+        }
+      }
+      onServing.accept(service.spec());
+    }
+  }
+
+  /** Blocks until any service exits, and returns it. */
+  ServiceProcess awaitFirstExit() throws InterruptedException {
+    List<ServiceProcess> services = processes();
+    CompletableFuture<?>[] exits =
+        services.stream().map(ServiceProcess::onExit).toArray(CompletableFuture<?>[]::new);
+    try {
+      CompletableFuture.anyOf(exits).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("waiting for a process exit failed", e);
+    }
+    return services.stream().filter(s -> !s.isAlive()).findFirst().orElseThrow();
+  }
+
+  /**
+   * Claims the one stop of this stack. Returns true to the first caller, who must then call {@link
+   * #stop(Duration)}; false to every later one.
+   */
+  boolean beginStop() {
+    return stopping.compareAndSet(false, true);
+  }
+
+  /**
+   * Stops every service: SIGTERM to all (the gateway first), then up to {@code grace} for them to
+   * exit, then SIGKILL for any still running. Returns true if all exited within the grace.
+   */
+  boolean stop(Duration grace) throws InterruptedException {
+    try {
+      return stopAll(grace);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} for the {@link #stop(Duration)} another thread is running; true if
+   * it has finished.
+   */
+  boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private boolean stopAll(Duration grace) throws InterruptedException {
+    List<ServiceProcess> services = new ArrayList<>(processes());
+    Collections.reverse(services);
+    services.forEach(ServiceProcess::requestStop);
+    long deadline = System.nanoTime() + grace.toNanos();
+    boolean clean = true;
+    for (ServiceProcess service : services) {
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      if (!service.awaitExit(left)) {
+        out.println(
+            "mmserve: "
+                + service.name()
+                + " did not stop within "
+                + grace.toSeconds()
+                + "s; killing it");
+        service.kill();
+        service.awaitExit(KILL_WAIT);
+        clean = false;
+      }
+    }
+    for (ServiceProcess service : services) {
+      service.awaitOutput(OUTPUT_DRAIN_WAIT);
+    }
+    return clean;
+  }
+
+  private synchronized List<ServiceProcess> processes() {
+    return List.copyOf(running);
+  }
+
+  /** Sleeps for the poll interval, waking early if a service exits. */
+  private static void awaitExitOrPollInterval(List<ServiceProcess> services)
+      throws InterruptedException {
+    CompletableFuture<?>[] exits =
+        services.stream().map(ServiceProcess::onExit).toArray(CompletableFuture<?>[]::new);
+    try {
+      CompletableFuture.anyOf(exits).get(POLL_INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      // all still running: poll again
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("waiting for a process exit failed", e);
+    }
+  }
+}

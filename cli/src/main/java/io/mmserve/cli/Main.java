@@ -1,0 +1,109 @@
+package io.mmserve.cli;
+
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code mmserve} command. {@code ./mmserve} builds the jars when they are missing and runs
+ * this class; it passes the checkout's path as the system property {@value #HOME_PROPERTY}.
+ *
+ * <p>Exit codes: 0 success, 1 the command failed, 2 the command line is wrong.
+ */
+public final class Main {
+  /** The system property naming the mmserve checkout. */
+  static final String HOME_PROPERTY = "mmserve.home";
+
+  static final int USAGE_ERROR = 2;
+
+  static final String USAGE =
+      String.join(
+          "\n",
+          "usage: mmserve COMMAND [OPTIONS]",
+          "  up                   start the local stack (gateway, text and vision encoders)",
+          "                       " + UpOptions.USAGE_OPTIONS,
+          "  embed-text TEXT...   embed texts through the gateway",
+          "  embed-image FILE...  embed image files (JPEG, PNG) through the gateway",
+          "                       " + EmbedOptions.USAGE_OPTIONS);
+
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    System.exit(run(Arrays.asList(args), System.getenv(), System.out, System.err));
+  }
+
+  /** Runs one command; returns its exit code. */
+  static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err)
+      throws InterruptedException {
+    if (args.isEmpty()) {
+      err.println(USAGE);
+      return USAGE_ERROR;
+    }
+    String command = args.get(0);
+    List<String> rest = args.subList(1, args.size());
+    try {
+      switch (command) {
+        case "up" -> {
+          Path home = home();
+          return new UpCommand(home, javaCommand(), out, err).run(UpOptions.parse(rest, home));
+        }
+        case "embed-text" -> {
+          return new EmbedCommand(out, err).embedText(EmbedOptions.parse(rest, env, "text"));
+        }
+        case "embed-image" -> {
+          return new EmbedCommand(out, err).embedImage(EmbedOptions.parse(rest, env, "image file"));
+        }
+        case "help", "-h", "--help" -> {
+          out.println(USAGE);
+          return 0;
+        }
+        default -> throw new UsageException("unknown command '" + command + "'");
+      }
+    } catch (UsageException e) {
+      err.println("mmserve " + command + ": " + e.getMessage());
+      err.println(USAGE);
+      return USAGE_ERROR;
+    }
+  }
+
+  /**
+   * The mmserve checkout: the {@value #HOME_PROPERTY} property, else the folder three levels above
+   * this jar ({@code <home>/cli/target/cli.jar}), else the working directory.
+   */
+  static Path home() {
+    String property = System.getProperty(HOME_PROPERTY);
+    if (property != null && !property.isBlank()) {
+      return Path.of(property).toAbsolutePath().normalize();
+    }
+    CodeSource source = Main.class.getProtectionDomain().getCodeSource();
+    if (source != null) {
+      try {
+        Path jar = Path.of(source.getLocation().toURI());
+        Path target = jar.getParent();
+        if (Files.isRegularFile(jar)
+            && target != null
+            && target.getFileName().toString().equals("target")
+            && target.getParent() != null
+            && target.getParent().getParent() != null) {
+          return target.getParent().getParent().toAbsolutePath().normalize();
+        }
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        // not a file on disk: fall back to the working directory
+      }
+    }
+    return Path.of("").toAbsolutePath();
+  }
+
+  /** The java executable of this JVM, so the services run on the same one. */
+  static String javaCommand() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+}

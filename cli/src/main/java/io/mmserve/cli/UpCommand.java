@@ -1,0 +1,170 @@
+package io.mmserve.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code up}: runs the local stack in the foreground until SIGINT or SIGTERM, or until a service
+ * exits on its own.
+ *
+ * <p>Exit codes: 0 after a requested stop in which every service stopped within the grace; 1 when
+ * the stack could not start, a service exited on its own, or a service had to be killed.
+ */
+final class UpCommand {
+  static final int FAILED = 1;
+
+  /** Beyond the grace: time to kill services that overran it and to forward their last lines. */
+  private static final Duration STOP_WAIT_MARGIN = Duration.ofSeconds(10);
+
+  private final Path home;
+  private final String java;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  /**
+   * @param home the mmserve checkout (jars under {@code <module>/target/})
+   * @param java the java executable the services run on
+   */
+  UpCommand(Path home, String java, PrintStream out, PrintStream err) {
+    this.home = home;
+    this.java = java;
+    this.out = out;
+    this.err = err;
+  }
+
+  int run(UpOptions options) throws InterruptedException {
+    List<ServiceSpec> services = StackPlan.services(options, home, java);
+    try {
+      checkCanStart(options, services);
+    } catch (StackException e) {
+      err.println("mmserve: " + e.getMessage());
+      return FAILED;
+    }
+
+    LocalStack stack = new LocalStack(services, home, out);
+    Thread hook = new Thread(() -> stopOnSignal(stack, options), "mmserve-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.println(
+        "mmserve: starting "
+            + services.stream()
+                .map(s -> s.name() + " on " + s.target())
+                .collect(Collectors.joining(", "))
+            + " with model pack "
+            + options.modelPack()
+            + (options.int8() ? " (int8)" : ""));
+    try {
+      stack.start();
+      stack.awaitServing(
+          options.startupTimeout(), s -> out.println("mmserve: " + s.name() + " is SERVING"));
+    } catch (StackException e) {
+      return failAndStop(stack, hook, e.getMessage(), options);
+    }
+    out.println(readyLine(options));
+
+    ServiceProcess exited = stack.awaitFirstExit();
+    return failAndStop(
+        stack,
+        hook,
+        exited.name() + " exited unexpectedly with code " + exited.exitValue(),
+        options);
+  }
+
+  /** The line that says the stack is ready and how to call it. */
+  static String readyLine(UpOptions options) {
+    String target = StackPlan.HOST + ":" + options.basePort();
+    String targetFlag =
+        options.basePort() == UpOptions.DEFAULT_BASE_PORT ? "" : " --target " + target;
+    return "mmserve ready: gateway on "
+        + target
+        + " - try: ./mmserve embed-text \"a red circle\""
+        + targetFlag
+        + "  or  grpcurl -plaintext "
+        + target
+        + " list";
+  }
+
+  private void checkCanStart(UpOptions options, List<ServiceSpec> services) throws StackException {
+    for (ServiceSpec service : services) {
+      Path jar = StackPlan.jar(home, service.name());
+      if (!Files.isRegularFile(jar)) {
+        throw new StackException(
+            "missing "
+                + jar
+                + "; build the jars with: ./mvnw -B -DskipTests package (./mmserve up does this"
+                + " when a jar is missing)");
+      }
+    }
+    if (!Files.isRegularFile(options.modelPack().resolve("model.json"))) {
+      throw new StackException(
+          "no model pack at "
+              + options.modelPack()
+              + " (model.json not found); name one with --model-pack DIR");
+    }
+    List<ServiceSpec> byPort =
+        services.stream().sorted(Comparator.comparingInt(ServiceSpec::grpcPort)).toList();
+    for (ServiceSpec service : byPort) {
+      checkPortFree(service.name() + " gRPC", service.grpcPort(), "--base-port");
+    }
+    for (ServiceSpec service : byPort) {
+      checkPortFree(service.name() + " admin", service.adminPort(), "--admin-base-port");
+    }
+  }
+
+  private static void checkPortFree(String what, int port, String option) throws StackException {
+    if (!Ports.isFree(StackPlan.HOST, port)) {
+      throw new StackException(
+          "port "
+              + port
+              + " ("
+              + what
+              + ") is already in use on "
+              + StackPlan.HOST
+              + ". Is another mmserve stack running? Stop it, or move this one with "
+              + option
+              + " N");
+    }
+  }
+
+  /** After a failure on the main thread: stops the stack unless a signal is already doing it. */
+  private int failAndStop(LocalStack stack, Thread hook, String message, UpOptions options)
+      throws InterruptedException {
+    if (!stack.beginStop()) {
+      // SIGINT/SIGTERM arrived first: the hook stops the stack and ends the JVM
+      hook.join();
+      return 0;
+    }
+    err.println("mmserve: " + message + "; stopping the other services");
+    stack.stop(options.stopGrace());
+    err.println("mmserve: stopped");
+    return FAILED;
+  }
+
+  /**
+   * The shutdown hook: on SIGINT or SIGTERM stops the stack and ends the JVM with 0 if every
+   * service stopped within the grace. Without the halt the JVM would exit with 128 + the signal; a
+   * stop that was asked for and went cleanly is a success. Does nothing when the main thread
+   * already stopped the stack and is exiting with its own code.
+   */
+  private void stopOnSignal(LocalStack stack, UpOptions options) {
+    if (!stack.beginStop()) {
+      return;
+    }
+    out.println("mmserve: stopping");
+    boolean clean;
+    try {
+      clean = stack.stop(options.stopGrace());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      clean = false;
+    }
+    out.println("mmserve: stopped");
+    out.flush();
+    err.flush();
+    Runtime.getRuntime().halt(clean ? 0 : FAILED);
+  }
+}

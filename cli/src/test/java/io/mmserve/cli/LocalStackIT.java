@@ -1,0 +1,409 @@
+package io.mmserve.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import io.mmserve.api.v1.ClassifyRequest;
+import io.mmserve.api.v1.EmbedImageRequest;
+import io.mmserve.api.v1.EmbedImageResponse;
+import io.mmserve.api.v1.EmbedTextRequest;
+import io.mmserve.api.v1.EmbedTextResponse;
+import io.mmserve.api.v1.Embedding;
+import io.mmserve.api.v1.Image;
+import io.mmserve.api.v1.MultimodalGrpc;
+import io.mmserve.api.v1.MultimodalGrpc.MultimodalBlockingStub;
+import io.mmserve.inference.npy.Npy;
+import io.mmserve.kit.client.GrpcChannels;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local stack as a user runs it: {@code java -jar cli/target/cli.jar up} (what {@code ./mmserve
+ * up} execs) starts the real gateway and encoder processes on ports of their own, and the test
+ * calls the gateway over gRPC and through the CLI, checks the answers against the model pack's
+ * golden files, and finally stops the launcher with SIGTERM.
+ *
+ * <p>Needs the services' jars: the reactor packages them before this module (see the POM).
+ */
+class LocalStackIT {
+  /** Generous: three JVMs load ONNX Runtime on a machine that may be busy. */
+  private static final long READY_MINUTES = 6;
+
+  private static final long CALL_SECONDS = 120;
+  private static final String READY_PREFIX = "mmserve ready:";
+
+  private static Path root;
+  private static Path reference;
+  private static JsonObject index;
+  private static int basePort;
+  private static int adminBasePort;
+  private static Process launcher;
+  private static Thread reader;
+  private static final StringBuffer launcherOutput = new StringBuffer();
+  private static final List<ProcessHandle> services = new ArrayList<>();
+  private static ManagedChannel channel;
+
+  @BeforeAll
+  static void startStack() throws Exception {
+    root = repositoryRoot();
+    reference = root.resolve("models/shapes-clip/reference");
+    index =
+        JsonParser.parseString(Files.readString(reference.resolve("index.json"))).getAsJsonObject();
+    for (String module : List.of("cli", "gateway", "text-encoder-svc", "vision-encoder-svc")) {
+      Path jar = StackPlan.jar(root, module);
+      assertTrue(Files.isRegularFile(jar), () -> jar + " is missing; package the modules first");
+    }
+    choosePorts();
+
+    launcher =
+        new ProcessBuilder(
+                Main.javaCommand(),
+                "-jar",
+                StackPlan.jar(root, "cli").toString(),
+                "up",
+                "--base-port",
+                Integer.toString(basePort),
+                "--admin-base-port",
+                Integer.toString(adminBasePort))
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .start();
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    reader = new Thread(() -> readLines(launcher, lines), "launcher-output");
+    reader.setDaemon(true);
+    reader.start();
+    awaitReadyLine(lines);
+    launcher.toHandle().children().forEach(services::add);
+    assertEquals(3, services.size(), launcherOutput::toString);
+
+    channel = GrpcChannels.plaintext(StackPlan.HOST + ":" + basePort, 64 << 20);
+  }
+
+  @AfterAll
+  static void stopStack_sigtermStopsEveryServiceAndExitsZero() throws Exception {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (launcher == null) {
+      return;
+    }
+    try {
+      // SIGTERM, as kill or a supervisor sends it; through the handle, because Process.destroy()
+      // would also close the pipe that carries the launcher's last lines
+      launcher.toHandle().destroy();
+      assertTrue(
+          launcher.waitFor(2, TimeUnit.MINUTES),
+          () -> "the launcher did not exit after SIGTERM:\n" + launcherOutput);
+      assertEquals(0, launcher.exitValue(), launcherOutput::toString);
+      for (ProcessHandle service : services) {
+        assertFalse(service.isAlive(), () -> "service " + service.pid() + " still runs");
+      }
+      for (int i = 0; i < 3; i++) {
+        assertTrue(Ports.isFree(StackPlan.HOST, basePort + i), "port " + (basePort + i));
+        assertTrue(Ports.isFree(StackPlan.HOST, adminBasePort + i), "port " + (adminBasePort + i));
+      }
+      reader.join(TimeUnit.SECONDS.toMillis(CALL_SECONDS));
+      assertTrue(launcherOutput.toString().contains("mmserve: stopped"), launcherOutput::toString);
+    } finally {
+      services.forEach(ProcessHandle::destroyForcibly);
+      launcher.destroyForcibly();
+    }
+  }
+
+  @Test
+  void embedText_referenceCaptions_matchGoldenEmbeddings() throws IOException {
+    List<String> captions = strings(index.getAsJsonArray("captions"));
+    Npy.Array expected = npy("text_embeds");
+
+    EmbedTextResponse response = gateway().embedText(texts(captions));
+
+    assertEquals(index.getAsJsonObject("pack").get("name").getAsString(), response.getModel());
+    assertEquals(
+        index.getAsJsonObject("pack").get("version").getAsString(), response.getModelVersion());
+    assertEquals(captions.size(), response.getEmbeddingsCount());
+    for (int i = 0; i < captions.size(); i++) {
+      assertMatches(expected, i, response.getEmbeddings(i), "caption '" + captions.get(i) + "'");
+    }
+  }
+
+  @Test
+  void embedText_referenceCaptions_areFlaggedTruncatedAsInTheReference() throws IOException {
+    List<String> captions = strings(index.getAsJsonArray("captions"));
+    long[] truncated = npy("truncated").longs();
+
+    EmbedTextResponse response = gateway().embedText(texts(captions));
+
+    for (int i = 0; i < captions.size(); i++) {
+      assertEquals(truncated[i] != 0, response.getEmbeddings(i).getTruncated(), captions.get(i));
+    }
+  }
+
+  @Test
+  void embedImage_goldenImages_matchGoldenEmbeddings() throws IOException {
+    JsonArray images = index.getAsJsonArray("images");
+    Npy.Array expected = npy("image_embeds");
+    EmbedImageRequest.Builder request = EmbedImageRequest.newBuilder();
+    for (JsonElement image : images) {
+      byte[] bytes = Files.readAllBytes(reference.resolve(file(image)));
+      request.addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(bytes)));
+    }
+
+    EmbedImageResponse response = gateway().embedImage(request.build());
+
+    assertEquals(images.size(), response.getEmbeddingsCount());
+    for (int i = 0; i < images.size(); i++) {
+      assertMatches(expected, i, response.getEmbeddings(i), file(images.get(i)));
+    }
+  }
+
+  @Test
+  void embedImage_bytesThatAreNoImage_isInvalidArgumentNamingTheImage() {
+    EmbedImageRequest request =
+        EmbedImageRequest.newBuilder()
+            .addImages(Image.newBuilder().setEncoded(ByteString.copyFromUtf8("not an image")))
+            .build();
+
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> gateway().embedImage(request));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(
+        e.getStatus().getDescription().startsWith("images[0]"), e.getStatus()::getDescription);
+  }
+
+  @Test
+  void embedText_unknownModel_isInvalidArgument() {
+    EmbedTextRequest request =
+        EmbedTextRequest.newBuilder().addTexts("a red circle").setModel("no-such-model").build();
+
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> gateway().embedText(request));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(
+        e.getStatus().getDescription().contains("no-such-model"), e.getStatus()::getDescription);
+  }
+
+  @Test
+  void classify_isUnimplementedUntilFusionArrives() {
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> gateway().classify(ClassifyRequest.getDefaultInstance()));
+
+    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+  }
+
+  @Test
+  void reflection_listsTheMultimodalService() throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel)
+            .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse response) {
+                    answer.complete(response);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+
+    List<String> names =
+        answer
+            .get(CALL_SECONDS, TimeUnit.SECONDS)
+            .getListServicesResponse()
+            .getServiceList()
+            .stream()
+            .map(ServiceResponse::getName)
+            .toList();
+
+    assertTrue(names.contains("mmserve.v1.Multimodal"), names::toString);
+  }
+
+  @Test
+  void cliEmbedTextJson_printsTheGatewaysUnitEmbedding() throws Exception {
+    Process cli =
+        new ProcessBuilder(
+                Main.javaCommand(),
+                "-jar",
+                StackPlan.jar(root, "cli").toString(),
+                "embed-text",
+                "a red circle",
+                "--json",
+                "--target",
+                StackPlan.HOST + ":" + basePort)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String stdout = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(cli.waitFor(CALL_SECONDS, TimeUnit.SECONDS));
+    assertEquals(0, cli.exitValue(), stdout);
+
+    JsonObject item =
+        JsonParser.parseString(stdout)
+            .getAsJsonObject()
+            .getAsJsonArray("embeddings")
+            .get(0)
+            .getAsJsonObject();
+    assertEquals("a red circle", item.get("input").getAsString());
+    JsonArray values = item.getAsJsonArray("values");
+    Embedding direct = gateway().embedText(texts(List.of("a red circle"))).getEmbeddings(0);
+    assertEquals(direct.getValuesCount(), values.size());
+    double sumOfSquares = 0;
+    for (int i = 0; i < values.size(); i++) {
+      float v = values.get(i).getAsFloat();
+      sumOfSquares += v * v;
+      assertEquals(direct.getValues(i), v, 1e-6, "value " + i);
+    }
+    assertEquals(1.0, Math.sqrt(sumOfSquares), 1e-4);
+  }
+
+  /** A stub for one call, with its own deadline. */
+  private static MultimodalBlockingStub gateway() {
+    return MultimodalGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private static EmbedTextRequest texts(List<String> texts) {
+    return EmbedTextRequest.newBuilder().addAllTexts(texts).build();
+  }
+
+  /** Embedding {@code actual} is unit-norm and within the pack's tolerance of row {@code row}. */
+  private static void assertMatches(Npy.Array expected, int row, Embedding actual, String what) {
+    double tolerance = index.getAsJsonObject("tolerances").get("embeddings_abs").getAsDouble();
+    int dims = (int) expected.shape()[1];
+    float[] values = expected.floats();
+    assertEquals(dims, actual.getValuesCount(), what);
+    double sumOfSquares = 0;
+    for (int c = 0; c < dims; c++) {
+      float v = actual.getValues(c);
+      sumOfSquares += v * v;
+      assertEquals(values[row * dims + c], v, tolerance, what + ", value " + c);
+    }
+    assertEquals(1.0, Math.sqrt(sumOfSquares), 1e-4, what + ": norm");
+  }
+
+  private static Npy.Array npy(String name) throws IOException {
+    String file = index.getAsJsonObject("arrays").get(name).getAsString();
+    return Npy.read(reference.resolve(file));
+  }
+
+  private static String file(JsonElement image) {
+    return image.getAsJsonObject().get("file").getAsString();
+  }
+
+  private static List<String> strings(JsonArray array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(e -> out.add(e.getAsString()));
+    return out;
+  }
+
+  /** Ports apart from a developer's stack (50051, 9091) and free now. */
+  private static void choosePorts() {
+    for (int candidate = 0; candidate < 20; candidate++) {
+      int grpc = 56_051 + candidate * 10;
+      int admin = 19_091 + candidate * 10;
+      boolean free = true;
+      for (int i = 0; i < 3; i++) {
+        free &= Ports.isFree(StackPlan.HOST, grpc + i) && Ports.isFree(StackPlan.HOST, admin + i);
+      }
+      if (free) {
+        basePort = grpc;
+        adminBasePort = admin;
+        return;
+      }
+    }
+    fail("no free ports for the stack between 56051 and 56250");
+  }
+
+  private static void readLines(Process process, BlockingQueue<String> lines) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        launcherOutput.append(line).append('\n');
+        lines.add(line);
+      }
+    } catch (IOException e) {
+      launcherOutput.append("(reading the launcher's output failed: ").append(e).append(")\n");
+    }
+  }
+
+  private static void awaitReadyLine(BlockingQueue<String> lines) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(READY_MINUTES);
+    while (true) {
+      long left = deadline - System.nanoTime();
+      String line =
+          left > 0
+              ? lines.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)
+              : null;
+      if (line != null && line.startsWith(READY_PREFIX)) {
+        return;
+      }
+      if (line == null && !launcher.isAlive() && lines.isEmpty()) {
+        fail(
+            "the launcher exited with "
+                + launcher.exitValue()
+                + " before ready:\n"
+                + launcherOutput);
+      }
+      if (left <= 0) {
+        fail(
+            "no '"
+                + READY_PREFIX
+                + "' line within "
+                + READY_MINUTES
+                + " minutes:\n"
+                + launcherOutput);
+      }
+    }
+  }
+
+  private static Path repositoryRoot() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isDirectory(dir.resolve("models/shapes-clip"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException(
+        "no folder above the working directory holds models/shapes-clip");
+  }
+}

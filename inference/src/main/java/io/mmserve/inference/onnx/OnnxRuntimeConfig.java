@@ -1,0 +1,70 @@
+package io.mmserve.inference.onnx;
+
+import io.mmserve.kit.config.Config;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Thread and optimisation settings for ONNX Runtime sessions.
+ *
+ * @param intraOpThreads threads one operator may use; 0 lets ONNX Runtime choose (one per core)
+ * @param interOpThreads threads running independent operators in parallel; 0 lets ONNX Runtime
+ *     choose
+ * @param optimization graph optimisation level
+ */
+public record OnnxRuntimeConfig(int intraOpThreads, int interOpThreads, Optimization optimization) {
+  public static final String INTRA_OP_THREADS = "onnxruntime.intra-op-threads";
+  public static final String INTER_OP_THREADS = "onnxruntime.inter-op-threads";
+  public static final String OPTIMIZATION = "onnxruntime.optimization";
+
+  public static final int DEFAULT_INTRA_OP_THREADS = 0;
+  public static final int DEFAULT_INTER_OP_THREADS = 1;
+  public static final Optimization DEFAULT_OPTIMIZATION = Optimization.ALL;
+
+  private static final int MAX_THREADS = 1024;
+
+  /** Graph optimisation levels, as ONNX Runtime names them. */
+  public enum Optimization {
+    NONE,
+    BASIC,
+    EXTENDED,
+    ALL
+  }
+
+  public OnnxRuntimeConfig {
+    checkThreads("intraOpThreads", intraOpThreads);
+    checkThreads("interOpThreads", interOpThreads);
+    if (optimization == null) {
+      throw new IllegalArgumentException("optimization must be set");
+    }
+  }
+
+  /** The defaults. */
+  public static OnnxRuntimeConfig defaults() {
+    return new OnnxRuntimeConfig(
+        DEFAULT_INTRA_OP_THREADS, DEFAULT_INTER_OP_THREADS, DEFAULT_OPTIMIZATION);
+  }
+
+  /** The settings and their defaults, to merge into a service's config defaults. */
+  public static Map<String, String> defaultSettings() {
+    return Map.of(
+        INTRA_OP_THREADS, Integer.toString(DEFAULT_INTRA_OP_THREADS),
+        INTER_OP_THREADS, Integer.toString(DEFAULT_INTER_OP_THREADS),
+        OPTIMIZATION, DEFAULT_OPTIMIZATION.name().toLowerCase(Locale.ROOT));
+  }
+
+  /** Reads and validates the settings. */
+  public static OnnxRuntimeConfig from(Config config) {
+    return new OnnxRuntimeConfig(
+        config.getInt(INTRA_OP_THREADS, 0, MAX_THREADS),
+        config.getInt(INTER_OP_THREADS, 0, MAX_THREADS),
+        config.getEnum(OPTIMIZATION, Optimization.class));
+  }
+
+  private static void checkThreads(String name, int value) {
+    if (value < 0 || value > MAX_THREADS) {
+      throw new IllegalArgumentException(
+          name + " must be in 0.." + MAX_THREADS + ", but was " + value);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.mmserve.inference.pack;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.reflect.TypeToken;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A JSON object with its path in the manifest ("text.encoder"), whose typed getters fail with the
+ * field's full path and the bad value: "text.context_length must be an integer > 0, but was 0".
+ */
+final class JsonSection {
+  private static final Gson GSON = new Gson();
+
+  private final JsonObject object;
+  private final String path;
+
+  JsonSection(JsonObject object, String path) {
+    this.object = object;
+    this.path = path;
+  }
+
+  String field(String name) {
+    return path.isEmpty() ? name : path + "." + name;
+  }
+
+  boolean has(String name) {
+    return object.has(name) && !object.get(name).isJsonNull();
+  }
+
+  JsonSection section(String name) {
+    JsonElement e = require(name);
+    if (!e.isJsonObject()) {
+      throw bad(field(name), "must be an object", e);
+    }
+    return new JsonSection(e.getAsJsonObject(), field(name));
+  }
+
+  Optional<JsonSection> optionalSection(String name) {
+    return has(name) ? Optional.of(section(name)) : Optional.empty();
+  }
+
+  List<JsonSection> sections(String name) {
+    JsonArray array = array(name);
+    List<JsonSection> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      String itemPath = field(name) + "[" + i + "]";
+      if (!array.get(i).isJsonObject()) {
+        throw bad(itemPath, "must be an object", array.get(i));
+      }
+      out.add(new JsonSection(array.get(i).getAsJsonObject(), itemPath));
+    }
+    return out;
+  }
+
+  String string(String name) {
+    JsonElement e = require(name);
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString() || e.getAsString().isBlank()) {
+      throw bad(field(name), "must be a non-empty string", e);
+    }
+    return e.getAsString();
+  }
+
+  Optional<String> optionalString(String name) {
+    return has(name) ? Optional.of(string(name)) : Optional.empty();
+  }
+
+  int intAtLeast(String name, int min) {
+    return toInt(field(name), require(name), min);
+  }
+
+  double positiveDouble(String name) {
+    JsonElement e = require(name);
+    double value = number(field(name), e).doubleValue();
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw bad(field(name), "must be a finite number > 0", e);
+    }
+    return value;
+  }
+
+  boolean bool(String name, boolean fallback) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonElement e = object.get(name);
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+      throw bad(field(name), "must be true or false", e);
+    }
+    return e.getAsBoolean();
+  }
+
+  List<Double> doubles(String name, int count) {
+    JsonArray array = array(name);
+    if (array.size() != count) {
+      throw bad(field(name), "must have " + count + " numbers", array);
+    }
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(number(field(name) + "[" + i + "]", array.get(i)).doubleValue());
+    }
+    return out;
+  }
+
+  List<Long> dims(String name) {
+    JsonArray array = array(name);
+    if (array.isEmpty()) {
+      throw bad(field(name), "must list at least one dimension", array);
+    }
+    List<Long> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      String where = field(name) + "[" + i + "]";
+      long d = toInt(where, array.get(i), -1);
+      if (d == 0) {
+        throw bad(where, "must be -1 (dynamic) or > 0", array.get(i));
+      }
+      out.add(d);
+    }
+    return out;
+  }
+
+  /** The whole object as plain Java values. */
+  Map<String, Object> toMap() {
+    return GSON.fromJson(object, new TypeToken<Map<String, Object>>() {}.getType());
+  }
+
+  private JsonArray array(String name) {
+    JsonElement e = require(name);
+    if (!e.isJsonArray()) {
+      throw bad(field(name), "must be an array", e);
+    }
+    return e.getAsJsonArray();
+  }
+
+  private JsonElement require(String name) {
+    if (!has(name)) {
+      throw new ModelPackException(field(name) + " is missing");
+    }
+    return object.get(name);
+  }
+
+  private static int toInt(String where, JsonElement e, int min) {
+    BigDecimal value = number(where, e);
+    String rule = "must be an integer >= " + min;
+    try {
+      int i = value.intValueExact();
+      if (i < min) {
+        throw bad(where, rule, e);
+      }
+      return i;
+    } catch (ArithmeticException ex) {
+      throw bad(where, rule, e);
+    }
+  }
+
+  private static BigDecimal number(String where, JsonElement e) {
+    if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isNumber()) {
+      throw bad(where, "must be a number", e);
+    }
+    return e.getAsBigDecimal();
+  }
+
+  private static ModelPackException bad(String where, String rule, JsonElement value) {
+    return new ModelPackException(where + " " + rule + ", but was " + value);
+  }
+}

@@ -1,0 +1,54 @@
+package io.mmserve.inference.pack;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A model pack: a directory with a model.json and the files it names.
+ *
+ * @param dir the pack directory, absolute
+ * @param manifest the parsed manifest; its paths are resolved against {@code dir}
+ */
+public record ModelPack(Path dir, ModelManifest manifest) {
+  /** The manifest's file name inside a pack. */
+  public static final String MANIFEST_FILE = "model.json";
+
+  public ModelPack {
+    Objects.requireNonNull(dir, "dir");
+    Objects.requireNonNull(manifest, "manifest");
+  }
+
+  /**
+   * Reads and validates {@code dir/model.json}. Model files are not opened here.
+   *
+   * @throws ModelPackException naming the manifest file, the field and the bad value
+   */
+  public static ModelPack load(Path dir) {
+    Path absolute = dir.toAbsolutePath().normalize();
+    Path file = absolute.resolve(MANIFEST_FILE);
+    String json;
+    try {
+      json = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ModelPackException("cannot read " + file + ": " + e, e);
+    }
+    try {
+      return new ModelPack(absolute, ManifestParser.parse(json, absolute));
+    } catch (ModelPackException e) {
+      throw new ModelPackException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The pack's name. */
+  public String name() {
+    return manifest.name();
+  }
+
+  /** The pack's version. */
+  public String version() {
+    return manifest.version();
+  }
+}

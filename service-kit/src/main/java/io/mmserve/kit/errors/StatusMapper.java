@@ -1,0 +1,100 @@
+package io.mmserve.kit.errors;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns exceptions into gRPC statuses.
+ *
+ * <ul>
+ *   <li>{@link StatusException} and {@link StatusRuntimeException} pass through unchanged.
+ *   <li>{@link MmserveException} subclasses map to their documented code; their message becomes the
+ *       description (it is written to be safe for clients).
+ *   <li>{@link CancellationException} is {@code CANCELLED}.
+ *   <li>Anything else is a bug: {@code INTERNAL} with the fixed description {@value
+ *       #INTERNAL_DESCRIPTION}; the exception is logged here and never sent.
+ * </ul>
+ *
+ * Wrappers from futures and reflection ({@link CompletionException}, {@link ExecutionException},
+ * {@link InvocationTargetException}) are unwrapped first. The original exception is attached as the
+ * status cause, which gRPC keeps on the server side only.
+ */
+public final class StatusMapper {
+  /** The description of every status made from an unexpected exception. */
+  public static final String INTERNAL_DESCRIPTION = "internal error";
+
+  private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
+
+  private StatusMapper() {}
+
+  /** Returns the status for {@code throwable}; logs it when it is an unexpected exception. */
+  public static Status toStatus(Throwable throwable) {
+    Throwable t = unwrap(throwable);
+    if (t instanceof StatusRuntimeException sre) {
+      return sre.getStatus();
+    }
+    if (t instanceof StatusException se) {
+      return se.getStatus();
+    }
+    if (t instanceof MmserveException e) {
+      return codeOf(e).withDescription(e.getMessage()).withCause(e);
+    }
+    if (t instanceof CancellationException) {
+      return Status.CANCELLED.withDescription("request cancelled").withCause(t);
+    }
+    log.error("unexpected exception, answered as INTERNAL", t);
+    return Status.INTERNAL.withDescription(INTERNAL_DESCRIPTION).withCause(t);
+  }
+
+  /** Returns the exception to pass to {@code StreamObserver.onError}, with trailers if any. */
+  public static StatusRuntimeException toStatusException(Throwable throwable) {
+    return toStatus(throwable).asRuntimeException(trailersOf(throwable));
+  }
+
+  /** Returns the trailers a status exception carried, or empty trailers. */
+  public static Metadata trailersOf(Throwable throwable) {
+    Metadata trailers = Status.trailersFromThrowable(unwrap(throwable));
+    return trailers != null ? trailers : new Metadata();
+  }
+
+  private static Status codeOf(MmserveException e) {
+    if (e instanceof InvalidInputException || e instanceof ModelNotFoundException) {
+      return Status.INVALID_ARGUMENT;
+    }
+    if (e instanceof ResourceLimitException) {
+      return Status.RESOURCE_EXHAUSTED;
+    }
+    if (e instanceof OverloadedException || e instanceof BackendUnavailableException) {
+      return Status.UNAVAILABLE;
+    }
+    if (e instanceof DeadlineExceededException) {
+      return Status.DEADLINE_EXCEEDED;
+    }
+    if (e instanceof CancelledException) {
+      return Status.CANCELLED;
+    }
+    // MmserveException's constructors are package-private, so this is a new subclass in this
+    // package
+    // that was not added above.
+    throw new AssertionError("no status for " + e.getClass().getName());
+  }
+
+  private static Throwable unwrap(Throwable throwable) {
+    Throwable t = throwable;
+    while ((t instanceof CompletionException
+            || t instanceof ExecutionException
+            || t instanceof InvocationTargetException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,54 @@
+package io.mmserve.kit.server;
+
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+/**
+ * Calls {@link #callCompleted} exactly once per call with the final status and the time since the
+ * call started: when the server closes the call, or with {@code CANCELLED} when the client cancels
+ * it (or its deadline passes) first.
+ */
+abstract class CompletionInterceptor implements ServerInterceptor {
+  private final LongSupplier nanoTime;
+
+  CompletionInterceptor(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+  }
+
+  /** Called once per call, on the thread that closed or cancelled it. */
+  protected abstract void callCompleted(String fullMethodName, Status status, long elapsedNanos);
+
+  @Override
+  public final <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    long start = nanoTime.getAsLong();
+    String method = call.getMethodDescriptor().getFullMethodName();
+    AtomicBoolean done = new AtomicBoolean();
+    ServerCall<ReqT, RespT> observed =
+        new SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            if (done.compareAndSet(false, true)) {
+              callCompleted(method, status, nanoTime.getAsLong() - start);
+            }
+            super.close(status, trailers);
+          }
+        };
+    return new SimpleForwardingServerCallListener<>(next.startCall(observed, headers)) {
+      @Override
+      public void onCancel() {
+        if (done.compareAndSet(false, true)) {
+          callCompleted(method, Status.CANCELLED, nanoTime.getAsLong() - start);
+        }
+        super.onCancel();
+      }
+    };
+  }
+}

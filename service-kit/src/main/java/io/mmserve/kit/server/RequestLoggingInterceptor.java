@@ -1,0 +1,35 @@
+package io.mmserve.kit.server;
+
+import io.grpc.Status;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs one line per call: method, status code and latency. Successful calls log at debug, client
+ * errors at info, server errors ({@code INTERNAL}, {@code UNKNOWN}, {@code DATA_LOSS}) at warn.
+ * Only the status description is logged, never the payload.
+ */
+public final class RequestLoggingInterceptor extends CompletionInterceptor {
+  private static final Logger log = LoggerFactory.getLogger(RequestLoggingInterceptor.class);
+
+  public RequestLoggingInterceptor(LongSupplier nanoTime) {
+    super(nanoTime);
+  }
+
+  public RequestLoggingInterceptor() {
+    this(System::nanoTime);
+  }
+
+  @Override
+  protected void callCompleted(String method, Status status, long elapsedNanos) {
+    long micros = elapsedNanos / 1_000;
+    switch (status.getCode()) {
+      case OK -> log.debug("{} OK in {} us", method, micros);
+      case INTERNAL, UNKNOWN, DATA_LOSS ->
+          log.warn("{} {} in {} us: {}", method, status.getCode(), micros, status.getDescription());
+      default ->
+          log.info("{} {} in {} us: {}", method, status.getCode(), micros, status.getDescription());
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.mmserve.kit.server;
+
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes a service's resources when the JVM is asked to stop (SIGINT, SIGTERM). Resources close in
+ * the order given, for example the gRPC server (graceful stop), then the admin server, then the
+ * model backends; a failure is logged and the next resource still closes.
+ */
+public final class ShutdownHook {
+  private static final Logger log = LoggerFactory.getLogger(ShutdownHook.class);
+
+  private ShutdownHook() {}
+
+  /** Registers a JVM shutdown hook closing {@code resources} in order; returns its thread. */
+  public static Thread install(String serviceName, AutoCloseable... resources) {
+    List<AutoCloseable> inOrder = List.of(resources);
+    Thread hook =
+        new Thread(
+            () -> {
+              log.info("{} stopping", serviceName);
+              closeAll(inOrder);
+              log.info("{} stopped", serviceName);
+            },
+            serviceName + "-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** Closes each resource in order, logging failures and going on. */
+  public static void closeAll(List<? extends AutoCloseable> resources) {
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        log.warn("interrupted while closing {}", resource, e);
+      } catch (Exception e) {
+        log.warn("failed to close {}", resource, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.mmserve.text;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.onnx.OnnxRuntimeBackend;
+import io.mmserve.inference.onnx.OnnxRuntimeConfig;
+import io.mmserve.inference.pack.ModelPackException;
+import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.kit.config.Config;
+import io.mmserve.kit.config.ConfigLoader;
+import io.mmserve.kit.server.AdminHttpServer;
+import io.mmserve.kit.server.GrpcServer;
+import io.mmserve.kit.server.ServerConfig;
+import io.mmserve.kit.server.ShutdownHook;
+import io.mmserve.text.encoder.TextEncoder;
+import io.mmserve.text.tokenizer.DjlNatives;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * Starts text-encoder-svc: reads the config once, loads the model packs, their tokenizers and ONNX
+ * sessions, and serves {@code mmserve.encoder.v1.TextEncoder} with health and reflection, plus the
+ * admin endpoint. When ready it logs {@code "text-encoder-svc serving on HOST:PORT"} with the bound
+ * port (the launcher and the integration test read it; {@code --grpc.port=0} picks a free one).
+ *
+ * <p>On SIGTERM or SIGINT it exits with status 0 after stopping in order: the gRPC server (health
+ * NOT_SERVING, in-flight calls finish within {@code shutdown.grace}), the admin server, the
+ * batchers (queued texts finish), the ONNX sessions. A bad config exits with status 2, a pack that
+ * cannot be loaded with status 1.
+ */
+public final class Main {
+  static final String SERVICE = "text-encoder-svc";
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) throws IOException, InterruptedException {
+    Config config;
+    ServerConfig serverConfig;
+    TextEncoderConfig settings;
+    OnnxRuntimeConfig onnxConfig;
+    BatcherConfig batching;
+    try {
+      config = ConfigLoader.load(TextEncoderConfig.defaults(), args, System.getenv());
+      serverConfig = ServerConfig.from(config);
+      settings = TextEncoderConfig.from(config);
+      onnxConfig = OnnxRuntimeConfig.from(config);
+      batching = BatcherConfig.from(config, TextEncoderConfig.BATCH_PREFIX);
+    } catch (IllegalArgumentException e) { // a ConfigException, or a config record refusing a value
+      System.err.println(SERVICE + ": " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    log.info("{} config:\n{}", SERVICE, config);
+
+    DjlNatives.configure(settings.djlCacheDir(), System.getenv());
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OnnxRuntimeBackend backend;
+    TextEncoder encoder;
+    try {
+      ModelRegistry registry = ModelRegistry.load(settings.packs());
+      backend =
+          OnnxRuntimeBackend.open(
+              onnxConfig, TextEncoder.backendModels(registry, settings.precision()));
+      try {
+        encoder = new TextEncoder(registry, backend, batching, settings.limits(), meters);
+      } catch (RuntimeException e) {
+        backend.close();
+        throw e;
+      }
+    } catch (ModelPackException e) {
+      log.error("{}: cannot load the model packs: {}", SERVICE, e.getMessage());
+      System.exit(1);
+      return;
+    }
+
+    GrpcServer server =
+        new GrpcServer(
+            GrpcServer.nettyBuilder(serverConfig),
+            List.of(new TextEncoderService(encoder)),
+            serverConfig,
+            meters);
+    AdminHttpServer admin = new AdminHttpServer(serverConfig, meters, server::isServing);
+    ShutdownHook.install(SERVICE, server, admin, encoder, backend, meters::close);
+    exitNormallyOnSignals();
+    server.start();
+    admin.start();
+    log.info(
+        "{} serving on {}:{} (admin on {}:{})",
+        SERVICE,
+        serverConfig.grpcHost(),
+        server.port(),
+        serverConfig.adminHost(),
+        admin.port());
+    server.awaitTermination();
+  }
+
+  /**
+   * A stop request is the normal end of a server, so SIGTERM and SIGINT exit with status 0 (the
+   * JVM's default is 128 + signal) after the shutdown hook has stopped everything.
+   */
+  private static void exitNormallyOnSignals() {
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        Signal.handle(new Signal(name), signal -> System.exit(0));
+      } catch (IllegalArgumentException e) {
+        log.debug("cannot handle SIG{}; the JVM's default applies", name, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.mmserve.text;
+
+import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.onnx.OnnxRuntimeConfig;
+import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.kit.config.Config;
+import io.mmserve.kit.config.ConfigException;
+import io.mmserve.kit.server.ServerConfig;
+import io.mmserve.text.encoder.TextLimits;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * text-encoder-svc's own settings, beside the shared {@link ServerConfig}, {@link
+ * OnnxRuntimeConfig} and {@link BatcherConfig} (under {@value #BATCH_PREFIX}).
+ *
+ * @param packs the model pack directories, absolute; the first is the default model
+ * @param precision which encoder files to run
+ * @param limits per-request limits
+ * @param djlCacheDir where DJL extracts the tokenizers native library, unless the environment names
+ *     a folder (DJL_CACHE_DIR, ENGINE_CACHE_DIR)
+ */
+public record TextEncoderConfig(
+    List<Path> packs, ModelPrecision precision, TextLimits limits, Path djlCacheDir) {
+  public static final String MODEL_PACKS = "model.packs";
+  public static final String MODEL_PRECISION = "model.precision";
+  public static final String MAX_ITEMS = "limits.max-items";
+  public static final String MAX_TEXT_CHARS = "limits.max-text-chars";
+  public static final String DJL_CACHE_DIR = "djl.cache-dir";
+  public static final String BATCH_PREFIX = "batch";
+
+  public static final int DEFAULT_GRPC_PORT = 50052;
+  public static final int DEFAULT_ADMIN_PORT = 9092;
+  public static final String DEFAULT_MODEL_PACKS = "models/shapes-clip";
+  public static final String DEFAULT_PRECISION = "fp32";
+  public static final String DJL_CACHE_FOLDER = "mmserve-djl";
+
+  private static final int MAX_ITEMS_LIMIT = 100_000;
+  private static final int MAX_TEXT_CHARS_LIMIT = 10_000_000;
+
+  public TextEncoderConfig {
+    packs = List.copyOf(packs);
+  }
+
+  /** Every setting of the service with its default, the shared ones included. */
+  public static Map<String, String> defaults() {
+    Map<String, String> defaults =
+        new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
+    defaults.putAll(OnnxRuntimeConfig.defaultSettings());
+    defaults.putAll(BatcherConfig.defaultSettings(BATCH_PREFIX));
+    defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);
+    defaults.put(MODEL_PRECISION, DEFAULT_PRECISION);
+    defaults.put(MAX_ITEMS, Integer.toString(TextLimits.DEFAULT_MAX_ITEMS));
+    defaults.put(MAX_TEXT_CHARS, Integer.toString(TextLimits.DEFAULT_MAX_TEXT_CHARS));
+    defaults.put(
+        DJL_CACHE_DIR, Path.of(System.getProperty("java.io.tmpdir"), DJL_CACHE_FOLDER).toString());
+    return Map.copyOf(defaults);
+  }
+
+  /**
+   * Reads and validates the settings; pack directories are resolved against the working directory.
+   */
+  public static TextEncoderConfig from(Config config) {
+    List<Path> packs =
+        config.getList(MODEL_PACKS).stream()
+            .map(p -> Path.of(p).toAbsolutePath().normalize())
+            .toList();
+    if (packs.isEmpty()) {
+      throw new ConfigException(
+          MODEL_PACKS + " must name at least one pack directory, but was empty");
+    }
+    return new TextEncoderConfig(
+        packs,
+        config.getEnum(MODEL_PRECISION, ModelPrecision.class),
+        new TextLimits(
+            config.getInt(MAX_ITEMS, 1, MAX_ITEMS_LIMIT),
+            config.getInt(MAX_TEXT_CHARS, 1, MAX_TEXT_CHARS_LIMIT)),
+        config.getPath(DJL_CACHE_DIR).toAbsolutePath());
+  }
+}

@@ -1,0 +1,92 @@
+package io.mmserve.text;
+
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
+import io.mmserve.encoder.v1.EncodeTextRequest;
+import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.encoder.v1.TextEncoderGrpc;
+import io.mmserve.kit.deadline.Deadlines;
+import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.text.encoder.TextEncoder;
+import io.mmserve.text.encoder.TextEncoding;
+import io.mmserve.text.encoder.TextRequest;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code mmserve.encoder.v1.TextEncoder}: translates requests for the {@link TextEncoder} and its
+ * encodings into responses.
+ *
+ * <p>Asynchronous: the gRPC thread checks, tokenizes and queues the texts, then returns; the answer
+ * is sent from the batcher's thread when the encodings are ready. Texts of a caller that cancels or
+ * runs out of time are dropped before inference. Every error reaches the client through {@link
+ * StatusMapper}.
+ */
+public final class TextEncoderService extends TextEncoderGrpc.TextEncoderImplBase {
+  private static final Logger log = LoggerFactory.getLogger(TextEncoderService.class);
+
+  private final TextEncoder encoder;
+
+  public TextEncoderService(TextEncoder encoder) {
+    this.encoder = encoder;
+  }
+
+  @Override
+  public void encodeText(
+      EncodeTextRequest request, StreamObserver<EncodeTextResponse> responseObserver) {
+    CompletableFuture<TextEncoding> encoding;
+    try {
+      Context context = Context.current();
+      Deadlines.checkNotExpired(context);
+      encoding =
+          encoder.encode(
+              new TextRequest(
+                  request.getModel(),
+                  request.getTextsList(),
+                  request.getIncludeFeatures(),
+                  request.getNormalize()),
+              Deadlines.cancellationOf(context));
+    } catch (RuntimeException e) {
+      fail(request, responseObserver, e);
+      return;
+    }
+    encoding.whenComplete(
+        (result, error) -> {
+          if (error != null) {
+            fail(request, responseObserver, error);
+            return;
+          }
+          EncodeTextResponse response;
+          try {
+            response = toResponse(result);
+          } catch (RuntimeException e) {
+            fail(request, responseObserver, e);
+            return;
+          }
+          responseObserver.onNext(response);
+          responseObserver.onCompleted();
+        });
+  }
+
+  static EncodeTextResponse toResponse(TextEncoding encoding) {
+    EncodeTextResponse.Builder response =
+        EncodeTextResponse.newBuilder()
+            .setModel(encoding.model())
+            .setModelVersion(encoding.modelVersion())
+            .setEmbeddings(TensorMessages.toMessage(encoding.embeddings()))
+            .addAllTruncated(encoding.truncated())
+            .addAllTokenCounts(encoding.tokenCounts());
+    encoding.tokenFeatures().ifPresent(t -> response.setTokenFeatures(TensorMessages.toMessage(t)));
+    encoding.attentionMask().ifPresent(t -> response.setAttentionMask(TensorMessages.toMessage(t)));
+    return response.build();
+  }
+
+  private static void fail(
+      EncodeTextRequest request, StreamObserver<EncodeTextResponse> observer, Throwable error) {
+    if (!request.getRequestId().isEmpty()) {
+      log.debug("EncodeText request_id={} failed: {}", request.getRequestId(), error.toString());
+    }
+    observer.onError(StatusMapper.toStatusException(error));
+  }
+}

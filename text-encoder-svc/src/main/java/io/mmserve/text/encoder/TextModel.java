@@ -1,0 +1,84 @@
+package io.mmserve.text.encoder;
+
+import io.mmserve.inference.InferenceBackend;
+import io.mmserve.inference.batch.BatchListener;
+import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.DynamicBatcher;
+import io.mmserve.inference.batch.Ticker;
+import io.mmserve.inference.pack.ModelPack;
+import io.mmserve.inference.pack.TextSpec;
+import io.mmserve.text.tokenizer.PackTokenizer;
+import io.mmserve.text.tokenizer.TokenizedText;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The text side of one pack: its tokenizer and a batcher in front of its encoder. Owns both and
+ * closes them; the backend belongs to the caller.
+ */
+final class TextModel implements AutoCloseable {
+  private final ModelPack pack;
+  private final TextModelIo io;
+  private final PackTokenizer tokenizer;
+  private final DynamicBatcher<TextItem, EncodedText> batcher;
+
+  /**
+   * @param text the pack's text side
+   * @param tokenizer the pack's tokenizer; closed by {@link #close()}
+   * @throws io.mmserve.inference.pack.ModelPackException if the encoder's tensors do not fit
+   */
+  TextModel(
+      ModelPack pack,
+      TextSpec text,
+      PackTokenizer tokenizer,
+      InferenceBackend backend,
+      BatcherConfig batching,
+      BatchListener listener) {
+    this.pack = pack;
+    this.io = TextModelIo.of(pack.manifest().id(), text, pack.manifest().embeddingDim());
+    this.tokenizer = tokenizer;
+    this.batcher =
+        new DynamicBatcher<>(
+            batcherName(pack),
+            batching,
+            new TextBatchFunction(backend, backendModelName(pack), io),
+            Ticker.system(),
+            listener);
+  }
+
+  /** The name the backend serves a pack's text encoder under: "shapes-clip@1.0.0/text". */
+  static String backendModelName(ModelPack pack) {
+    return pack.manifest().id() + "/text";
+  }
+
+  /** The batcher's name, in thread names, metrics and overload messages. */
+  static String batcherName(ModelPack pack) {
+    return "text-encoder " + pack.manifest().id();
+  }
+
+  ModelPack pack() {
+    return pack;
+  }
+
+  boolean hasTokenFeatures() {
+    return io.hasTokenFeatures();
+  }
+
+  TokenizedText tokenize(String text) {
+    return tokenizer.tokenize(text);
+  }
+
+  CompletableFuture<EncodedText> submit(TextItem item, BooleanSupplier cancelled) {
+    return batcher.submit(item, cancelled);
+  }
+
+  /** Runs the queued texts, then frees the tokenizer. */
+  @Override
+  public void close() {
+    try {
+      batcher.close();
+    } finally {
+      tokenizer.close();
+    }
+  }
+}

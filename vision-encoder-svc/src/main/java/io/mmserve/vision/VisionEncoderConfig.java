@@ -1,0 +1,122 @@
+package io.mmserve.vision;
+
+import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.onnx.OnnxRuntimeConfig;
+import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.kit.config.Config;
+import io.mmserve.kit.config.ConfigException;
+import io.mmserve.kit.server.ServerConfig;
+import io.mmserve.vision.image.ImageDecoder;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The settings of vision-encoder-svc beyond those every server shares ({@link ServerConfig}) and
+ * those of the ONNX Runtime backend ({@link OnnxRuntimeConfig}). Immutable; read once by {@link
+ * Main}.
+ *
+ * @param packs model pack directories, the default model first
+ * @param precision which encoder file of each pack to run
+ * @param limits what one request may hold
+ * @param batcher how concurrent images are grouped into model calls
+ * @param preprocessThreads threads that decode and preprocess the images of multi-image requests
+ */
+public record VisionEncoderConfig(
+    List<Path> packs,
+    ModelPrecision precision,
+    EncoderLimits limits,
+    BatcherConfig batcher,
+    int preprocessThreads) {
+  /** Default gRPC message limit: the gateway's 64 MiB request limit plus 1 MiB of framing. */
+  public static final String DEFAULT_MAX_MESSAGE = "65MiB";
+
+  public static final int DEFAULT_GRPC_PORT = 50053;
+  public static final int DEFAULT_ADMIN_PORT = 9093;
+
+  public static final String MODEL_PACKS = "model.packs";
+  public static final String MODEL_PRECISION = "model.precision";
+  public static final String MAX_ITEMS = "limits.max-items";
+  public static final String MAX_IMAGE_BYTES = "limits.max-image-bytes";
+  public static final String MAX_PIXELS = "limits.max-pixels";
+  public static final String PREPROCESS_THREADS = "preprocess.threads";
+  public static final String BATCH_PREFIX = "batch";
+
+  /** The bundled pack, relative to the working directory (the repository root in local mode). */
+  public static final String DEFAULT_MODEL_PACKS = "models/shapes-clip";
+
+  public static final ModelPrecision DEFAULT_PRECISION = ModelPrecision.FP32;
+
+  /** Room for the protobuf framing of a request on top of its image bytes. */
+  static final long MESSAGE_OVERHEAD_BYTES = 1L << 20;
+
+  static final int MAX_PREPROCESS_THREADS = 256;
+
+  public VisionEncoderConfig {
+    packs = List.copyOf(packs);
+    if (packs.isEmpty()) {
+      throw new IllegalArgumentException("at least one model pack is required");
+    }
+    if (preprocessThreads < 1 || preprocessThreads > MAX_PREPROCESS_THREADS) {
+      throw new IllegalArgumentException(
+          "preprocessThreads must be in 1.."
+              + MAX_PREPROCESS_THREADS
+              + ", but was "
+              + preprocessThreads);
+    }
+  }
+
+  /**
+   * Every setting the service reads, with its default: the shared server settings (gRPC port
+   * {@value #DEFAULT_GRPC_PORT}, admin port {@value #DEFAULT_ADMIN_PORT}), ONNX Runtime, the
+   * batcher and this service's own. The gRPC message size limit defaults to {@value
+   * #DEFAULT_MAX_MESSAGE}: the gateway's largest request (64 MiB) plus framing. It is deliberately
+   * not {@code max-items x max-image-bytes} (over a GiB), which would let one request hold that
+   * much memory.
+   */
+  public static Map<String, String> defaults() {
+    Map<String, String> defaults =
+        new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
+    defaults.putAll(OnnxRuntimeConfig.defaultSettings());
+    defaults.putAll(BatcherConfig.defaultSettings(BATCH_PREFIX));
+    EncoderLimits limits = EncoderLimits.defaults();
+    defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE);
+    defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);
+    defaults.put(MODEL_PRECISION, DEFAULT_PRECISION.name().toLowerCase(Locale.ROOT));
+    defaults.put(MAX_ITEMS, Integer.toString(limits.maxItems()));
+    defaults.put(MAX_IMAGE_BYTES, (limits.maxImageBytes() >> 20) + "MiB");
+    defaults.put(MAX_PIXELS, Long.toString(limits.maxPixels()));
+    defaults.put(PREPROCESS_THREADS, Integer.toString(Runtime.getRuntime().availableProcessors()));
+    return Map.copyOf(defaults);
+  }
+
+  /** Reads and validates the settings; the messages name the key, the bad value and its source. */
+  public static VisionEncoderConfig from(Config config) {
+    List<Path> packs = config.getList(MODEL_PACKS).stream().map(Path::of).toList();
+    if (packs.isEmpty()) {
+      throw new ConfigException(
+          MODEL_PACKS
+              + " must name at least one pack directory, but was '"
+              + config.find(MODEL_PACKS).orElse("")
+              + "' (from "
+              + config.sourceOf(MODEL_PACKS)
+              + ")");
+    }
+    return new VisionEncoderConfig(
+        packs,
+        config.getEnum(MODEL_PRECISION, ModelPrecision.class),
+        new EncoderLimits(
+            config.getInt(MAX_ITEMS, 1, EncoderLimits.MAX_ITEMS),
+            config.getBytes(MAX_IMAGE_BYTES, 1, EncoderLimits.MAX_IMAGE_BYTES),
+            config.getLong(MAX_PIXELS, 1, ImageDecoder.MAX_PIXELS_CEILING)),
+        BatcherConfig.from(config, BATCH_PREFIX),
+        config.getInt(PREPROCESS_THREADS, 1, MAX_PREPROCESS_THREADS));
+  }
+
+  /** The gRPC message size a request with one image of the largest allowed size needs. */
+  public static long requiredMessageBytes(EncoderLimits limits) {
+    return limits.maxImageBytes() + MESSAGE_OVERHEAD_BYTES;
+  }
+}

@@ -1,0 +1,147 @@
+package io.mmserve.vision;
+
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.mmserve.api.v1.Image;
+import io.mmserve.api.v1.PixelFormat;
+import io.mmserve.encoder.v1.EncodeImageRequest;
+import io.mmserve.encoder.v1.EncodeImageResponse;
+import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import io.mmserve.kit.deadline.Deadlines;
+import io.mmserve.kit.errors.InvalidInputException;
+import io.mmserve.kit.errors.MmserveException;
+import io.mmserve.kit.errors.ResourceLimitException;
+import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.vision.image.RawImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code mmserve.encoder.v1.VisionEncoder}: translates EncodeImage requests to {@link ImageEncoder}
+ * calls and their results back to protos. Completes each call asynchronously when the encoder's
+ * future does; every failure reaches the client as a status made by {@link StatusMapper}.
+ */
+public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderImplBase {
+  private static final Logger log = LoggerFactory.getLogger(VisionEncoderService.class);
+
+  private final ImageEncoder encoder;
+
+  public VisionEncoderService(ImageEncoder encoder) {
+    this.encoder = encoder;
+  }
+
+  @Override
+  public void encodeImage(
+      EncodeImageRequest request, StreamObserver<EncodeImageResponse> responseObserver) {
+    CompletableFuture<ImageEncodings> result;
+    try {
+      Context context = Context.current();
+      Deadlines.checkNotExpired(context);
+      BooleanSupplier cancelled = Deadlines.cancellationOf(context);
+      result = encoder.encode(toDomain(request), cancelled);
+    } catch (RuntimeException e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    result.whenComplete((encodings, error) -> reply(responseObserver, encodings, error));
+  }
+
+  private static void reply(
+      StreamObserver<EncodeImageResponse> observer, ImageEncodings encodings, Throwable error) {
+    if (isCancelled(observer)) {
+      return; // the caller is gone: nothing can be sent
+    }
+    Throwable failure = error;
+    EncodeImageResponse response = null;
+    if (failure == null) {
+      try {
+        response = toProto(encodings);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    try {
+      if (failure != null) {
+        observer.onError(StatusMapper.toStatusException(failure));
+      } else {
+        observer.onNext(response);
+        observer.onCompleted();
+      }
+    } catch (RuntimeException e) {
+      log.debug("EncodeImage reply not sent; the call was cancelled meanwhile", e);
+    }
+  }
+
+  private ImageEncodeRequest toDomain(EncodeImageRequest request) {
+    List<ImageInput> images = new ArrayList<>(request.getImagesCount());
+    for (int i = 0; i < request.getImagesCount(); i++) {
+      images.add(toDomain(i, request.getImages(i)));
+    }
+    return new ImageEncodeRequest(
+        request.getModel(), images, request.getIncludeFeatures(), request.getNormalize());
+  }
+
+  private ImageInput toDomain(int index, Image image) {
+    try {
+      return switch (image.getSourceCase()) {
+        case ENCODED -> ImageInput.encoded(image.getEncoded().toByteArray());
+        case RAW -> ImageInput.raw(toDomain(index, image.getRaw()));
+        case SOURCE_NOT_SET ->
+            throw new InvalidInputException(
+                "images[" + index + "]: no image given (set encoded or raw)");
+      };
+    } catch (MmserveException e) {
+      // reported by the encoder in index order, after the request-wide checks
+      return ImageInput.rejected(e);
+    }
+  }
+
+  private RawImage toDomain(int index, io.mmserve.api.v1.RawImage raw) {
+    // uint32 on the wire: sizes past Integer.MAX_VALUE arrive negative and are over any limit.
+    long width = Integer.toUnsignedLong(raw.getWidth());
+    long height = Integer.toUnsignedLong(raw.getHeight());
+    if (width > Integer.MAX_VALUE || height > Integer.MAX_VALUE) {
+      throw new ResourceLimitException(
+          "images["
+              + index
+              + "]: "
+              + width
+              + "x"
+              + height
+              + " pixels exceeds the limit of "
+              + encoder.limits().maxPixels()
+              + " pixels");
+    }
+    return new RawImage(
+        (int) width, (int) height, format(index, raw.getFormat()), raw.getData().toByteArray());
+  }
+
+  private static RawImage.Format format(int index, PixelFormat format) {
+    return switch (format) {
+      case PIXEL_FORMAT_UNSPECIFIED, RGB8 -> RawImage.Format.RGB8;
+      case RGBA8 -> RawImage.Format.RGBA8;
+      case GRAY8 -> RawImage.Format.GRAY8;
+      case UNRECOGNIZED ->
+          throw new InvalidInputException(
+              "images[" + index + "]: unknown raw pixel format; use RGB8, RGBA8 or GRAY8");
+    };
+  }
+
+  private static EncodeImageResponse toProto(ImageEncodings encodings) {
+    EncodeImageResponse.Builder out =
+        EncodeImageResponse.newBuilder()
+            .setModel(encodings.model())
+            .setModelVersion(encodings.modelVersion())
+            .setEmbeddings(TensorMessages.toProto(encodings.embeddings()));
+    encodings.patchFeatures().ifPresent(p -> out.setPatchFeatures(TensorMessages.toProto(p)));
+    return out.build();
+  }
+
+  private static boolean isCancelled(StreamObserver<?> observer) {
+    return observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
+  }
+}

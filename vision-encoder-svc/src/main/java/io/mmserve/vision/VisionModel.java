@@ -1,0 +1,260 @@
+package io.mmserve.vision;
+
+import io.mmserve.inference.BackendModel;
+import io.mmserve.inference.DType;
+import io.mmserve.inference.InferenceBackend;
+import io.mmserve.inference.Tensor;
+import io.mmserve.inference.batch.BatchListener;
+import io.mmserve.inference.batch.BatchResult;
+import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.DynamicBatcher;
+import io.mmserve.inference.batch.Ticker;
+import io.mmserve.inference.pack.ModelPack;
+import io.mmserve.inference.pack.ModelPackException;
+import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.inference.pack.TensorSpec;
+import io.mmserve.inference.pack.VisionSpec;
+import io.mmserve.vision.image.ClipPreprocessor;
+import io.mmserve.vision.image.ClipPreprocessorConfig;
+import io.mmserve.vision.image.ResizeConvention;
+import io.mmserve.vision.image.RgbImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The vision side of one model pack: its CLIP preprocessing and a {@link DynamicBatcher} that runs
+ * its vision encoder on the inference backend.
+ *
+ * <p>The encoder's first input takes the pixels ({@code [-1, 3, S, S]}, S the pack's image size);
+ * its first output is the embeddings ({@code [-1, D]}) and its second, if declared, the patch
+ * features ({@code [-1, P, W]}). Tensor names come from the manifest.
+ *
+ * <p>A batch call normalises the queued 8-bit crops straight into one direct float buffer of {@code
+ * [B, 3, S, S]}, which is reused from call to call (only the batcher's single worker thread touches
+ * it, and the backend has finished reading it when {@code infer} returns), runs the model once, and
+ * hands each item its rows of the outputs.
+ */
+final class VisionModel implements AutoCloseable {
+  /**
+   * How the model packs round the resized long side and the crop offset: truncated and floored, as
+   * Hugging Face's CLIPImageProcessor does and as the packs' reference preprocessing ({@code
+   * models/mmshapes/preprocess.py}) does. The manifest does not name a convention yet.
+   */
+  static final ResizeConvention PACK_RESIZE_CONVENTION = ResizeConvention.HF_CLIP_IMAGE_PROCESSOR;
+
+  private final ModelPack pack;
+  private final InferenceBackend backend;
+  private final String backendName;
+  private final ClipPreprocessor preprocessor;
+  private final ClipPreprocessor normalizer;
+  private final String inputName;
+  private final String embeddingsName;
+  private final Optional<String> patchFeaturesName;
+  private final long[] imageShape;
+  private final int floatsPerImage;
+  private final ByteBuffer pixels; // touched only by the batcher's worker thread
+  private final DynamicBatcher<PreparedImage, ItemEncoding> batcher;
+
+  /**
+   * Checks the pack's vision section and starts the batcher's worker thread.
+   *
+   * @throws ModelPackException if the pack has no vision side or one this service cannot run
+   */
+  VisionModel(
+      ModelPack pack,
+      InferenceBackend backend,
+      BatcherConfig batcherConfig,
+      Ticker ticker,
+      BatchListener listener) {
+    this.pack = pack;
+    this.backend = backend;
+    this.backendName = backendName(pack);
+    VisionSpec vision = visionOf(pack);
+    int size = vision.imageSize();
+    this.preprocessor = new ClipPreprocessor(preprocessorConfig(vision));
+    // Resizing an S x S crop to a short side of S is PIL's no-op (both passes are skipped), so this
+    // preprocessor only normalises, writing into the batch buffer.
+    this.normalizer =
+        new ClipPreprocessor(
+            new ClipPreprocessorConfig(
+                size,
+                size,
+                size,
+                vision.rescaleFactor(),
+                toDoubles(vision.mean()),
+                toDoubles(vision.std()),
+                PACK_RESIZE_CONVENTION));
+    List<TensorSpec> inputs = vision.encoder().inputs();
+    List<TensorSpec> outputs = vision.encoder().outputs();
+    this.inputName = inputs.get(0).name();
+    this.embeddingsName = outputs.get(0).name();
+    this.patchFeaturesName =
+        outputs.size() > 1 ? Optional.of(outputs.get(1).name()) : Optional.empty();
+    this.imageShape = new long[] {3, size, size};
+    this.floatsPerImage = preprocessor.floatsPerImage();
+    this.pixels =
+        ByteBuffer.allocateDirect(
+                Math.multiplyExact(batcherConfig.maxBatchSize(), floatsPerImage * Float.BYTES))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    this.batcher =
+        new DynamicBatcher<>(
+            "vision-" + pack.manifest().id(), batcherConfig, this::run, ticker, listener);
+  }
+
+  /** The name the pack's vision encoder has on the inference backend. */
+  static String backendName(ModelPack pack) {
+    return pack.manifest().id() + "/vision";
+  }
+
+  /** The backend model of the pack's vision encoder in {@code precision}. */
+  static BackendModel backendModel(ModelPack pack, ModelPrecision precision) {
+    return BackendModel.of(backendName(pack), visionOf(pack).encoder(), precision);
+  }
+
+  /**
+   * The CLIP preprocessing the pack's manifest describes.
+   *
+   * @throws ModelPackException if the manifest asks for preprocessing this service does not do
+   */
+  static ClipPreprocessorConfig preprocessorConfig(VisionSpec vision) {
+    return new ClipPreprocessorConfig(
+        vision.resize().shortestEdge(),
+        vision.crop().height(),
+        vision.crop().width(),
+        vision.rescaleFactor(),
+        toDoubles(vision.mean()),
+        toDoubles(vision.std()),
+        PACK_RESIZE_CONVENTION);
+  }
+
+  ModelPack pack() {
+    return pack;
+  }
+
+  /** Whether the encoder outputs patch features. */
+  boolean hasPatchFeatures() {
+    return patchFeaturesName.isPresent();
+  }
+
+  /** Resizes and centre-crops a decoded image to the model's input size, on the calling thread. */
+  RgbImage crop(RgbImage image) {
+    return preprocessor.resizeAndCrop(image);
+  }
+
+  /**
+   * Queues one prepared image for a model call; see {@link DynamicBatcher#submit(Object,
+   * BooleanSupplier)} for how the future fails.
+   */
+  CompletableFuture<ItemEncoding> submit(PreparedImage image, BooleanSupplier cancelled) {
+    return batcher.submit(image, cancelled);
+  }
+
+  /** Runs the queued images, then stops the batcher's worker thread. */
+  @Override
+  public void close() {
+    batcher.close();
+  }
+
+  private List<BatchResult<ItemEncoding>> run(List<PreparedImage> items) {
+    int n = items.size();
+    FloatBuffer floats = pixels.asFloatBuffer();
+    for (int i = 0; i < n; i++) {
+      normalizer.preprocess(items.get(i).crop(), floats, i * floatsPerImage);
+    }
+    ByteBuffer batch = pixels.duplicate().position(0).limit(n * floatsPerImage * Float.BYTES);
+    long[] shape = new long[] {n, imageShape[0], imageShape[1], imageShape[2]};
+    Map<String, Tensor> outputs =
+        backend.infer(backendName, Map.of(inputName, Tensor.wrap(DType.FLOAT32, shape, batch)));
+    Tensor embeddings = output(outputs, embeddingsName, n);
+    Tensor patches = patchFeaturesName.map(name -> output(outputs, name, n)).orElse(null);
+    List<BatchResult<ItemEncoding>> results = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Tensor features = patches != null && items.get(i).includeFeatures() ? patches.row(i) : null;
+      results.add(BatchResult.success(new ItemEncoding(embeddings.row(i), features)));
+    }
+    return results;
+  }
+
+  private Tensor output(Map<String, Tensor> outputs, String name, int batchSize) {
+    Tensor t = outputs.get(name);
+    if (t == null || t.rank() < 2 || t.dim(0) != batchSize) {
+      throw new IllegalStateException(
+          backendName
+              + ": output '"
+              + name
+              + "' should have "
+              + batchSize
+              + " rows, but was "
+              + t
+              + (t == null ? "" : " " + Arrays.toString(t.shape())));
+    }
+    return t;
+  }
+
+  private static VisionSpec visionOf(ModelPack pack) {
+    VisionSpec vision =
+        pack.manifest()
+            .vision()
+            .orElseThrow(
+                () ->
+                    new ModelPackException(
+                        "model pack " + pack.manifest().id() + " has no vision section"));
+    check(pack, vision);
+    return vision;
+  }
+
+  private static void check(ModelPack pack, VisionSpec vision) {
+    String where = "model pack " + pack.manifest().id() + ": vision.";
+    int size = vision.imageSize();
+    if (!vision.resize().interpolation().equals("bicubic") || !vision.resize().antialias()) {
+      throw new ModelPackException(
+          where
+              + "resize must be antialiased bicubic, but was "
+              + vision.resize().interpolation()
+              + " with antialias "
+              + vision.resize().antialias());
+    }
+    if (!vision.crop().mode().equals("center")
+        || vision.crop().height() != size
+        || vision.crop().width() != size) {
+      throw new ModelPackException(
+          where
+              + "crop must be a center crop of image_size "
+              + size
+              + "x"
+              + size
+              + ", but was "
+              + vision.crop());
+    }
+    List<TensorSpec> inputs = vision.encoder().inputs();
+    if (inputs.size() != 1
+        || inputs.get(0).dtype() != DType.FLOAT32
+        || !inputs.get(0).accepts(new long[] {1, 3, size, size})) {
+      throw new ModelPackException(
+          where + "encoder must have one float32 input [-1, 3, " + size + ", " + size + "]");
+    }
+    List<TensorSpec> outputs = vision.encoder().outputs();
+    if (outputs.isEmpty()
+        || outputs.get(0).dtype() != DType.FLOAT32
+        || outputs.get(0).shape().size() != 2) {
+      throw new ModelPackException(
+          where + "encoder's first output must be the float32 embeddings [-1, D]");
+    }
+    if (outputs.size() > 1 && outputs.get(1).dtype() != DType.FLOAT32) {
+      throw new ModelPackException(
+          where + "encoder's second output must be the float32 patch features");
+    }
+  }
+
+  private static double[] toDoubles(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+}

@@ -1,0 +1,108 @@
+package io.mmserve.vision.image;
+
+/**
+ * Colour conversions of decoded JPEG samples to RGB, reproducing PIL's results: libjpeg's integer
+ * YCbCr tables (jdcolor.c, 16 fraction bits, used by libjpeg-turbo and its SIMD paths alike) and
+ * Pillow's {@code cmyk2rgb}.
+ */
+final class JpegColor {
+  private static final int SCALE_BITS = 16;
+  private static final int ONE_HALF = 1 << (SCALE_BITS - 1);
+  private static final int[] CR_R = new int[256];
+  private static final int[] CB_B = new int[256];
+  private static final int[] CR_G = new int[256];
+  private static final int[] CB_G = new int[256];
+
+  /** Clamps v in -256..511 to 0..255 as {@code LIMIT[v + 256]}, libjpeg's range-limit table. */
+  private static final byte[] LIMIT = new byte[768];
+
+  static {
+    for (int v = -256; v < 512; v++) {
+      LIMIT[v + 256] = (byte) Math.max(0, Math.min(255, v));
+    }
+    for (int i = 0; i < 256; i++) {
+      int x = i - 128;
+      CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALE_BITS;
+      CB_B[i] = (fix(1.77200) * x + ONE_HALF) >> SCALE_BITS;
+      CR_G[i] = -fix(0.71414) * x;
+      CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+    }
+  }
+
+  private JpegColor() {}
+
+  private static int fix(double x) {
+    return (int) (x * (1L << SCALE_BITS) + 0.5);
+  }
+
+  /**
+   * Converts {@code pixels} interleaved Y, Cb, Cr triples from {@code ycc[from]} to R, G, B triples
+   * at {@code out[to]} (the arrays may be the same).
+   */
+  static void yccToRgb(byte[] ycc, int from, byte[] out, int to, int pixels) {
+    for (int i = 0, p = from, o = to; i < pixels; i++, p += 3, o += 3) {
+      int y = (ycc[p] & 0xFF) + 256;
+      int cb = ycc[p + 1] & 0xFF;
+      int cr = ycc[p + 2] & 0xFF;
+      out[o] = LIMIT[y + CR_R[cr]];
+      out[o + 1] = LIMIT[y + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS)];
+      out[o + 2] = LIMIT[y + CB_B[cb]];
+    }
+  }
+
+  /**
+   * Converts {@code pixels} Y, Cb, Cr triples from {@code ycc[from]} to RGB in the resampler's
+   * column-major tile layout (see {@link RgbImage#loadColumns}): pixel {@code x}'s R, G and B go to
+   * {@code tile[x * 3 * block + r]}, {@code + block} and {@code + 2 * block}.
+   */
+  static void yccToColumns(byte[] ycc, int from, int pixels, int[] tile, int r, int block) {
+    int lane = 3 * block;
+    for (int i = 0, p = from, t = r; i < pixels; i++, p += 3, t += lane) {
+      int y = ycc[p] & 0xFF;
+      int cb = ycc[p + 1] & 0xFF;
+      int cr = ycc[p + 2] & 0xFF;
+      int red = y + CR_R[cr];
+      int green = y + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS);
+      int blue = y + CB_B[cb];
+      if (((red | green | blue) & ~0xFF) != 0) { // rare in photos: clamp
+        red = LIMIT[red + 256] & 0xFF;
+        green = LIMIT[green + 256] & 0xFF;
+        blue = LIMIT[blue + 256] & 0xFF;
+      }
+      tile[t] = red;
+      tile[t + block] = green;
+      tile[t + 2 * block] = blue;
+    }
+  }
+
+  /** Replicates {@code width} grey samples into RGB at {@code out[offset]}. */
+  static void grayToRgb(byte[] gray, byte[] out, int offset, int width) {
+    for (int i = 0, o = offset; i < width; i++, o += 3) {
+      byte v = gray[i];
+      out[o] = v;
+      out[o + 1] = v;
+      out[o + 2] = v;
+    }
+  }
+
+  /**
+   * Converts {@code width} interleaved C, M, Y, K samples stored inverted (Adobe's polarity, which
+   * PIL assumes for every CMYK JPEG: raw mode "CMYK;I") to RGB as Pillow's {@code cmyk2rgb}: {@code
+   * r = (255 - k) - c * (255 - k) / 255}, rounded, on the complemented samples.
+   */
+  static void invertedCmykToRgb(byte[] cmyk, byte[] out, int offset, int width) {
+    int flip = 0xFF;
+    for (int i = 0, p = 0, o = offset; i < width; i++, p += 4, o += 3) {
+      int nk = 255 - ((cmyk[p + 3] & 0xFF) ^ flip);
+      out[o] = (byte) (nk - mulDiv255((cmyk[p] & 0xFF) ^ flip, nk));
+      out[o + 1] = (byte) (nk - mulDiv255((cmyk[p + 1] & 0xFF) ^ flip, nk));
+      out[o + 2] = (byte) (nk - mulDiv255((cmyk[p + 2] & 0xFF) ^ flip, nk));
+    }
+  }
+
+  /** Pillow's MULDIV255: {@code a * b / 255} rounded to nearest, without a division. */
+  private static int mulDiv255(int a, int b) {
+    int t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
+  }
+}

@@ -1,0 +1,150 @@
+package io.mmserve.vision;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.onnx.OnnxRuntimeBackend;
+import io.mmserve.inference.onnx.OnnxRuntimeConfig;
+import io.mmserve.inference.pack.ModelPack;
+import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.kit.errors.CancelledException;
+import io.mmserve.kit.errors.InvalidInputException;
+import io.mmserve.kit.errors.OverloadedException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ImageEncoderTest {
+  private static ModelPack pack;
+  private static OnnxRuntimeBackend onnx;
+
+  private final RecordingBackend backend = new RecordingBackend(onnx);
+  private final ImageEncoder encoder =
+      new ImageEncoder(
+          new ModelRegistry(List.of(pack)),
+          backend,
+          EncoderLimits.defaults(),
+          new BatcherConfig(32, Duration.ofMillis(2), 64),
+          2,
+          new SimpleMeterRegistry());
+
+  @BeforeAll
+  static void loadModel() {
+    pack = ModelPack.load(Golden.packDir());
+    onnx =
+        OnnxRuntimeBackend.open(
+            OnnxRuntimeConfig.defaults(),
+            ImageEncoder.backendModels(new ModelRegistry(List.of(pack)), ModelPrecision.FP32));
+  }
+
+  @AfterAll
+  static void closeModel() {
+    onnx.close();
+  }
+
+  @AfterEach
+  void closeEncoder() {
+    encoder.close();
+  }
+
+  @Test
+  void encode_callerGoneBeforeTheModelCall_isDroppedWithoutRunningIt() {
+    // Still wanted while decoding (first read), gone by the time the batcher looks (later reads).
+    AtomicInteger reads = new AtomicInteger();
+    CompletableFuture<ImageEncodings> result =
+        encoder.encode(request(Golden.image(".png")), () -> reads.getAndIncrement() > 0);
+
+    CompletionException e = assertThrows(CompletionException.class, result::join);
+    assertInstanceOf(CancelledException.class, e.getCause());
+    assertEquals(List.of(), backend.batchSizes());
+  }
+
+  @Test
+  void encode_callerGoneBeforeDecoding_decodesNothing() {
+    CompletableFuture<ImageEncodings> result =
+        encoder.encode(request(Golden.image(".png"), Golden.image(".jpg")), () -> true);
+
+    CompletionException e = assertThrows(CompletionException.class, result::join);
+    assertInstanceOf(CancelledException.class, e.getCause());
+    assertEquals(List.of(), backend.batchSizes());
+  }
+
+  @Test
+  void encode_includeFeaturesFalse_returnsNoPatchFeatures() {
+    ImageEncodings out = encoder.encode(request(Golden.image(".png")), () -> false).join();
+
+    assertEquals(pack.name(), out.model());
+    assertEquals(pack.version(), out.modelVersion());
+    assertEquals(java.util.Optional.empty(), out.patchFeatures());
+  }
+
+  @Test
+  void encode_neverThrows_failsTheFutureInstead() {
+    CompletableFuture<ImageEncodings> result =
+        encoder.encode(new ImageEncodeRequest("", List.of(), false, true), () -> false);
+
+    CompletionException e = assertThrows(CompletionException.class, result::join);
+    assertInstanceOf(InvalidInputException.class, e.getCause());
+  }
+
+  @Test
+  void l2Normalize_isIdempotent() {
+    float[] v = {3, 4, 0};
+    ImageEncoder.l2Normalize(v, 0, 3);
+    float[] once = v.clone();
+    ImageEncoder.l2Normalize(v, 0, 3);
+
+    assertArrayEquals(new float[] {0.6f, 0.8f, 0}, once, 1e-7f);
+    assertArrayEquals(once, v, 0f);
+  }
+
+  @Test
+  void l2Normalize_leavesAZeroVectorZero() {
+    float[] v = {0, 0, 0, 0};
+    ImageEncoder.l2Normalize(v, 1, 2);
+
+    assertArrayEquals(new float[4], v, 0f);
+  }
+
+  @Test
+  void inOrder_failsWithTheLowestIndexedError() {
+    InvalidInputException first = new InvalidInputException("images[1]: bad");
+    CompletableFuture<List<String>> all =
+        ImageEncoder.inOrder(
+            List.of(
+                CompletableFuture.completedFuture("ok"),
+                CompletableFuture.failedFuture(first),
+                CompletableFuture.failedFuture(new InvalidInputException("images[2]: bad"))));
+
+    CompletionException e = assertThrows(CompletionException.class, all::join);
+    assertEquals(first, e.getCause());
+  }
+
+  @Test
+  void inOrder_prefersTheRealErrorToTheCancellationsItCaused() {
+    CompletableFuture<String> cancelled = new CompletableFuture<>();
+    cancelled.cancel(false);
+    OverloadedException overload = new OverloadedException("queue full");
+    CompletableFuture<List<String>> all =
+        ImageEncoder.inOrder(List.of(cancelled, CompletableFuture.failedFuture(overload)));
+
+    CompletionException e = assertThrows(CompletionException.class, all::join);
+    assertEquals(overload, e.getCause());
+  }
+
+  private static ImageEncodeRequest request(Golden.Image... images) {
+    return new ImageEncodeRequest(
+        "", List.of(images).stream().map(i -> ImageInput.encoded(i.bytes())).toList(), false, true);
+  }
+}

@@ -1,0 +1,64 @@
+package io.mmserve.vision;
+
+import com.google.protobuf.ByteString;
+import io.mmserve.api.v1.Image;
+import io.mmserve.api.v1.PixelFormat;
+import io.mmserve.api.v1.RawImage;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+
+/** Request images for the service tests: golden files and crafted bad ones. */
+final class TestImages {
+  private TestImages() {}
+
+  static Image encoded(byte[] bytes) {
+    return Image.newBuilder().setEncoded(ByteString.copyFrom(bytes)).build();
+  }
+
+  static Image golden(String suffix) {
+    return encoded(Golden.image(suffix).bytes());
+  }
+
+  static Image raw(int width, int height, PixelFormat format, byte[] data) {
+    return Image.newBuilder()
+        .setRaw(
+            RawImage.newBuilder()
+                .setWidth(width)
+                .setHeight(height)
+                .setFormat(format)
+                .setData(ByteString.copyFrom(data)))
+        .build();
+  }
+
+  /** The first half of a golden JPEG. */
+  static Image truncatedJpeg() {
+    byte[] jpeg = Golden.image(".jpg").bytes();
+    return encoded(Arrays.copyOf(jpeg, jpeg.length / 2));
+  }
+
+  /** The start of a WebP file: a recognised but unsupported format. */
+  static Image webp() {
+    byte[] riff = new byte[64];
+    System.arraycopy("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, riff, 0, 4);
+    System.arraycopy(
+        "WEBPVP8 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, riff, 8, 8);
+    return encoded(riff);
+  }
+
+  /**
+   * A golden PNG whose header claims {@code width x height}, with a valid header checksum; its
+   * pixel data stays that of the small original.
+   */
+  static Image pngClaiming(int width, int height) {
+    byte[] png = Golden.image(".png").bytes().clone();
+    // signature (8), IHDR length (4), "IHDR" (4), width (4) at 16, height (4) at 20, ..., CRC at 29
+    ByteBuffer buf = ByteBuffer.wrap(png);
+    buf.putInt(16, width);
+    buf.putInt(20, height);
+    CRC32 crc = new CRC32();
+    crc.update(png, 12, 17);
+    buf.putInt(29, (int) crc.getValue());
+    return encoded(png);
+  }
+}

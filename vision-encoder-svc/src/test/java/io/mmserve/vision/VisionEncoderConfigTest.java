@@ -1,0 +1,79 @@
+package io.mmserve.vision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.kit.config.Config;
+import io.mmserve.kit.config.ConfigException;
+import io.mmserve.kit.config.ConfigLoader;
+import io.mmserve.kit.server.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class VisionEncoderConfigTest {
+
+  @Test
+  void defaults_areTheDocumentedValues() {
+    Config config = ConfigLoader.load(VisionEncoderConfig.defaults(), List.of(), Map.of());
+
+    VisionEncoderConfig vision = VisionEncoderConfig.from(config);
+    ServerConfig server = ServerConfig.from(config);
+    assertEquals(List.of(Path.of("models/shapes-clip")), vision.packs());
+    assertEquals(ModelPrecision.FP32, vision.precision());
+    assertEquals(new EncoderLimits(64, 20L << 20, 40_000_000L), vision.limits());
+    assertEquals(32, vision.batcher().maxBatchSize());
+    assertEquals(Duration.ofMillis(2), vision.batcher().maxDelay());
+    assertEquals(1024, vision.batcher().maxQueueSize());
+    assertEquals(Runtime.getRuntime().availableProcessors(), vision.preprocessThreads());
+    assertEquals(50053, server.grpcPort());
+    assertEquals(9093, server.adminPort());
+  }
+
+  @Test
+  void defaults_admitTheLargestImageAndTheGatewaysLargestRequest() {
+    Config config = ConfigLoader.load(VisionEncoderConfig.defaults(), List.of(), Map.of());
+
+    long needed =
+        VisionEncoderConfig.requiredMessageBytes(VisionEncoderConfig.from(config).limits());
+    assertTrue(ServerConfig.from(config).maxInboundMessageBytes() >= needed);
+    assertTrue(ServerConfig.from(config).maxInboundMessageBytes() >= 64L << 20);
+    assertTrue(ServerConfig.from(config).maxInboundMessageBytes() < 1L << 30);
+  }
+
+  @Test
+  void from_readsSeveralPacksAndInt8() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(),
+            List.of("--model.packs=a, b/c", "--model.precision=int8"),
+            Map.of());
+
+    VisionEncoderConfig vision = VisionEncoderConfig.from(config);
+    assertEquals(List.of(Path.of("a"), Path.of("b/c")), vision.packs());
+    assertEquals(ModelPrecision.INT8, vision.precision());
+  }
+
+  @Test
+  void from_rejectsAZeroItemLimitShowingTheValue() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(), List.of("--limits.max-items=0"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
+    assertTrue(e.getMessage().startsWith("limits.max-items must be in 1.."), e.getMessage());
+    assertTrue(e.getMessage().contains("but was 0"), e.getMessage());
+  }
+
+  @Test
+  void from_rejectsAnEmptyPackList() {
+    Config config =
+        ConfigLoader.load(VisionEncoderConfig.defaults(), List.of("--model.packs= , "), Map.of());
+
+    assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
+  }
+}
