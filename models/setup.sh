@@ -13,7 +13,7 @@ esac
 stamp="$venv/.installed-$(sha1sum "$req" requirements-check.txt | sha1sum | cut -c1-12)"
 if [[ ! -f "$stamp" ]]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --disable-pip-version-check --progress-bar off -r "$req"
+  "$venv/bin/pip" install --disable-pip-version-check --progress-bar off -r "$req" >&2
   touch "$stamp"
 fi
 echo "$venv"
