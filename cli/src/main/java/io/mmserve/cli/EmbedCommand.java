@@ -103,7 +103,7 @@ final class EmbedCommand {
     }
   }
 
-  private static ByteString read(String file) throws IOException {
+  static ByteString read(String file) throws IOException {
     Path path = Path.of(file);
     if (Files.isDirectory(path)) {
       throw new IOException("it is a directory");
@@ -113,7 +113,7 @@ final class EmbedCommand {
     }
   }
 
-  private static String describe(IOException e) {
+  static String describe(IOException e) {
     if (e instanceof NoSuchFileException) {
       return "no such file";
     }

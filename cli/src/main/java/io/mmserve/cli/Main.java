@@ -25,11 +25,18 @@ public final class Main {
       String.join(
           "\n",
           "usage: mmserve COMMAND [OPTIONS]",
-          "  up                   start the local stack (gateway, text and vision encoders)",
+          "  up                   start the local stack (gateway, text and vision encoders, fusion)",
           "                       " + UpOptions.USAGE_OPTIONS,
           "  embed-text TEXT...   embed texts through the gateway",
           "  embed-image FILE...  embed image files (JPEG, PNG) through the gateway",
-          "                       " + EmbedOptions.USAGE_OPTIONS);
+          "                       " + EmbedOptions.USAGE_OPTIONS,
+          "  " + UnderstandOptions.CLASSIFY_USAGE,
+          "                       zero-shot classification of image files over labels",
+          "  " + UnderstandOptions.MATCH_USAGE,
+          "                       the cross-modal match probability of each pair",
+          "  " + UnderstandOptions.RANK_USAGE,
+          "                       candidates by similarity to the query, the best K reranked",
+          "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s");
 
   private Main() {}
 
@@ -57,6 +64,16 @@ public final class Main {
         }
         case "embed-image" -> {
           return new EmbedCommand(out, err).embedImage(EmbedOptions.parse(rest, env, "image file"));
+        }
+        case "classify" -> {
+          return new UnderstandCommand(out, err)
+              .classify(UnderstandOptions.parseClassify(rest, env));
+        }
+        case "match" -> {
+          return new UnderstandCommand(out, err).match(UnderstandOptions.parseMatch(rest, env));
+        }
+        case "rank" -> {
+          return new UnderstandCommand(out, err).rank(UnderstandOptions.parseRank(rest, env));
         }
         case "help", "-h", "--help" -> {
           out.println(USAGE);

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which processes make up the local stack and how each is started: the two encoders and the
- * gateway, each from its own jar in the mmserve checkout, on loopback ports counted from the base
- * ports, the gateway pointed at the encoders.
+ * Which processes make up the local stack and how each is started: the two encoders, fusion-svc and
+ * the gateway, each from its own jar in the mmserve checkout, on loopback ports counted from the
+ * base ports, the gateway pointed at the other three.
  */
 final class StackPlan {
   /** Every service listens on loopback only. */
@@ -16,7 +16,7 @@ final class StackPlan {
   private StackPlan() {}
 
   /**
-   * The services in start order: text encoder, vision encoder, gateway.
+   * The services in start order: text encoder, vision encoder, fusion, gateway.
    *
    * @param home the mmserve checkout holding the jars
    * @param java the java executable
@@ -24,6 +24,7 @@ final class StackPlan {
   static List<ServiceSpec> services(UpOptions options, Path home, String java) {
     int textPort = options.basePort() + 1;
     int visionPort = options.basePort() + 2;
+    int fusionPort = options.basePort() + 3;
     List<String> encoderFlags = new ArrayList<>();
     encoderFlags.add("--model.packs=" + options.modelPack());
     if (options.int8()) {
@@ -49,13 +50,22 @@ final class StackPlan {
         service(
             home,
             java,
+            "fusion-svc",
+            "fusion",
+            fusionPort,
+            options.adminBasePort() + 3,
+            List.of("--model.packs=" + options.modelPack())),
+        service(
+            home,
+            java,
             "gateway",
             "gateway",
             options.basePort(),
             options.adminBasePort(),
             List.of(
                 "--text-encoder.target=" + HOST + ":" + textPort,
-                "--vision-encoder.target=" + HOST + ":" + visionPort)));
+                "--vision-encoder.target=" + HOST + ":" + visionPort,
+                "--fusion.target=" + HOST + ":" + fusionPort)));
   }
 
   /** Where the runnable jar of {@code module} is built. */

@@ -10,8 +10,9 @@ import java.util.Set;
  *
  * @param modelPack the model pack the encoders serve
  * @param int8 serve the pack's int8-quantised encoders instead of the float32 ones
- * @param basePort gRPC port of the gateway; the text and vision encoders take the next two
- * @param adminBasePort admin (metrics) port of the gateway; the encoders take the next two
+ * @param basePort gRPC port of the gateway; the text encoder, vision encoder and fusion-svc take
+ *     the next three
+ * @param adminBasePort admin (metrics) port of the gateway; the other services take the next three
  * @param startupTimeout how long every service together may take to report SERVING
  * @param stopGrace how long a service may take to stop after SIGTERM before it is killed
  */
@@ -70,8 +71,8 @@ record UpOptions(
     return new UpOptions(
         pack.toAbsolutePath().normalize(),
         line.flag("--int8"),
-        line.intValue("--base-port", DEFAULT_BASE_PORT, 1024, 65_533),
-        line.intValue("--admin-base-port", DEFAULT_ADMIN_BASE_PORT, 1024, 65_533),
+        line.intValue("--base-port", DEFAULT_BASE_PORT, 1024, 65_532),
+        line.intValue("--admin-base-port", DEFAULT_ADMIN_BASE_PORT, 1024, 65_532),
         line.durationValue("--startup-timeout", DEFAULT_STARTUP_TIMEOUT),
         line.durationValue("--stop-grace", DEFAULT_STOP_GRACE));
   }

@@ -19,20 +19,34 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
+import io.mmserve.api.v1.Classification;
 import io.mmserve.api.v1.ClassifyRequest;
+import io.mmserve.api.v1.ClassifyResponse;
 import io.mmserve.api.v1.EmbedImageRequest;
 import io.mmserve.api.v1.EmbedImageResponse;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Embedding;
 import io.mmserve.api.v1.Image;
+import io.mmserve.api.v1.ImageList;
+import io.mmserve.api.v1.ImageTextPair;
+import io.mmserve.api.v1.LabelScore;
+import io.mmserve.api.v1.MatchRequest;
+import io.mmserve.api.v1.MatchResponse;
+import io.mmserve.api.v1.Matrix;
 import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.api.v1.MultimodalGrpc.MultimodalBlockingStub;
+import io.mmserve.api.v1.RankRequest;
+import io.mmserve.api.v1.RankResponse;
+import io.mmserve.api.v1.RankedCandidate;
+import io.mmserve.api.v1.ScoreRequest;
+import io.mmserve.api.v1.ScoreResponse;
 import io.mmserve.inference.npy.Npy;
 import io.mmserve.kit.client.GrpcChannels;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,17 +63,27 @@ import org.junit.jupiter.api.Test;
 /**
  * The local stack as a user runs it: {@code java -jar cli/target/cli.jar up} (what {@code ./mmserve
  * up} execs) starts the real gateway and encoder processes on ports of their own, and the test
- * calls the gateway over gRPC and through the CLI, checks the answers against the model pack's
- * golden files, and finally stops the launcher with SIGTERM.
+ * calls the gateway over gRPC and through the CLI (embeddings, Classify, Match, Rank, Score),
+ * checks the answers against the model pack's golden files, and finally stops the launcher with
+ * SIGTERM.
  *
  * <p>Needs the services' jars: the reactor packages them before this module (see the POM).
  */
 class LocalStackIT {
-  /** Generous: three JVMs load ONNX Runtime on a machine that may be busy. */
+  /** Generous: four JVMs load ONNX Runtime on a machine that may be busy. */
   private static final long READY_MINUTES = 6;
 
   private static final long CALL_SECONDS = 120;
   private static final String READY_PREFIX = "mmserve ready:";
+
+  /** gateway, text encoder, vision encoder, fusion-svc. */
+  private static final int SERVICES = 4;
+
+  /** The colours and shapes of the pack's training scenes: 32 labels such as "red circle". */
+  private static final List<String> COLOURS =
+      List.of("red", "green", "blue", "yellow", "purple", "orange", "white", "black");
+
+  private static final List<String> SHAPES = List.of("circle", "square", "triangle", "star");
 
   private static Path root;
   private static Path reference;
@@ -78,7 +102,8 @@ class LocalStackIT {
     reference = root.resolve("models/shapes-clip/reference");
     index =
         JsonParser.parseString(Files.readString(reference.resolve("index.json"))).getAsJsonObject();
-    for (String module : List.of("cli", "gateway", "text-encoder-svc", "vision-encoder-svc")) {
+    for (String module :
+        List.of("cli", "gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc")) {
       Path jar = StackPlan.jar(root, module);
       assertTrue(Files.isRegularFile(jar), () -> jar + " is missing; package the modules first");
     }
@@ -103,7 +128,7 @@ class LocalStackIT {
     reader.start();
     awaitReadyLine(lines);
     launcher.toHandle().children().forEach(services::add);
-    assertEquals(3, services.size(), launcherOutput::toString);
+    assertEquals(SERVICES, services.size(), launcherOutput::toString);
 
     channel = GrpcChannels.plaintext(StackPlan.HOST + ":" + basePort, 64 << 20);
   }
@@ -127,7 +152,7 @@ class LocalStackIT {
       for (ProcessHandle service : services) {
         assertFalse(service.isAlive(), () -> "service " + service.pid() + " still runs");
       }
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < SERVICES; i++) {
         assertTrue(Ports.isFree(StackPlan.HOST, basePort + i), "port " + (basePort + i));
         assertTrue(Ports.isFree(StackPlan.HOST, adminBasePort + i), "port " + (adminBasePort + i));
       }
@@ -214,13 +239,168 @@ class LocalStackIT {
   }
 
   @Test
-  void classify_isUnimplementedUntilFusionArrives() {
-    StatusRuntimeException e =
-        assertThrows(
-            StatusRuntimeException.class,
-            () -> gateway().classify(ClassifyRequest.getDefaultInstance()));
+  void classify_goldenImagesOverColourShapeLabels_isSoftmaxOfScaledCosine() throws IOException {
+    List<String> labels = new ArrayList<>();
+    COLOURS.forEach(c -> SHAPES.forEach(shape -> labels.add(c + " " + shape)));
+    List<String> prompts = labels.stream().map(l -> "a photo of a " + l).toList();
+    EmbedTextResponse promptEmbeddings = gateway().embedText(texts(prompts));
+    Npy.Array images = npy("image_embeds");
+    int dims = (int) images.shape()[1];
+    float scale = logitScale();
 
-    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+    ClassifyResponse response = gateway().classify(goldenClassify(labels));
+
+    assertEquals(goldenImageCount(), response.getClassificationsCount());
+    for (Classification c : response.getClassificationsList()) {
+      double[] logits = new double[labels.size()];
+      for (int k = 0; k < labels.size(); k++) {
+        logits[k] =
+            scale * dot(images.floats(), c.getIndex() * dims, promptEmbeddings.getEmbeddings(k));
+      }
+      double[] expected = softmax(logits);
+      assertEquals(labels.size(), c.getScoresCount());
+      for (int k = 1; k < c.getScoresCount(); k++) {
+        assertTrue(c.getScores(k - 1).getProbability() >= c.getScores(k).getProbability());
+      }
+      for (LabelScore score : c.getScoresList()) {
+        int k = labels.indexOf(score.getLabel());
+        assertEquals(
+            expected[k],
+            score.getProbability(),
+            1e-4,
+            "image " + c.getIndex() + ", label " + score.getLabel());
+      }
+    }
+  }
+
+  @Test
+  void classify_sameLabelsTwice_answersTheSame() {
+    List<String> labels = List.of("red circle", "blue square", "green triangle");
+    ClassifyRequest request = goldenClassify(labels);
+
+    ClassifyResponse first = gateway().classify(request);
+    ClassifyResponse second = gateway().classify(request);
+
+    assertEquals(first.getClassificationsList(), second.getClassificationsList());
+  }
+
+  @Test
+  void match_goldenImagesAndCaptions_matchReferenceProbabilities() throws IOException {
+    List<String> captions = strings(index.getAsJsonArray("captions"));
+    Npy.Array expected = npy("match_probability");
+    int images = goldenImageCount();
+    for (int i = 0; i < images; i++) {
+      MatchRequest.Builder request = MatchRequest.newBuilder();
+      Image image = goldenImage(i);
+      for (String caption : captions) {
+        request.addPairs(ImageTextPair.newBuilder().setImage(image).setText(caption));
+      }
+
+      MatchResponse response = gateway().match(request.build());
+
+      for (int j = 0; j < captions.size(); j++) {
+        assertEquals(j, response.getResults(j).getIndex());
+        assertEquals(
+            expected.floats()[i * captions.size() + j],
+            response.getResults(j).getProbability(),
+            1e-4,
+            "image " + i + ", caption '" + captions.get(j) + "'");
+      }
+    }
+  }
+
+  @Test
+  void rank_withRerank_returnsRerankedByMatchThenTheRestBySimilarity() throws IOException {
+    ImageList.Builder candidates = ImageList.newBuilder();
+    for (int i = 0; i < goldenImageCount(); i++) {
+      candidates.addImages(goldenImage(i));
+    }
+    RankRequest request =
+        RankRequest.newBuilder()
+            .setQueryText("a photo of a red circle")
+            .setCandidateImages(candidates)
+            .setRerankTopK(3)
+            .build();
+
+    RankResponse response = gateway().rank(request);
+
+    assertEquals(goldenImageCount(), response.getResultsCount());
+    for (int i = 0; i < response.getResultsCount(); i++) {
+      RankedCandidate c = response.getResults(i);
+      assertEquals(i < 3, c.getReranked(), "place " + i);
+      if (i > 0 && i < 3) {
+        assertTrue(response.getResults(i - 1).getMatchProbability() >= c.getMatchProbability());
+      }
+      if (i > 3) {
+        assertTrue(response.getResults(i - 1).getSimilarity() >= c.getSimilarity());
+      }
+      if (i >= 3) {
+        for (int r = 0; r < 3; r++) {
+          assertTrue(response.getResults(r).getSimilarity() >= c.getSimilarity());
+        }
+      }
+      assertEquals(c.getSimilarity() * logitScale(), c.getLogit(), 1e-3);
+    }
+  }
+
+  @Test
+  void score_goldenImagesAndCaptions_matchReferenceLogits() throws IOException {
+    List<String> captions = strings(index.getAsJsonArray("captions"));
+    Npy.Array expected = npy("logits_per_image");
+    ScoreRequest.Builder request = ScoreRequest.newBuilder().addAllTexts(captions);
+    for (int i = 0; i < goldenImageCount(); i++) {
+      request.addImages(goldenImage(i));
+    }
+
+    ScoreResponse response = gateway().score(request.build());
+
+    Matrix logits = response.getLogitsPerImage();
+    assertEquals(goldenImageCount(), logits.getRows());
+    assertEquals(captions.size(), logits.getCols());
+    assertEquals(logitScale(), response.getLogitScale(), 1e-6);
+    for (int k = 0; k < logits.getValuesCount(); k++) {
+      double want = expected.floats()[k];
+      assertEquals(want, logits.getValues(k), 1e-3 * Math.max(1, Math.abs(want)), "logit " + k);
+      int row = k / logits.getCols();
+      int col = k % logits.getCols();
+      assertEquals(
+          logits.getValues(k), response.getLogitsPerText().getValues(col * logits.getRows() + row));
+    }
+  }
+
+  @Test
+  void cliClassify_printsTheLabelsBestFirst() throws Exception {
+    Process cli =
+        new ProcessBuilder(
+                Main.javaCommand(),
+                "-jar",
+                StackPlan.jar(root, "cli").toString(),
+                "classify",
+                reference.resolve(file(index.getAsJsonArray("images").get(0))).toString(),
+                "--labels",
+                "red circle,blue square",
+                "--json",
+                "--target",
+                StackPlan.HOST + ":" + basePort)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String stdout = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(cli.waitFor(CALL_SECONDS, TimeUnit.SECONDS));
+    assertEquals(0, cli.exitValue(), stdout);
+
+    JsonArray scores =
+        JsonParser.parseString(stdout)
+            .getAsJsonObject()
+            .getAsJsonArray("classifications")
+            .get(0)
+            .getAsJsonObject()
+            .getAsJsonArray("scores");
+    assertEquals(2, scores.size());
+    double sum = 0;
+    for (JsonElement score : scores) {
+      sum += score.getAsJsonObject().get("probability").getAsDouble();
+    }
+    assertEquals(1.0, sum, 1e-4);
   }
 
   @Test
@@ -296,6 +476,61 @@ class LocalStackIT {
     assertEquals(1.0, Math.sqrt(sumOfSquares), 1e-4);
   }
 
+  private static ClassifyRequest goldenClassify(List<String> labels) {
+    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().addAllLabels(labels);
+    for (int i = 0; i < goldenImageCount(); i++) {
+      request.addImages(goldenImage(i));
+    }
+    return request.build();
+  }
+
+  private static int goldenImageCount() {
+    return index.getAsJsonArray("images").size();
+  }
+
+  private static Image goldenImage(int i) {
+    try {
+      byte[] bytes =
+          Files.readAllBytes(reference.resolve(file(index.getAsJsonArray("images").get(i))));
+      return Image.newBuilder().setEncoded(ByteString.copyFrom(bytes)).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The pack's logit scale, from its model.json. */
+  private static float logitScale() throws IOException {
+    JsonObject manifest =
+        JsonParser.parseString(Files.readString(root.resolve("models/shapes-clip/model.json")))
+            .getAsJsonObject();
+    return manifest.get("logit_scale").getAsFloat();
+  }
+
+  private static double dot(float[] rows, int offset, Embedding embedding) {
+    double sum = 0;
+    for (int d = 0; d < embedding.getValuesCount(); d++) {
+      sum += (double) rows[offset + d] * embedding.getValues(d);
+    }
+    return sum;
+  }
+
+  private static double[] softmax(double[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double l : logits) {
+      max = Math.max(max, l);
+    }
+    double sum = 0;
+    double[] out = new double[logits.length];
+    for (int k = 0; k < logits.length; k++) {
+      out[k] = Math.exp(logits[k] - max);
+      sum += out[k];
+    }
+    for (int k = 0; k < logits.length; k++) {
+      out[k] /= sum;
+    }
+    return out;
+  }
+
   /** A stub for one call, with its own deadline. */
   private static MultimodalBlockingStub gateway() {
     return MultimodalGrpc.newBlockingStub(channel)
@@ -342,7 +577,7 @@ class LocalStackIT {
       int grpc = 56_051 + candidate * 10;
       int admin = 19_091 + candidate * 10;
       boolean free = true;
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < SERVICES; i++) {
         free &= Ports.isFree(StackPlan.HOST, grpc + i) && Ports.isFree(StackPlan.HOST, admin + i);
       }
       if (free) {

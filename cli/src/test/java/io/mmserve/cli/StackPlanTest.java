@@ -16,15 +16,33 @@ class StackPlanTest {
   }
 
   @Test
-  void services_startEncodersBeforeGatewayOnDesignPorts() {
+  void services_startEncodersAndFusionBeforeGatewayOnDesignPorts() {
     List<ServiceSpec> services = plan();
 
     assertEquals(
-        List.of("text-encoder-svc", "vision-encoder-svc", "gateway"),
+        List.of("text-encoder-svc", "vision-encoder-svc", "fusion-svc", "gateway"),
         services.stream().map(ServiceSpec::name).toList());
     assertEquals(
-        List.of(50052, 50053, 50051), services.stream().map(ServiceSpec::grpcPort).toList());
-    assertEquals(List.of(9092, 9093, 9091), services.stream().map(ServiceSpec::adminPort).toList());
+        List.of(50052, 50053, 50054, 50051), services.stream().map(ServiceSpec::grpcPort).toList());
+    assertEquals(
+        List.of(9092, 9093, 9094, 9091), services.stream().map(ServiceSpec::adminPort).toList());
+  }
+
+  @Test
+  void services_runFusionOnThePack() {
+    ServiceSpec fusion = plan().get(2);
+
+    assertEquals(
+        List.of(
+            "/jdk/bin/java",
+            "-jar",
+            "/opt/mmserve/fusion-svc/target/fusion-svc.jar",
+            "--grpc.host=127.0.0.1",
+            "--grpc.port=50054",
+            "--admin.host=127.0.0.1",
+            "--admin.port=9094",
+            "--model.packs=/opt/mmserve/models/shapes-clip"),
+        fusion.command());
   }
 
   @Test
@@ -45,12 +63,13 @@ class StackPlanTest {
   }
 
   @Test
-  void services_pointGatewayAtTheEncodersOfThisStack() {
-    ServiceSpec gateway = plan("--base-port=51000").get(2);
+  void services_pointGatewayAtTheEncodersAndFusionOfThisStack() {
+    ServiceSpec gateway = plan("--base-port=51000").get(3);
 
     assertEquals(51000, gateway.grpcPort());
     assertTrue(gateway.command().contains("--text-encoder.target=127.0.0.1:51001"));
     assertTrue(gateway.command().contains("--vision-encoder.target=127.0.0.1:51002"));
+    assertTrue(gateway.command().contains("--fusion.target=127.0.0.1:51003"));
   }
 
   @Test
@@ -60,6 +79,7 @@ class StackPlanTest {
     assertTrue(services.get(0).command().contains("--model.precision=int8"));
     assertTrue(services.get(1).command().contains("--model.precision=int8"));
     assertFalse(services.get(2).command().contains("--model.precision=int8"));
+    assertFalse(services.get(3).command().contains("--model.precision=int8"));
   }
 
   @Test

@@ -30,7 +30,8 @@ class UpCommandTest {
   }
 
   private static Path checkout(Path dir) throws IOException {
-    for (String module : List.of("gateway", "text-encoder-svc", "vision-encoder-svc")) {
+    for (String module :
+        List.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc")) {
       Path jar = StackPlan.jar(dir, module);
       Files.createDirectories(jar.getParent());
       Files.write(jar, new byte[0]);

@@ -15,23 +15,32 @@ public sealed interface ImageInput {
    * @param index the image's position in the request, named in the message
    * @throws InvalidInputException naming {@code images[index]} and the rule broken
    */
-  void check(int index);
+  default void check(int index) {
+    check("images[" + index + "]");
+  }
+
+  /**
+   * Throws if the image is certainly bad.
+   *
+   * @param item the image's field path in the request ("pairs[2].image"), named in the message
+   * @throws InvalidInputException naming {@code item} and the rule broken
+   */
+  void check(String item);
 
   /** The request set neither encoded bytes nor raw pixels. */
   record Missing() implements ImageInput {
     @Override
-    public void check(int index) {
-      throw new InvalidInputException(
-          "images[" + index + "]: no image given; set either encoded or raw");
+    public void check(String item) {
+      throw new InvalidInputException(item + ": no image given; set either encoded or raw");
     }
   }
 
   /** An encoded file's bytes. */
   record Encoded(int byteCount) implements ImageInput {
     @Override
-    public void check(int index) {
+    public void check(String item) {
       if (byteCount == 0) {
-        throw new InvalidInputException("images[" + index + "]: encoded bytes are empty");
+        throw new InvalidInputException(item + ": encoded bytes are empty");
       }
     }
   }
@@ -48,20 +57,20 @@ public sealed interface ImageInput {
   record Raw(long width, long height, int channels, String format, long dataBytes)
       implements ImageInput {
     @Override
-    public void check(int index) {
-      String item = "images[" + index + "]: ";
+    public void check(String item) {
       if (channels == 0) {
-        throw new InvalidInputException(item + "raw pixel format " + format + " is not supported");
+        throw new InvalidInputException(
+            item + ": raw pixel format " + format + " is not supported");
       }
       if (width == 0 || height == 0) {
         throw new InvalidInputException(
-            item + "raw image is " + width + "x" + height + "; width and height must be > 0");
+            item + ": raw image is " + width + "x" + height + "; width and height must be > 0");
       }
       long expected = expectedBytes();
       if (dataBytes != expected) {
         throw new InvalidInputException(
             item
-                + "raw data has "
+                + ": raw data has "
                 + dataBytes
                 + " bytes, but "
                 + width

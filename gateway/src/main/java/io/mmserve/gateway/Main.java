@@ -17,10 +17,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 
 /**
- * Starts the gateway: reads the config once, opens the encoder channels, serves {@code
+ * Starts the gateway: reads the config once, opens the encoder and fusion channels, serves {@code
  * mmserve.v1.Multimodal} with health and reflection, and the admin endpoint. Stops on SIGINT or
  * SIGTERM: the gRPC server first (in-flight calls finish), then the admin server, then the
  * channels.
@@ -52,10 +51,15 @@ public final class Main {
     ManagedChannel vision =
         GrpcChannels.plaintext(
             gatewayConfig.visionEncoderTarget(), gatewayConfig.maxInboundMessageBytes());
+    ManagedChannel fusion =
+        GrpcChannels.plaintext(
+            gatewayConfig.fusionTarget(), gatewayConfig.maxInboundMessageBytes());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MultimodalService service =
         new MultimodalService(
-            text, vision, gatewayConfig.limits(), gatewayConfig.defaultDeadline());
+            new Backends(text, vision, fusion, gatewayConfig.defaultDeadline()),
+            new LabelEmbeddingCache(gatewayConfig.labelEmbeddingCacheEntries(), registry),
+            gatewayConfig.limits());
     GrpcServer server =
         new GrpcServer(
             GrpcServer.nettyBuilder(serverConfig), List.of(service), serverConfig, registry);
@@ -64,33 +68,26 @@ public final class Main {
     server.start();
     admin.start();
     ShutdownHook.install(
-        "gateway", server, admin, () -> close(text), () -> close(vision), registry::close);
-    exitNormallyOnSignals();
+        "gateway",
+        server,
+        admin,
+        () -> close(text),
+        () -> close(vision),
+        () -> close(fusion),
+        registry::close);
+    ShutdownHook.exitNormallyOnStopSignals();
     log.info(
-        "gateway serving on {}:{} (admin on {}:{}; text encoder {}, vision encoder {})",
+        "gateway serving on {}:{} (admin on {}:{}; text encoder {}, vision encoder {}, fusion {})",
         serverConfig.grpcHost(),
         server.port(),
         serverConfig.adminHost(),
         admin.port(),
         gatewayConfig.textEncoderTarget(),
-        gatewayConfig.visionEncoderTarget());
+        gatewayConfig.visionEncoderTarget(),
+        gatewayConfig.fusionTarget());
     server.awaitTermination();
   }
 
-  /**
-   * A stop request is the normal end of a server, so SIGTERM and SIGINT exit with status 0 (the
-   * JVM's default is 128 + signal) after the shutdown hook has stopped everything; the encoder
-   * services do the same.
-   */
-  private static void exitNormallyOnSignals() {
-    for (String name : List.of("TERM", "INT")) {
-      try {
-        Signal.handle(new Signal(name), signal -> System.exit(0));
-      } catch (IllegalArgumentException e) {
-        log.debug("cannot handle SIG{}; the JVM's default applies", name, e);
-      }
-    }
-  }
 
   private static void close(ManagedChannel channel) throws InterruptedException {
     channel.shutdown();

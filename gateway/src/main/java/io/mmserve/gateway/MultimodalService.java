@@ -4,11 +4,7 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.grpc.Channel;
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.mmserve.api.v1.ClassifyRequest;
 import io.mmserve.api.v1.ClassifyResponse;
@@ -19,13 +15,11 @@ import io.mmserve.api.v1.EmbedImageResponse;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Embedding;
-import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.MatchRequest;
 import io.mmserve.api.v1.MatchResponse;
 import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.api.v1.RankRequest;
 import io.mmserve.api.v1.RankResponse;
-import io.mmserve.api.v1.RawImage;
 import io.mmserve.api.v1.ScoreRequest;
 import io.mmserve.api.v1.ScoreResponse;
 import io.mmserve.api.v1.SearchRequest;
@@ -36,57 +30,39 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
-import io.mmserve.encoder.v1.TextEncoderGrpc;
-import io.mmserve.encoder.v1.VisionEncoderGrpc;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.StatusMapper;
-import io.mmserve.tensor.v1.DataType;
-import io.mmserve.tensor.v1.Tensor;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The public {@code mmserve.v1.Multimodal} API. EmbedText and EmbedImage check the request at the
- * edge, call the matching encoder service without blocking, and translate its answer; the other
- * calls answer UNIMPLEMENTED until their issue lands.
+ * The public {@code mmserve.v1.Multimodal} API. Each call checks its request at the edge, then
+ * delegates: EmbedText and EmbedImage to one encoder, Classify, Rank, Match and Score to their call
+ * classes ({@link ClassifyCall}, {@link RankCall}, {@link MatchCall}, {@link ScoreCall}), which
+ * combine the encoders and fusion-svc without blocking. The gallery calls answer UNIMPLEMENTED
+ * until their issue lands.
  *
- * <p>Encoder calls carry the caller's deadline, or {@code defaultDeadline} when the caller set
- * none, and are cancelled with the caller's call. An encoder's error reaches the caller with the
- * encoder's status code and description.
- *
- * <p>The encoder channels are owned by the caller of the constructor, who shuts them down.
+ * <p>Backend calls carry the caller's deadline, or the default deadline when the caller set none,
+ * and are cancelled with the caller's call (see {@link Backends#forCurrentCall()}). A backend's
+ * error reaches the caller with the backend's status code and description.
  */
 public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
-  private static final String TEXT_ENCODER = "text-encoder-svc";
-  private static final String VISION_ENCODER = "vision-encoder-svc";
-
-  static final Status CLASSIFY_NOT_IMPLEMENTED = notYetImplemented("Classify");
-  static final Status RANK_NOT_IMPLEMENTED = notYetImplemented("Rank");
-  static final Status MATCH_NOT_IMPLEMENTED = notYetImplemented("Match");
-  static final Status SCORE_NOT_IMPLEMENTED = notYetImplemented("Score");
   static final Status UPSERT_NOT_IMPLEMENTED = notYetImplemented("Upsert");
   static final Status SEARCH_NOT_IMPLEMENTED = notYetImplemented("Search");
   static final Status DELETE_NOT_IMPLEMENTED = notYetImplemented("Delete");
 
-  private final TextEncoderGrpc.TextEncoderFutureStub textEncoder;
-  private final VisionEncoderGrpc.VisionEncoderFutureStub visionEncoder;
+  private final Backends backends;
+  private final CachedTextEmbedder labelTexts;
   private final RequestLimits limits;
-  private final Duration defaultDeadline;
 
   /**
-   * @param textEncoder channel to text-encoder-svc
-   * @param visionEncoder channel to vision-encoder-svc
+   * @param backends the encoders and fusion-svc
+   * @param labelCache label-prompt and candidate-text embeddings kept between requests
    * @param limits items per request
-   * @param defaultDeadline deadline of encoder calls for callers that send none
    */
-  public MultimodalService(
-      Channel textEncoder, Channel visionEncoder, RequestLimits limits, Duration defaultDeadline) {
-    this.textEncoder = TextEncoderGrpc.newFutureStub(textEncoder);
-    this.visionEncoder = VisionEncoderGrpc.newFutureStub(visionEncoder);
+  MultimodalService(Backends backends, LabelEmbeddingCache labelCache, RequestLimits limits) {
+    this.backends = backends;
+    this.labelTexts = new CachedTextEmbedder(labelCache);
     this.limits = limits;
-    this.defaultDeadline = defaultDeadline;
   }
 
   @Override
@@ -100,18 +76,15 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
             .setNormalize(!request.getSkipNormalization())
             .setRequestId(request.getRequestId())
             .build();
-    ListenableFuture<EncodeTextResponse> answer =
-        textEncoder.withDeadline(encoderDeadline()).encodeText(encode);
-    reply(answer, TEXT_ENCODER, response -> toEmbedTextResponse(request, response), out);
+    ListenableFuture<EncodeTextResponse> answer = backends.forCurrentCall().encodeText(encode);
+    reply(translate(answer, response -> toEmbedTextResponse(request, response)), out);
   }
 
   @Override
   public void embedImage(EmbedImageRequest request, StreamObserver<EmbedImageResponse> out) {
     Deadlines.checkNotExpired();
     limits.checkImageCount(request.getImagesCount());
-    for (int i = 0; i < request.getImagesCount(); i++) {
-      describe(request.getImages(i)).check(i);
-    }
+    ImageChecks.checkAll("images", request.getImagesList());
     EncodeImageRequest encode =
         EncodeImageRequest.newBuilder()
             .setModel(request.getModel())
@@ -119,29 +92,32 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
             .setNormalize(!request.getSkipNormalization())
             .setRequestId(request.getRequestId())
             .build();
-    ListenableFuture<EncodeImageResponse> answer =
-        visionEncoder.withDeadline(encoderDeadline()).encodeImage(encode);
-    reply(answer, VISION_ENCODER, response -> toEmbedImageResponse(request, response), out);
+    ListenableFuture<EncodeImageResponse> answer = backends.forCurrentCall().encodeImage(encode);
+    reply(translate(answer, response -> toEmbedImageResponse(request, response)), out);
   }
 
   @Override
   public void classify(ClassifyRequest request, StreamObserver<ClassifyResponse> out) {
-    out.onError(CLASSIFY_NOT_IMPLEMENTED.asRuntimeException());
+    Deadlines.checkNotExpired();
+    reply(new ClassifyCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
   }
 
   @Override
   public void rank(RankRequest request, StreamObserver<RankResponse> out) {
-    out.onError(RANK_NOT_IMPLEMENTED.asRuntimeException());
+    Deadlines.checkNotExpired();
+    reply(new RankCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
   }
 
   @Override
   public void match(MatchRequest request, StreamObserver<MatchResponse> out) {
-    out.onError(MATCH_NOT_IMPLEMENTED.asRuntimeException());
+    Deadlines.checkNotExpired();
+    reply(new MatchCall(backends.forCurrentCall(), limits).run(request), out);
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
-    out.onError(SCORE_NOT_IMPLEMENTED.asRuntimeException());
+    Deadlines.checkNotExpired();
+    reply(new ScoreCall(backends.forCurrentCall(), limits).run(request), out);
   }
 
   @Override
@@ -162,74 +138,46 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   private static Status notYetImplemented(String method) {
     return Status.UNIMPLEMENTED.withDescription(
         method
-            + " is not implemented yet in this release; it arrives with fusion-svc (see"
+            + " is not implemented yet in this release; it arrives with the retrieval issue (see"
             + " docs/api.md)");
   }
 
-  /** The caller's deadline, or the default one counted from now. */
-  private Deadline encoderDeadline() {
-    Deadline callers = Context.current().getDeadline();
-    return callers != null
-        ? callers
-        : Deadline.after(defaultDeadline.toNanos(), TimeUnit.NANOSECONDS);
+  private static <E, R> ListenableFuture<R> translate(
+      ListenableFuture<E> answer, Function<E, R> translate) {
+    return Futures.transform(answer, translate::apply, MoreExecutors.directExecutor());
   }
 
-  private static <E, R> void reply(
-      ListenableFuture<E> answer, String encoder, Function<E, R> translate, StreamObserver<R> out) {
+  /**
+   * Sends the outcome to the caller. A failure becomes a status through the one {@link
+   * StatusMapper}: a backend's status passes through, typed domain exceptions get their code, and
+   * anything else is INTERNAL (logged, never sent).
+   */
+  private static <R> void reply(ListenableFuture<R> answer, StreamObserver<R> out) {
     Futures.addCallback(
         answer,
-        new FutureCallback<E>() {
+        new FutureCallback<R>() {
           @Override
-          public void onSuccess(E response) {
-            R translated;
-            try {
-              translated = translate.apply(response);
-            } catch (RuntimeException e) {
-              out.onError(StatusMapper.toStatusException(e));
-              return;
-            }
-            out.onNext(translated);
+          public void onSuccess(R response) {
+            out.onNext(response);
             out.onCompleted();
           }
 
           @Override
           public void onFailure(Throwable t) {
-            out.onError(encoderFailure(encoder, t));
+            out.onError(StatusMapper.toStatusException(t));
           }
         },
         MoreExecutors.directExecutor());
   }
 
-  /**
-   * An encoder's error as the caller sees it: the encoder's own code and description. A failure
-   * that never reached the encoder (no connection) names the encoder instead of grpc's transport
-   * message alone.
-   */
-  static StatusRuntimeException encoderFailure(String encoder, Throwable t) {
-    Status status = Status.fromThrowable(t);
-    if (status.getCode() == Status.Code.UNKNOWN && status.getCause() == t) {
-      // not a status exception at all: a bug, mapped (and logged) as INTERNAL
-      return StatusMapper.toStatusException(t);
-    }
-    if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
-      // grpc attaches a cause only to statuses made on the client side, such as a refused
-      // connection; an encoder's own UNAVAILABLE (overload) arrives without one
-      return Status.UNAVAILABLE
-          .withDescription(encoder + " is unavailable: " + status.getDescription())
-          .asRuntimeException();
-    }
-    return Status.fromCode(status.getCode())
-        .withDescription(status.getDescription())
-        .asRuntimeException();
-  }
-
   private static EmbedTextResponse toEmbedTextResponse(
       EmbedTextRequest request, EncodeTextResponse response) {
     int n = request.getTextsCount();
-    EmbeddingMatrix matrix = embeddings(TEXT_ENCODER, response.getEmbeddings(), n);
+    EmbeddingMatrix matrix =
+        EmbeddingMatrix.fromTensor(Backends.TEXT_ENCODER, response.getEmbeddings(), n);
     if (response.getTruncatedCount() != n || response.getTokenCountsCount() != n) {
       throw new IllegalStateException(
-          TEXT_ENCODER
+          Backends.TEXT_ENCODER
               + " returned "
               + response.getTruncatedCount()
               + " truncated flags and "
@@ -255,7 +203,8 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   private static EmbedImageResponse toEmbedImageResponse(
       EmbedImageRequest request, EncodeImageResponse response) {
     int n = request.getImagesCount();
-    EmbeddingMatrix matrix = embeddings(VISION_ENCODER, response.getEmbeddings(), n);
+    EmbeddingMatrix matrix =
+        EmbeddingMatrix.fromTensor(Backends.VISION_ENCODER, response.getEmbeddings(), n);
     EmbedImageResponse.Builder out =
         EmbedImageResponse.newBuilder()
             .setModel(response.getModel())
@@ -267,55 +216,11 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
     return out.build();
   }
 
-  private static EmbeddingMatrix embeddings(String encoder, Tensor tensor, int items) {
-    if (tensor.getDtype() != DataType.FLOAT32) {
-      throw new IllegalStateException(
-          encoder + " returned embeddings of dtype " + tensor.getDtype() + ", not FLOAT32");
-    }
-    List<Long> shape = tensor.getShapeList();
-    return EmbeddingMatrix.fromFloat32(
-        encoder,
-        shape.stream().mapToLong(Long::longValue).toArray(),
-        tensor.getData().asReadOnlyByteBuffer(),
-        items);
-  }
-
   private static Embedding.Builder embedding(EmbeddingMatrix matrix, int row) {
     Embedding.Builder embedding = Embedding.newBuilder().setIndex(row);
     for (int col = 0; col < matrix.cols(); col++) {
       embedding.addValues(matrix.get(row, col));
     }
     return embedding;
-  }
-
-  /** What the edge checks need to know about an image. */
-  static ImageInput describe(Image image) {
-    return switch (image.getSourceCase()) {
-      case ENCODED -> new ImageInput.Encoded(image.getEncoded().size());
-      case RAW -> describe(image.getRaw());
-      case SOURCE_NOT_SET -> new ImageInput.Missing();
-    };
-  }
-
-  private static ImageInput describe(RawImage raw) {
-    int channels =
-        switch (raw.getFormat()) {
-          case PIXEL_FORMAT_UNSPECIFIED, RGB8 -> 3;
-          case RGBA8 -> 4;
-          case GRAY8 -> 1;
-          case UNRECOGNIZED -> 0;
-        };
-    String format =
-        switch (raw.getFormat()) {
-          case PIXEL_FORMAT_UNSPECIFIED -> "RGB8";
-          case UNRECOGNIZED -> Integer.toString(raw.getFormatValue());
-          default -> raw.getFormat().name();
-        };
-    return new ImageInput.Raw(
-        Integer.toUnsignedLong(raw.getWidth()),
-        Integer.toUnsignedLong(raw.getHeight()),
-        channels,
-        format,
-        raw.getData().size());
   }
 }

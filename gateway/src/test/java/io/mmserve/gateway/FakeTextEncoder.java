@@ -12,23 +12,33 @@ import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A text encoder for gateway tests. Text i gets the embedding {@link #valueAt(int, int)}, is
- * truncated when it is longer than {@link #CONTEXT_CHARS} characters, and counts its characters
- * plus two as tokens. It remembers the last request and the deadline it arrived with, and answers
- * with {@link #failWith} when that is set.
+ * A text encoder for gateway tests. Text i gets the embedding {@link #valueAt(int, int)}, unless
+ * every text of the request has a vector in {@link #vectors}; then each gets its own. A text is
+ * truncated when it is longer than {@link #CONTEXT_CHARS} characters and counts its characters plus
+ * two as tokens. With include_features, text i's token features are [its vector, zeros] with the
+ * attention mask [1, 0]. It remembers its requests and the last deadline, and answers with {@link
+ * #failWith} when that is set.
  */
 final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
   static final String MODEL = "fake-clip";
   static final String VERSION = "0.0.7";
   static final int DIMS = 4;
   static final int CONTEXT_CHARS = 10;
+  static final int TOKENS = 2;
 
+  final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+  final List<EncodeTextRequest> requests = new CopyOnWriteArrayList<>();
   volatile EncodeTextRequest lastRequest;
   volatile Deadline lastDeadline;
   volatile int calls;
   volatile Status failWith;
+  volatile String version = VERSION;
 
   /** When >= 0, the number of embedding rows to answer with (to fake a broken encoder). */
   volatile int rowsOverride = -1;
@@ -40,6 +50,7 @@ final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
   @Override
   public void encodeText(EncodeTextRequest request, StreamObserver<EncodeTextResponse> out) {
     calls++;
+    requests.add(request);
     lastRequest = request;
     lastDeadline = Context.current().getDeadline();
     if (failWith != null) {
@@ -49,10 +60,17 @@ final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
     int n = request.getTextsCount();
     int rows = rowsOverride >= 0 ? rowsOverride : n;
     EncodeTextResponse.Builder response =
-        EncodeTextResponse.newBuilder()
-            .setModel(MODEL)
-            .setModelVersion(VERSION)
-            .setEmbeddings(matrix(rows, DIMS));
+        EncodeTextResponse.newBuilder().setModel(MODEL).setModelVersion(version);
+    if (request.getTextsList().stream().allMatch(vectors::containsKey)) {
+      float[][] rowsOf = request.getTextsList().stream().map(vectors::get).toArray(float[][]::new);
+      response.setEmbeddings(tensor(rowsOf, rowsOf[0].length));
+      if (request.getIncludeFeatures()) {
+        response.setTokenFeatures(features(rowsOf, TOKENS));
+        response.setAttentionMask(mask(n));
+      }
+    } else {
+      response.setEmbeddings(matrix(rows, DIMS));
+    }
     for (String text : request.getTextsList()) {
       response.addTruncated(text.length() > CONTEXT_CHARS);
       response.addTokenCounts(Math.min(text.length(), CONTEXT_CHARS) + 2);
@@ -61,20 +79,71 @@ final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
     out.onCompleted();
   }
 
+  /** The texts of every request, in order. */
+  List<String> encodedTexts() {
+    return requests.stream().flatMap(r -> r.getTextsList().stream()).toList();
+  }
+
   /** A FLOAT32 [rows, cols] tensor holding {@link #valueAt(int, int)}. */
   static Tensor matrix(int rows, int cols) {
-    ByteBuffer data = ByteBuffer.allocate(rows * cols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    float[][] values = new float[rows][cols];
     for (int r = 0; r < rows; r++) {
       for (int c = 0; c < cols; c++) {
-        data.putFloat(valueAt(r, c));
+        values[r][c] = valueAt(r, c);
       }
     }
-    data.flip();
+    return tensor(values, cols);
+  }
+
+  /** A FLOAT32 [rows.length, cols] tensor. */
+  static Tensor tensor(float[][] rows, int cols) {
+    ByteBuffer data =
+        ByteBuffer.allocate(rows.length * cols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (float[] row : rows) {
+      for (float v : row) {
+        data.putFloat(v);
+      }
+    }
     return Tensor.newBuilder()
         .setDtype(DataType.FLOAT32)
-        .addShape(rows)
+        .addShape(rows.length)
         .addShape(cols)
-        .setData(ByteString.copyFrom(data))
+        .setData(ByteString.copyFrom(data.flip()))
+        .build();
+  }
+
+  /** FLOAT32 [N, positions, W]: position 0 of item n holds rows[n], the others zeros. */
+  static Tensor features(float[][] rows, int positions) {
+    int width = rows[0].length;
+    ByteBuffer data =
+        ByteBuffer.allocate(rows.length * positions * width * Float.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    for (float[] row : rows) {
+      for (int p = 0; p < positions; p++) {
+        for (float v : row) {
+          data.putFloat(p == 0 ? v : 0f);
+        }
+      }
+    }
+    return Tensor.newBuilder()
+        .setDtype(DataType.FLOAT32)
+        .addShape(rows.length)
+        .addShape(positions)
+        .addShape(width)
+        .setData(ByteString.copyFrom(data.flip()))
+        .build();
+  }
+
+  private static Tensor mask(int n) {
+    ByteBuffer data = ByteBuffer.allocate(n * TOKENS * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n; i++) {
+      data.putLong(1L).putLong(0L);
+    }
+    return Tensor.newBuilder()
+        .setDtype(DataType.INT64)
+        .addShape(n)
+        .addShape(TOKENS)
+        .setData(ByteString.copyFrom(data.flip()))
         .build();
   }
 }

@@ -4,24 +4,32 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A vision encoder for gateway tests: image i gets the embedding {@link
- * FakeTextEncoder#valueAt(int, int)}. It remembers the last request and the deadline it arrived
- * with, and answers with {@link #failWith} when that is set.
+ * FakeTextEncoder#valueAt(int, int)}, unless every image of the request is an encoded image whose
+ * bytes (as UTF-8) have a vector in {@link #vectors}; then each gets its own, and with
+ * include_features its patch features are [its vector, zeros]. It remembers the last request and
+ * the deadline it arrived with, and answers with {@link #failWith} when that is set.
  */
 final class FakeVisionEncoder extends VisionEncoderGrpc.VisionEncoderImplBase {
   static final String MODEL = "fake-clip";
   static final String VERSION = "0.0.7";
   static final int DIMS = 3;
+  static final int PATCHES = 2;
 
+  final Map<String, float[]> vectors = new ConcurrentHashMap<>();
   volatile EncodeImageRequest lastRequest;
   volatile Deadline lastDeadline;
   volatile int calls;
   volatile Status failWith;
+  volatile String version = VERSION;
 
   @Override
   public void encodeImage(EncodeImageRequest request, StreamObserver<EncodeImageResponse> out) {
@@ -32,12 +40,23 @@ final class FakeVisionEncoder extends VisionEncoderGrpc.VisionEncoderImplBase {
       out.onError(failWith.asRuntimeException());
       return;
     }
-    out.onNext(
-        EncodeImageResponse.newBuilder()
-            .setModel(MODEL)
-            .setModelVersion(VERSION)
-            .setEmbeddings(FakeTextEncoder.matrix(request.getImagesCount(), DIMS))
-            .build());
+    EncodeImageResponse.Builder response =
+        EncodeImageResponse.newBuilder().setModel(MODEL).setModelVersion(version);
+    if (request.getImagesList().stream().allMatch(i -> vectors.containsKey(key(i)))) {
+      float[][] rows =
+          request.getImagesList().stream().map(i -> vectors.get(key(i))).toArray(float[][]::new);
+      response.setEmbeddings(FakeTextEncoder.tensor(rows, rows[0].length));
+      if (request.getIncludeFeatures()) {
+        response.setPatchFeatures(FakeTextEncoder.features(rows, PATCHES));
+      }
+    } else {
+      response.setEmbeddings(FakeTextEncoder.matrix(request.getImagesCount(), DIMS));
+    }
+    out.onNext(response.build());
     out.onCompleted();
+  }
+
+  private static String key(Image image) {
+    return image.getEncoded().toStringUtf8();
   }
 }

@@ -19,7 +19,7 @@ class GatewayConfigTest {
 
     assertEquals("127.0.0.1:50052", config.textEncoderTarget());
     assertEquals("127.0.0.1:50053", config.visionEncoderTarget());
-    assertEquals(new RequestLimits(256, 64), config.limits());
+    assertEquals(RequestLimits.of(256, 64), config.limits());
     assertEquals(Duration.ofSeconds(30), config.defaultDeadline());
     assertEquals(64 << 20, config.maxInboundMessageBytes());
   }

@@ -8,16 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.mmserve.api.v1.ClassifyRequest;
 import io.mmserve.api.v1.DeleteRequest;
 import io.mmserve.api.v1.EmbedImageRequest;
 import io.mmserve.api.v1.EmbedImageResponse;
@@ -25,19 +20,12 @@ import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Embedding;
 import io.mmserve.api.v1.Image;
-import io.mmserve.api.v1.MatchRequest;
-import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.api.v1.MultimodalGrpc.MultimodalBlockingStub;
 import io.mmserve.api.v1.PixelFormat;
-import io.mmserve.api.v1.RankRequest;
 import io.mmserve.api.v1.RawImage;
-import io.mmserve.api.v1.ScoreRequest;
 import io.mmserve.api.v1.SearchRequest;
 import io.mmserve.api.v1.UpsertRequest;
-import io.mmserve.kit.server.GrpcServer;
-import io.mmserve.kit.server.ServerConfig;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -49,57 +37,28 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The gateway in-process, in front of fake in-process encoders. */
+/** The gateway in-process, in front of fake in-process encoders: the embed calls. */
 class MultimodalServiceTest {
-  private static final RequestLimits LIMITS = new RequestLimits(3, 2);
+  private static final RequestLimits LIMITS = RequestLimits.of(3, 2);
 
-  /** Distinct from any deadline a test sets, so the test can tell which one the encoder saw. */
-  private static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(17);
-
-  private final FakeTextEncoder textEncoder = new FakeTextEncoder();
-  private final FakeVisionEncoder visionEncoder = new FakeVisionEncoder();
-  private Server encoders;
-  private ManagedChannel textChannel;
-  private ManagedChannel visionChannel;
-  private GrpcServer gateway;
+  private InProcessGateway stack;
+  private FakeTextEncoder textEncoder;
+  private FakeVisionEncoder visionEncoder;
   private ManagedChannel gatewayChannel;
   private MultimodalBlockingStub client;
 
   @BeforeEach
   void start() throws IOException {
-    String encoderName = InProcessServerBuilder.generateName();
-    encoders =
-        InProcessServerBuilder.forName(encoderName)
-            .directExecutor()
-            .addService(textEncoder)
-            .addService(visionEncoder)
-            .build()
-            .start();
-    textChannel = InProcessChannelBuilder.forName(encoderName).directExecutor().build();
-    visionChannel = InProcessChannelBuilder.forName(encoderName).directExecutor().build();
-
-    String gatewayName = InProcessServerBuilder.generateName();
-    ServerConfig config =
-        new ServerConfig("127.0.0.1", 0, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(5));
-    gateway =
-        new GrpcServer(
-                InProcessServerBuilder.forName(gatewayName).directExecutor(),
-                List.of(
-                    new MultimodalService(textChannel, visionChannel, LIMITS, DEFAULT_DEADLINE)),
-                config,
-                new SimpleMeterRegistry())
-            .start();
-    gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
-    client = MultimodalGrpc.newBlockingStub(gatewayChannel);
+    stack = new InProcessGateway(LIMITS, 100);
+    textEncoder = stack.textEncoder;
+    visionEncoder = stack.visionEncoder;
+    gatewayChannel = stack.gatewayChannel;
+    client = stack.client();
   }
 
   @AfterEach
   void stop() {
-    gatewayChannel.shutdownNow();
-    gateway.stop();
-    textChannel.shutdownNow();
-    visionChannel.shutdownNow();
-    encoders.shutdownNow();
+    stack.close();
   }
 
   @Test
@@ -377,10 +336,6 @@ class MultimodalServiceTest {
 
   static Stream<Arguments> notYetImplementedCalls() {
     return Stream.of(
-        call("Classify", c -> c.classify(ClassifyRequest.getDefaultInstance())),
-        call("Rank", c -> c.rank(RankRequest.getDefaultInstance())),
-        call("Match", c -> c.match(MatchRequest.getDefaultInstance())),
-        call("Score", c -> c.score(ScoreRequest.getDefaultInstance())),
         call("Upsert", c -> c.upsert(UpsertRequest.getDefaultInstance())),
         call("Search", c -> c.search(SearchRequest.getDefaultInstance())),
         call("Delete", c -> c.delete(DeleteRequest.getDefaultInstance())));
@@ -396,7 +351,7 @@ class MultimodalServiceTest {
     assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     assertEquals(
         method
-            + " is not implemented yet in this release; it arrives with fusion-svc (see"
+            + " is not implemented yet in this release; it arrives with the retrieval issue (see"
             + " docs/api.md)",
         e.getStatus().getDescription());
   }

@@ -9,7 +9,7 @@ import io.mmserve.kit.errors.ResourceLimitException;
 import org.junit.jupiter.api.Test;
 
 class RequestLimitsTest {
-  private final RequestLimits limits = new RequestLimits(2, 1);
+  private final RequestLimits limits = RequestLimits.of(2, 1);
 
   @Test
   void checkTextCount_acceptsOneUpToTheLimit() {
@@ -35,6 +35,6 @@ class RequestLimitsTest {
 
   @Test
   void constructor_rejectsLimitBelowOne() {
-    assertThrows(IllegalArgumentException.class, () -> new RequestLimits(0, 1));
+    assertThrows(IllegalArgumentException.class, () -> RequestLimits.of(0, 1));
   }
 }

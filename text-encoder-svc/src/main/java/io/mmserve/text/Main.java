@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 
 /**
  * Starts text-encoder-svc: reads the config once, loads the model packs, their tokenizers and ONNX
@@ -87,7 +86,7 @@ public final class Main {
             meters);
     AdminHttpServer admin = new AdminHttpServer(serverConfig, meters, server::isServing);
     ShutdownHook.install(SERVICE, server, admin, encoder, backend, meters::close);
-    exitNormallyOnSignals();
+    ShutdownHook.exitNormallyOnStopSignals();
     server.start();
     admin.start();
     log.info(
@@ -98,19 +97,5 @@ public final class Main {
         serverConfig.adminHost(),
         admin.port());
     server.awaitTermination();
-  }
-
-  /**
-   * A stop request is the normal end of a server, so SIGTERM and SIGINT exit with status 0 (the
-   * JVM's default is 128 + signal) after the shutdown hook has stopped everything.
-   */
-  private static void exitNormallyOnSignals() {
-    for (String name : List.of("TERM", "INT")) {
-      try {
-        Signal.handle(new Signal(name), signal -> System.exit(0));
-      } catch (IllegalArgumentException e) {
-        log.debug("cannot handle SIG{}; the JVM's default applies", name, e);
-      }
-    }
   }
 }

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 
 /**
  * Starts vision-encoder-svc: reads the config once (defaults in {@link VisionEncoderConfig}, then a
@@ -104,24 +103,13 @@ public final class Main {
 
     // Close order: gRPC server (graceful), admin server, encoder (batchers, workers), backend.
     ShutdownHook.install(SERVICE_NAME, resources.toArray(AutoCloseable[]::new));
-    exitCleanlyOnStopSignals();
+    ShutdownHook.exitNormallyOnStopSignals();
     grpc.start();
     admin.start();
     log.info("{} serving on {}:{}", SERVICE_NAME, server.grpcHost(), grpc.port());
     log.info(
         "{} admin (/metrics, /healthz) on {}:{}", SERVICE_NAME, server.adminHost(), admin.port());
     grpc.awaitTermination();
-  }
-
-  /**
-   * SIGTERM and SIGINT are how the launcher and Kubernetes ask a service to stop. The JVM would run
-   * the shutdown hooks and then exit with 143 or 130; a stop on request is a clean exit, so exit
-   * with 0 instead (the hooks still run first).
-   */
-  private static void exitCleanlyOnStopSignals() {
-    for (String name : List.of("TERM", "INT")) {
-      Signal.handle(new Signal(name), signal -> System.exit(0));
-    }
   }
 
   private static void warnIfMessageLimitIsTooSmall(

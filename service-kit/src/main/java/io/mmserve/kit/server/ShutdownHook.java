@@ -3,6 +3,7 @@ package io.mmserve.kit.server;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * Closes a service's resources when the JVM is asked to stop (SIGINT, SIGTERM). Resources close in
@@ -27,6 +28,21 @@ public final class ShutdownHook {
             serviceName + "-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     return hook;
+  }
+
+  /**
+   * A stop request is the normal end of a server, so SIGTERM and SIGINT exit with status 0 (the
+   * JVM's default is 128 + signal) after the shutdown hooks have stopped everything. Where the JVM
+   * does not let a signal be handled, its default applies.
+   */
+  public static void exitNormallyOnStopSignals() {
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        Signal.handle(new Signal(name), signal -> System.exit(0));
+      } catch (IllegalArgumentException e) {
+        log.debug("cannot handle SIG{}; the JVM's default applies", name, e);
+      }
+    }
   }
 
   /** Closes each resource in order, logging failures and going on. */

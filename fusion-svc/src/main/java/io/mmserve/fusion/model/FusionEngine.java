@@ -1,0 +1,171 @@
+package io.mmserve.fusion.model;
+
+import io.mmserve.inference.pack.ModelPack;
+import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.kit.errors.CancelledException;
+import io.mmserve.kit.errors.InvalidInputException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Score, Classify and Match over the served packs: resolves the model a request names, checks the
+ * inputs ({@link InvalidInputException} naming the rule) and computes on the calling thread, a
+ * Match of many pairs also on up to {@code threads - 1} worker threads this engine owns.
+ *
+ * <p>Thread-safe. {@link #close} stops the workers.
+ */
+public final class FusionEngine implements AutoCloseable {
+  private static final long CLOSE_WAIT_SECONDS = 5;
+
+  private final ModelRegistry registry;
+  private final Map<String, FusionModel> models = new HashMap<>();
+  private final FusionLimits limits;
+  private final int threads;
+  private final ExecutorService workers;
+
+  /**
+   * Loads every pack's fusion weights now, so a bad pack stops start-up.
+   *
+   * @param threads how many threads one Match may use, the caller's included (>= 1)
+   * @throws io.mmserve.inference.pack.ModelPackException when a pack's weights are unusable
+   */
+  public FusionEngine(ModelRegistry registry, FusionLimits limits, int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, but was " + threads);
+    }
+    this.registry = registry;
+    this.limits = limits;
+    this.threads = threads;
+    for (ModelPack pack : registry.packs()) {
+      models.put(pack.manifest().id(), FusionModel.load(pack));
+    }
+    this.workers =
+        threads == 1
+            ? null
+            : Executors.newFixedThreadPool(
+                threads - 1,
+                r -> {
+                  Thread t = new Thread(r, "fusion-match");
+                  t.setDaemon(true);
+                  return t;
+                });
+  }
+
+  /** The model a request names ("" for the default); unknown names are invalid input. */
+  public FusionModel model(String name) {
+    return models.get(registry.resolve(name).manifest().id());
+  }
+
+  /** Logits between image and text embeddings, both directions. */
+  public ScoreResult score(String model, FloatInput images, FloatInput texts) {
+    FusionModel m = model(model);
+    EmbeddingMatrix[] pair = FusionInputs.embeddingPair(images, texts, m);
+    long cells = (long) pair[0].rows() * pair[1].rows();
+    if (cells > limits.maxScoreCells()) {
+      throw new InvalidInputException(
+          pair[0].rows()
+              + " images x "
+              + pair[1].rows()
+              + " texts = "
+              + cells
+              + " logits exceed the limit of "
+              + limits.maxScoreCells()
+              + " per request");
+    }
+    float[] perImage = Similarity.logits(pair[0], pair[1], m.logitScale());
+    return new ScoreResult(
+        m,
+        m.logitScale(),
+        perImage,
+        Similarity.transpose(perImage, pair[0].rows(), pair[1].rows()),
+        pair[0].rows(),
+        pair[1].rows());
+  }
+
+  /** Zero-shot probabilities of each image over the labels. */
+  public ClassifyResult classify(String model, FloatInput images, FloatInput labels) {
+    FusionModel m = model(model);
+    EmbeddingMatrix[] pair = FusionInputs.embeddingPair(images, labels, m);
+    if (pair[1].rows() > limits.maxLabels()) {
+      throw new InvalidInputException(
+          pair[1].rows() + " labels exceed the limit of " + limits.maxLabels() + " per request");
+    }
+    float[] logits = Similarity.logits(pair[0], pair[1], m.logitScale());
+    return new ClassifyResult(
+        m,
+        logits,
+        Similarity.softmaxRows(logits, pair[0].rows(), pair[1].rows()),
+        pair[0].rows(),
+        pair[1].rows());
+  }
+
+  /** Match probabilities of image-text pairs from their features. */
+  public MatchResult match(String model, FloatInput tokens, LongInput mask, FloatInput patches) {
+    FusionModel m = model(model);
+    MatchHead head =
+        m.head()
+            .orElseThrow(
+                () -> new InvalidInputException("model " + m.id() + " has no fusion head"));
+    MatchFeatures features = FusionInputs.match(tokens, mask, patches, m, limits.maxPairs());
+    float[] logits = logits(head, features);
+    float[] probabilities = new float[logits.length];
+    for (int i = 0; i < logits.length; i++) {
+      probabilities[i] = MatchHead.probability(logits[i]);
+    }
+    return new MatchResult(m, logits, probabilities);
+  }
+
+  /** Splits the pairs into {@code threads} runs; the calling thread computes the first. */
+  private float[] logits(MatchHead head, MatchFeatures f) {
+    float[] logits = new float[f.pairs()];
+    ImageGroups groups = ImageGroups.of(f.patches(), f.pairs(), f.patchCount() * f.width());
+    int parts = Math.min(threads, f.pairs());
+    int per = (f.pairs() + parts - 1) / parts;
+    List<Future<?>> running = new ArrayList<>();
+    for (int from = per; from < f.pairs(); from += per) {
+      int start = from;
+      int end = Math.min(f.pairs(), from + per);
+      running.add(workers.submit(() -> head.logits(f, groups, start, end, logits)));
+    }
+    head.logits(f, groups, 0, Math.min(per, f.pairs()), logits);
+    try {
+      for (Future<?> part : running) {
+        part.get();
+      }
+    } catch (InterruptedException e) {
+      running.forEach(p -> p.cancel(true));
+      Thread.currentThread().interrupt();
+      throw new CancelledException("interrupted while matching", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+    return logits;
+  }
+
+  /** Stops the match workers, waiting briefly for running parts; restores an interrupt. */
+  @Override
+  public void close() {
+    if (workers == null) {
+      return;
+    }
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        workers.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      workers.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.mmserve.gateway;
+
+import io.mmserve.api.v1.Embedding;
+import io.mmserve.kit.errors.InvalidInputException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Embeddings a caller sent (Score's {@code image_embeddings} and {@code text_embeddings}), checked:
+ * every one has values, all have the same size, every value is finite.
+ */
+final class CallerEmbeddings {
+  private CallerEmbeddings() {}
+
+  /**
+   * Checks one side and returns it as a matrix.
+   *
+   * @param field the field's name, named with the indexes in messages
+   * @param expectedDims the size every embedding must have, or 0 to take the first one's
+   * @param expectedFrom what {@code expectedDims} comes from, for messages ("image_embeddings[0]")
+   * @throws InvalidInputException naming the embedding (and value) that breaks a rule
+   */
+  static EmbeddingMatrix check(
+      String field, List<Embedding> embeddings, int expectedDims, String expectedFrom) {
+    int dims = expectedDims;
+    String from = expectedFrom;
+    List<float[]> rows = new ArrayList<>(embeddings.size());
+    for (int i = 0; i < embeddings.size(); i++) {
+      String item = field + "[" + i + "]";
+      Embedding embedding = embeddings.get(i);
+      int size = embedding.getValuesCount();
+      if (size == 0) {
+        throw new InvalidInputException(item + ": the embedding has no values");
+      }
+      if (dims == 0) {
+        dims = size;
+        from = item;
+      } else if (size != dims) {
+        throw new InvalidInputException(
+            item
+                + ": "
+                + size
+                + " values, but "
+                + from
+                + " has "
+                + dims
+                + "; all embeddings must have the same size");
+      }
+      float[] row = new float[size];
+      for (int v = 0; v < size; v++) {
+        row[v] = embedding.getValues(v);
+        if (!Float.isFinite(row[v])) {
+          throw new InvalidInputException(
+              item + ".values[" + v + "]: " + row[v] + " is not a finite number");
+        }
+      }
+      rows.add(row);
+    }
+    return EmbeddingMatrix.ofRows(rows);
+  }
+
+  /**
+   * Checks that caller embeddings have the size of the model's embeddings.
+   *
+   * @throws InvalidInputException if they differ
+   */
+  static void checkModelSize(
+      String field, EmbeddingMatrix given, int modelDims, ModelVersion model) {
+    if (given.cols() != modelDims) {
+      throw new InvalidInputException(
+          field
+              + "[0]: "
+              + given.cols()
+              + " values, but model "
+              + model
+              + " embeds into "
+              + modelDims
+              + " dimensions");
+    }
+  }
+}

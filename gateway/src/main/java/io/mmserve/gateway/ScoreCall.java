@@ -1,0 +1,193 @@
+package io.mmserve.gateway;
+
+import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
+
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.mmserve.api.v1.Matrix;
+import io.mmserve.api.v1.ScoreRequest;
+import io.mmserve.api.v1.ScoreResponse;
+import io.mmserve.encoder.v1.EncodeImageRequest;
+import io.mmserve.encoder.v1.EncodeTextRequest;
+import io.mmserve.kit.errors.InvalidInputException;
+import java.util.Optional;
+
+/**
+ * Score: each side is taken as given (embeddings, checked) or encoded (images, texts; both sides at
+ * once), and fusion-svc computes the logit matrices in both directions.
+ */
+final class ScoreCall {
+  private final Backends.Calls backends;
+  private final RequestLimits limits;
+
+  /** One side of the request once it is embeddings, with the model that encoded it, if any. */
+  private record Side(EmbeddingMatrix embeddings, Optional<ModelVersion> model) {}
+
+  ScoreCall(Backends.Calls backends, RequestLimits limits) {
+    this.backends = backends;
+    this.limits = limits;
+  }
+
+  /**
+   * Checks the request and starts the call.
+   *
+   * @throws InvalidInputException on bad input, before any backend is called
+   */
+  ListenableFuture<ScoreResponse> run(ScoreRequest request) {
+    boolean givenImages = request.getImageEmbeddingsCount() > 0;
+    boolean givenTexts = request.getTextEmbeddingsCount() > 0;
+    checkOneForm("image_embeddings", givenImages, "images", request.getImagesCount() > 0);
+    checkOneForm("text_embeddings", givenTexts, "texts", request.getTextsCount() > 0);
+    EmbeddingMatrix imageEmbeddings = null;
+    EmbeddingMatrix textEmbeddings = null;
+    if (givenImages) {
+      limits.checkEmbeddingCount("image_embeddings", request.getImageEmbeddingsCount());
+      imageEmbeddings =
+          CallerEmbeddings.check("image_embeddings", request.getImageEmbeddingsList(), 0, "");
+    } else {
+      limits.checkImageCount(request.getImagesCount());
+      ImageChecks.checkAll("images", request.getImagesList());
+    }
+    if (givenTexts) {
+      limits.checkEmbeddingCount("text_embeddings", request.getTextEmbeddingsCount());
+      textEmbeddings =
+          imageEmbeddings == null
+              ? CallerEmbeddings.check("text_embeddings", request.getTextEmbeddingsList(), 0, "")
+              : CallerEmbeddings.check(
+                  "text_embeddings",
+                  request.getTextEmbeddingsList(),
+                  imageEmbeddings.cols(),
+                  "image_embeddings[0]");
+    } else {
+      limits.checkTextCount(request.getTextsCount());
+    }
+    ListenableFuture<Side> images =
+        givenImages
+            ? Futures.immediateFuture(new Side(imageEmbeddings, Optional.empty()))
+            : encodeImages(request);
+    ListenableFuture<Side> texts =
+        givenTexts
+            ? Futures.immediateFuture(new Side(textEmbeddings, Optional.empty()))
+            : encodeTexts(request);
+    return Futures.whenAllSucceed(images, texts)
+        .callAsync(
+            () -> score(request, Futures.getDone(images), Futures.getDone(texts)),
+            directExecutor());
+  }
+
+  private static void checkOneForm(
+      String embeddingsField, boolean embeddings, String rawField, boolean raw) {
+    if (embeddings == raw) {
+      throw new InvalidInputException(
+          embeddingsField
+              + ", "
+              + rawField
+              + ": give exactly one of them, but "
+              + (raw ? "both were given" : "neither was given"));
+    }
+  }
+
+  private ListenableFuture<Side> encodeImages(ScoreRequest request) {
+    EncodeImageRequest encode =
+        EncodeImageRequest.newBuilder()
+            .setModel(request.getModel())
+            .addAllImages(request.getImagesList())
+            .setNormalize(true)
+            .setRequestId(request.getRequestId())
+            .build();
+    return Futures.transform(
+        backends.encodeImage(encode),
+        r ->
+            new Side(
+                EmbeddingMatrix.fromTensor(
+                    Backends.VISION_ENCODER, r.getEmbeddings(), request.getImagesCount()),
+                Optional.of(new ModelVersion(r.getModel(), r.getModelVersion()))),
+        directExecutor());
+  }
+
+  private ListenableFuture<Side> encodeTexts(ScoreRequest request) {
+    EncodeTextRequest encode =
+        EncodeTextRequest.newBuilder()
+            .setModel(request.getModel())
+            .addAllTexts(request.getTextsList())
+            .setNormalize(true)
+            .setRequestId(request.getRequestId())
+            .build();
+    return Futures.transform(
+        backends.encodeText(encode),
+        r ->
+            new Side(
+                EmbeddingMatrix.fromTensor(
+                    Backends.TEXT_ENCODER, r.getEmbeddings(), request.getTextsCount()),
+                Optional.of(new ModelVersion(r.getModel(), r.getModelVersion()))),
+        directExecutor());
+  }
+
+  private ListenableFuture<ScoreResponse> score(ScoreRequest request, Side images, Side texts) {
+    Optional<ModelVersion> model = images.model().or(texts::model);
+    if (images.model().isPresent() && texts.model().isPresent()) {
+      Encodings.requireVersion(
+          Backends.TEXT_ENCODER,
+          images.model().get(),
+          texts.model().get().name(),
+          texts.model().get().version());
+    }
+    if (model.isPresent()) {
+      // a side the caller gave must have the size of the side the model encoded
+      if (images.model().isEmpty()) {
+        CallerEmbeddings.checkModelSize(
+            "image_embeddings", images.embeddings(), texts.embeddings().cols(), model.get());
+      }
+      if (texts.model().isEmpty()) {
+        CallerEmbeddings.checkModelSize(
+            "text_embeddings", texts.embeddings(), images.embeddings().cols(), model.get());
+      }
+    }
+    io.mmserve.fusion.v1.ScoreRequest fusion =
+        io.mmserve.fusion.v1.ScoreRequest.newBuilder()
+            .setImageEmbeddings(images.embeddings().toTensor())
+            .setTextEmbeddings(texts.embeddings().toTensor())
+            .setModel(model.map(ModelVersion::pinned).orElse(request.getModel()))
+            .build();
+    int rows = images.embeddings().rows();
+    int cols = texts.embeddings().rows();
+    return Futures.transform(
+        backends.score(fusion),
+        answer ->
+            ScoreResponse.newBuilder()
+                .setLogitsPerImage(
+                    matrix(
+                        rows,
+                        cols,
+                        Tensors.floats(
+                            Backends.FUSION,
+                            "logits_per_image",
+                            answer.getLogitsPerImage(),
+                            rows,
+                            cols)))
+                .setLogitsPerText(
+                    matrix(
+                        cols,
+                        rows,
+                        Tensors.floats(
+                            Backends.FUSION,
+                            "logits_per_text",
+                            answer.getLogitsPerText(),
+                            cols,
+                            rows)))
+                .setLogitScale(answer.getLogitScale())
+                .setModel(model.map(ModelVersion::name).orElse(answer.getModel()))
+                .setModelVersion(model.map(ModelVersion::version).orElse(answer.getModelVersion()))
+                .setRequestId(request.getRequestId())
+                .build(),
+        directExecutor());
+  }
+
+  private static Matrix matrix(int rows, int cols, float[] values) {
+    Matrix.Builder matrix = Matrix.newBuilder().setRows(rows).setCols(cols);
+    for (float v : values) {
+      matrix.addValues(v);
+    }
+    return matrix.build();
+  }
+}
