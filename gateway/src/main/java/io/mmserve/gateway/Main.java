@@ -88,7 +88,6 @@ public final class Main {
     server.awaitTermination();
   }
 
-
   private static void close(ManagedChannel channel) throws InterruptedException {
     channel.shutdown();
     if (!channel.awaitTermination(CHANNEL_CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
