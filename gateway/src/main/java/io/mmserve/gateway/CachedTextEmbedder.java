@@ -14,13 +14,21 @@ import java.util.Map;
 /**
  * Normalised text embeddings of one known model version through the {@link LabelEmbeddingCache}:
  * only the texts not in the cache go to the text encoder (each distinct text once), pinned to that
- * version, and their embeddings are stored for the next request.
+ * version, in concurrent calls of at most {@code maxTextsPerCall} texts (the encoder's own per-call
+ * limit, so 1,000 new labels are not refused), and their embeddings are stored for the next
+ * request.
  */
 final class CachedTextEmbedder {
   private final LabelEmbeddingCache cache;
+  private final int maxTextsPerCall;
 
-  CachedTextEmbedder(LabelEmbeddingCache cache) {
+  CachedTextEmbedder(LabelEmbeddingCache cache, int maxTextsPerCall) {
+    if (maxTextsPerCall < 1) {
+      throw new IllegalArgumentException(
+          "maxTextsPerCall must be at least 1, but was " + maxTextsPerCall);
+    }
     this.cache = cache;
+    this.maxTextsPerCall = maxTextsPerCall;
   }
 
   /**
@@ -43,16 +51,24 @@ final class CachedTextEmbedder {
       return Futures.immediateFuture(EmbeddingMatrix.ofRows(List.of(rows)));
     }
     List<String> toEncode = new ArrayList<>(missing);
-    EncodeTextRequest request =
-        EncodeTextRequest.newBuilder()
-            .setModel(model.pinned())
-            .addAllTexts(toEncode)
-            .setNormalize(true)
-            .setRequestId(requestId)
-            .build();
+    List<List<String>> chunks = new ArrayList<>();
+    List<ListenableFuture<EncodeTextResponse>> calls = new ArrayList<>();
+    for (int from = 0; from < toEncode.size(); from += maxTextsPerCall) {
+      List<String> chunk =
+          toEncode.subList(from, Math.min(toEncode.size(), from + maxTextsPerCall));
+      chunks.add(chunk);
+      calls.add(
+          backends.encodeText(
+              EncodeTextRequest.newBuilder()
+                  .setModel(model.pinned())
+                  .addAllTexts(chunk)
+                  .setNormalize(true)
+                  .setRequestId(requestId)
+                  .build()));
+    }
     return Futures.transform(
-        backends.encodeText(request),
-        response -> fill(model, texts, rows, toEncode, response),
+        Futures.allAsList(calls),
+        responses -> fill(model, texts, rows, chunks, responses),
         MoreExecutors.directExecutor());
   }
 
@@ -60,20 +76,25 @@ final class CachedTextEmbedder {
       ModelVersion model,
       List<String> texts,
       float[][] rows,
-      List<String> encoded,
-      EncodeTextResponse response) {
-    Encodings.requireVersion(
-        Backends.TEXT_ENCODER, model, response.getModel(), response.getModelVersion());
-    EmbeddingMatrix fresh =
-        EmbeddingMatrix.fromTensor(Backends.TEXT_ENCODER, response.getEmbeddings(), encoded.size());
-    Map<String, Integer> rowOf = new HashMap<>();
-    for (int i = 0; i < encoded.size(); i++) {
-      rowOf.put(encoded.get(i), i);
-      cache.put(model, encoded.get(i), fresh.row(i));
+      List<List<String>> chunks,
+      List<EncodeTextResponse> responses) {
+    Map<String, float[]> fresh = new HashMap<>();
+    for (int c = 0; c < chunks.size(); c++) {
+      List<String> encoded = chunks.get(c);
+      EncodeTextResponse response = responses.get(c);
+      Encodings.requireVersion(
+          Backends.TEXT_ENCODER, model, response.getModel(), response.getModelVersion());
+      EmbeddingMatrix matrix =
+          EmbeddingMatrix.fromTensor(
+              Backends.TEXT_ENCODER, response.getEmbeddings(), encoded.size());
+      for (int i = 0; i < encoded.size(); i++) {
+        fresh.put(encoded.get(i), matrix.row(i));
+        cache.put(model, encoded.get(i), matrix.row(i));
+      }
     }
     for (int i = 0; i < rows.length; i++) {
       if (rows[i] == null) {
-        rows[i] = fresh.row(rowOf.get(texts.get(i)));
+        rows[i] = fresh.get(texts.get(i));
       }
     }
     return EmbeddingMatrix.ofRows(List.of(rows));

@@ -61,7 +61,7 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
    */
   MultimodalService(Backends backends, LabelEmbeddingCache labelCache, RequestLimits limits) {
     this.backends = backends;
-    this.labelTexts = new CachedTextEmbedder(labelCache);
+    this.labelTexts = new CachedTextEmbedder(labelCache, limits.maxTexts());
     this.limits = limits;
   }
 

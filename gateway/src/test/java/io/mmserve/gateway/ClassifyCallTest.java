@@ -101,6 +101,28 @@ class ClassifyCallTest {
   }
 
   @Test
+  void classify_moreNewLabelsThanOneEncoderCallTakes_splitsThePromptsAcrossCalls()
+      throws IOException {
+    // maxTexts 2 (the encoder's per-call limit) but 5 labels allowed: 3 calls of at most 2 prompts.
+    try (InProcessGateway small = new InProcessGateway(new RequestLimits(2, 2, 5, 4, 5, 6), 100)) {
+      small.visionEncoder.vectors.put("red-img", new float[] {1, 0, 0});
+      ClassifyResponse response =
+          small
+              .client()
+              .classify(
+                  ClassifyRequest.newBuilder()
+                      .addImages(image("red-img"))
+                      .addAllLabels(List.of("a", "b", "c", "d", "e"))
+                      .build());
+
+      assertEquals(5, response.getClassifications(0).getScoresCount());
+      assertEquals(3, small.textEncoder.calls);
+      assertTrue(small.textEncoder.requests.stream().allMatch(r -> r.getTextsCount() <= 2));
+      assertEquals(5, small.textEncoder.requests.stream().mapToInt(r -> r.getTextsCount()).sum());
+    }
+  }
+
+  @Test
   void classify_sameLabelsAgain_encodesNoPrompts() {
     stack.client().classify(request("green", "blue", "red").build());
     int textCalls = stack.textEncoder.calls;
