@@ -1,4 +1,7 @@
-"""Writes the benchmark photos bench/data/photo_640x480.jpg and photo_1920x1080.jpg.
+"""Writes the benchmark photos bench/data/photo_640x480.jpg, photo_1920x1080.jpg and photo_64x64.jpg.
+
+The 64x64 one is already the model's input size (PIL skips both resize passes), so serving it
+measures the serving path with almost no preprocessing.
 
 Photo-like content, generated deterministically (fixed seed): a smooth two-axis colour gradient,
 a few soft-edged shapes, and mild sensor-like noise, saved as baseline JPEG at quality 90 with
@@ -12,7 +15,7 @@ import pathlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-SIZES = [(640, 480), (1920, 1080)]
+SIZES = [(640, 480), (1920, 1080), (64, 64)]
 QUALITY = 90
 OUT = pathlib.Path(__file__).resolve().parent / "data"
 
