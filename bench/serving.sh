@@ -13,7 +13,10 @@
 # Environment: OVERHEAD_SECONDS (default 10: each concurrency-1 measurement; 3 rounds alternating
 # direct and gateway calls), LOAD_SECONDS (default 15: each concurrency-32 load and each in-process
 # baseline; 2 rounds alternating), WARMUP_SECONDS (default 5),
-# BASE_PORT (default 56051), ADMIN_BASE_PORT (default 59091), MMSERVE_JAVA_OPTS (service JVM flags).
+# SERVICE_WARMUP_SECONDS (default 20: unrecorded load per call before measuring), ORT_INTRA_OP_THREADS
+# (default 0, the services' default: onnxruntime.intra-op-threads for both encoders and the in-process
+# baseline), BASE_PORT (default 56051), ADMIN_BASE_PORT (default 59091), MMSERVE_JAVA_OPTS (service
+# JVM flags).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -29,6 +32,8 @@ done
 OVERHEAD_SECONDS="${OVERHEAD_SECONDS:-10}"
 LOAD_SECONDS="${LOAD_SECONDS:-15}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
+SERVICE_WARMUP_SECONDS="${SERVICE_WARMUP_SECONDS:-20}"
+ORT_INTRA_OP_THREADS="${ORT_INTRA_OP_THREADS:-0}"
 BASE_PORT="${BASE_PORT:-56051}"
 ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-59091}"
 PYTHON="${PYTHON:-python3}"
@@ -93,9 +98,9 @@ start() { # name jar flags...
 }
 
 start text-encoder-svc "$TEXT_JAR" --grpc.port=$TEXT_PORT --admin.port=$TEXT_ADMIN \
-  --model.packs=models/shapes-clip
+  --model.packs=models/shapes-clip --onnxruntime.intra-op-threads=$ORT_INTRA_OP_THREADS
 start vision-encoder-svc "$VISION_JAR" --grpc.port=$VISION_PORT --admin.port=$VISION_ADMIN \
-  --model.packs=models/shapes-clip
+  --model.packs=models/shapes-clip --onnxruntime.intra-op-threads=$ORT_INTRA_OP_THREADS
 start gateway "$GATEWAY_JAR" --grpc.port=$GATEWAY_PORT --admin.port=$GATEWAY_ADMIN \
   --text-encoder.target=127.0.0.1:$TEXT_PORT --vision-encoder.target=127.0.0.1:$VISION_PORT \
   --fusion.target=127.0.0.1:$((BASE_PORT + 3))
@@ -145,6 +150,17 @@ batch_totals() { # admin-port -> "sum count" of mmserve_batch_size over all its 
     END {printf "%.0f %.0f\n", s, c}'
 }
 
+# 0. Warm the services up (JIT compilation, connection set-up, ONNX Runtime's first runs): every
+#    measured call at concurrency 4, unrecorded.
+for spec in "$TEXT_PORT encode-text" "$GATEWAY_PORT embed-text" "$VISION_PORT encode-image" \
+  "$GATEWAY_PORT embed-image"; do
+  read -r port call <<<"$spec"
+  echo "serving.sh: warming up $call on port $port ..." >&2
+  java -cp "$BENCH_JAR" io.mmserve.bench.GrpcLoad --target "127.0.0.1:$port" --call "$call" \
+    --concurrency 4 --duration "${SERVICE_WARMUP_SECONDS}s" --warmup 0s --text "$TEXT" \
+    --image "$PHOTO" >/dev/null
+done
+
 # 1. Gateway overhead at concurrency 1: direct and through the gateway, alternating, 3 rounds.
 for round in 1 2 3; do
   load "text direct $round" $TEXT_PORT encode-text 1 "$OVERHEAD_SECONDS" --text "$TEXT"
@@ -169,6 +185,7 @@ efficiency() { # label admin-port call encoder [GrpcLoad flags...]
       | tee -a "$work/results.jsonl" >&2
     echo "serving.sh: $label in-process $round (batch $mean) ..." >&2
     java -cp "$BENCH_JAR" io.mmserve.bench.OnnxBaseline --encoder "$encoder" --batch "$mean" \
+      --intra-op-threads "$ORT_INTRA_OP_THREADS" \
       --duration "${LOAD_SECONDS}s" --warmup "${WARMUP_SECONDS}s" 2>/dev/null \
       | sed "s/^{/{\"label\": \"$label in-process $round\", /" | tee -a "$work/results.jsonl" >&2
   done
@@ -184,7 +201,7 @@ report="$("$PYTHON" bench/serving_report.py "$work/results.jsonl" "$TICKS_PER_S"
 section="### Serving run, $(date -u +%F)
 
 ${machine}
-- command: \`bench/serving.sh\` (concurrency 1: ${OVERHEAD_SECONDS} s x 3 rounds per call; concurrency 32 and in-process: ${LOAD_SECONDS} s x 2 rounds; warm-up ${WARMUP_SECONDS} s each; services, load generator and in-process baseline share this machine)
+- command: \`bench/serving.sh\` (ORT_INTRA_OP_THREADS=${ORT_INTRA_OP_THREADS}; services warmed ${SERVICE_WARMUP_SECONDS} s per call; concurrency 1: ${OVERHEAD_SECONDS} s x 3 rounds per call; concurrency 32 and in-process: ${LOAD_SECONDS} s x 2 rounds; warm-up ${WARMUP_SECONDS} s each; services, load generator and in-process baseline share this machine)
 
 ${report}
 "

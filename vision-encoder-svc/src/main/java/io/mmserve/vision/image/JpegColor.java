@@ -8,6 +8,11 @@ package io.mmserve.vision.image;
 final class JpegColor {
   private static final int SCALE_BITS = 16;
   private static final int ONE_HALF = 1 << (SCALE_BITS - 1);
+  // libjpeg's conversion coefficients in 16.16 fixed point; the tables below are built from them
+  private static final int R_CR = fix(1.40200);
+  private static final int G_CB = -fix(0.34414);
+  private static final int G_CR = -fix(0.71414);
+  private static final int B_CB = fix(1.77200);
   private static final int[] CR_R = new int[256];
   private static final int[] CB_B = new int[256];
   private static final int[] CR_G = new int[256];
@@ -22,10 +27,10 @@ final class JpegColor {
     }
     for (int i = 0; i < 256; i++) {
       int x = i - 128;
-      CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALE_BITS;
-      CB_B[i] = (fix(1.77200) * x + ONE_HALF) >> SCALE_BITS;
-      CR_G[i] = -fix(0.71414) * x;
-      CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+      CR_R[i] = (R_CR * x + ONE_HALF) >> SCALE_BITS;
+      CB_B[i] = (B_CB * x + ONE_HALF) >> SCALE_BITS;
+      CR_G[i] = G_CR * x;
+      CB_G[i] = G_CB * x + ONE_HALF;
     }
   }
 
@@ -51,27 +56,34 @@ final class JpegColor {
   }
 
   /**
-   * Converts {@code pixels} Y, Cb, Cr triples from {@code ycc[from]} to RGB in the resampler's
-   * column-major tile layout (see {@link RgbImage#loadColumns}): pixel {@code x}'s R, G and B go to
-   * {@code tile[x * 3 * block + r]}, {@code + block} and {@code + 2 * block}.
+   * Converts the first {@code rows} pixels of a resampler tile column (see {@link ColumnTile}),
+   * held as Y, Cb and Cr runs, to R, G and B in place, with the tables' own arithmetic (each table
+   * entry is this expression for one value). The main loop has no range limit, so that C2
+   * vectorises it; it records whether any result left 0..255, which is rare in photos, and only
+   * then are the values clamped, in a second loop.
    */
-  static void yccToColumns(byte[] ycc, int from, int pixels, int[] tile, int r, int block) {
-    int lane = 3 * block;
-    for (int i = 0, p = from, t = r; i < pixels; i++, p += 3, t += lane) {
-      int y = ycc[p] & 0xFF;
-      int cb = ycc[p + 1] & 0xFF;
-      int cr = ycc[p + 2] & 0xFF;
-      int red = y + CR_R[cr];
-      int green = y + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS);
-      int blue = y + CB_B[cb];
-      if (((red | green | blue) & ~0xFF) != 0) { // rare in photos: clamp
-        red = LIMIT[red + 256] & 0xFF;
-        green = LIMIT[green + 256] & 0xFF;
-        blue = LIMIT[blue + 256] & 0xFF;
+  static void yccToRgbColumn(int[] column, int rows) {
+    final int g0 = ColumnTile.ROWS;
+    final int b0 = 2 * ColumnTile.ROWS;
+    int any = 0;
+    for (int i = 0; i < rows; i++) {
+      int y = column[i];
+      int cb = column[g0 + i] - 128;
+      int cr = column[b0 + i] - 128;
+      int r = y + ((R_CR * cr + ONE_HALF) >> SCALE_BITS);
+      int g = y + ((G_CB * cb + G_CR * cr + ONE_HALF) >> SCALE_BITS);
+      int b = y + ((B_CB * cb + ONE_HALF) >> SCALE_BITS);
+      column[i] = r;
+      column[g0 + i] = g;
+      column[b0 + i] = b;
+      any |= r | g | b;
+    }
+    if ((any & ~0xFF) != 0) {
+      for (int i = 0; i < rows; i++) {
+        column[i] = LIMIT[column[i] + 256] & 0xFF;
+        column[g0 + i] = LIMIT[column[g0 + i] + 256] & 0xFF;
+        column[b0 + i] = LIMIT[column[b0 + i] + 256] & 0xFF;
       }
-      tile[t] = red;
-      tile[t + block] = green;
-      tile[t + 2 * block] = blue;
     }
   }
 

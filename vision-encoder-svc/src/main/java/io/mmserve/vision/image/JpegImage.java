@@ -1,6 +1,9 @@
 package io.mmserve.vision.image;
 
 import java.awt.image.Raster;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * A JPEG whose marker structure has been walked: frame header, JFIF, Adobe and EXIF segments, and
@@ -18,6 +21,8 @@ final class JpegImage implements EncodedImage {
   private static final int APP0 = 0xE0;
   private static final int APP1 = 0xE1;
   private static final int APP14 = 0xEE;
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final byte[] data;
   private final ImageIoReaders readers;
@@ -243,10 +248,10 @@ final class JpegImage implements EncodedImage {
    */
   private void findEndOfImage(int p) throws BadImageException {
     int n = data.length;
-    while (p < n) {
-      if ((data[p] & 0xFF) != 0xFF) {
-        p++;
-        continue;
+    while (true) {
+      p = nextFF(data, p);
+      if (p >= n) {
+        break;
       }
       int q = p + 1;
       while (q < n && (data[q] & 0xFF) == 0xFF) {
@@ -279,6 +284,26 @@ final class JpegImage implements EncodedImage {
       p = q + 1 + length;
     }
     throw truncated("no end-of-image marker");
+  }
+
+  /**
+   * The index of the first 0xFF byte of {@code data} at or after {@code p}, or {@code data.length}.
+   * Reads eight bytes at a time: entropy-coded data, most of a JPEG, has few 0xFF bytes.
+   */
+  static int nextFF(byte[] data, int p) {
+    int n = data.length;
+    for (; p <= n - Long.BYTES; p += Long.BYTES) {
+      long inverted = ~(long) LONGS.get(data, p); // 0xFF bytes become zero bytes
+      // The classic zero-byte test; its lowest set bit marks the first zero byte exactly.
+      long zeros = (inverted - 0x0101010101010101L) & ~inverted & 0x8080808080808080L;
+      if (zeros != 0) {
+        return p + (Long.numberOfTrailingZeros(zeros) >>> 3);
+      }
+    }
+    while (p < n && data[p] != (byte) 0xFF) {
+      p++;
+    }
+    return p;
   }
 
   private boolean startsWith(int p, String ascii) {

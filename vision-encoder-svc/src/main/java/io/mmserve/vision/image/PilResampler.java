@@ -9,13 +9,16 @@ import java.util.Arrays;
  *
  * <p>Only a window of the resized image is computed (the centre crop), which gives the same pixels
  * as resizing everything and cropping afterwards, because every output pixel depends only on its
- * own row and column taps. Stateless; each call allocates only its row buffers, the intermediate
- * image and the result, never per pixel.
+ * own row and column taps. Stateless; each call allocates only its working arrays and the result.
+ *
+ * <p>Both passes are shaped so that HotSpot's C2 vectorises their inner loop, {@code acc[j] +=
+ * samples[j] * weight} over int arrays indexed from 0: on JDK 17, C2 vectorises neither loads and
+ * stores of one type whose relative alignment it cannot prove (an offset into one of the arrays is
+ * enough) nor byte-to-int widening. So the horizontal pass works on a transposed {@link ColumnTile}
+ * and the 8-bit intermediate is held in int rows for the vertical pass. The sums are PIL's int32
+ * sums of the same terms, so the results are unchanged.
  */
 final class PilResampler {
-  /** Source rows resampled together by the horizontal pass; a multiple of the vector width. */
-  static final int BLOCK_ROWS = 128;
-
   private PilResampler() {}
 
   /**
@@ -39,6 +42,18 @@ final class PilResampler {
     }
     int width = horizontal.outputs();
     int height = vertical.outputs();
+    int samplesPerRow = width * 3;
+    byte[] out = new byte[height * samplesPerRow];
+
+    if (!horizontal.resizes() && !vertical.resizes()) {
+      byte[] pixels = src.pixels(); // converts a YCbCr-held image once
+      int stride = src.width() * 3;
+      int base = (int) vertical.firstOutput() * stride + (int) horizontal.firstOutput() * 3;
+      for (int y = 0; y < height; y++) {
+        System.arraycopy(pixels, base + y * stride, out, y * samplesPerRow, samplesPerRow);
+      }
+      return new RgbImage(width, height, out);
+    }
 
     // Source rows the window needs: those under the vertical taps, or the window's own rows.
     int firstRow;
@@ -54,46 +69,46 @@ final class PilResampler {
       endRow = firstRow + height;
     }
 
-    // The horizontally resampled rows (or the source itself), as array, row stride and the index
-    // of the window's first column in source row 0.
-    byte[] rows;
-    int rowStride;
-    int rowBase;
+    // The window's columns of those rows, horizontally resampled if that axis resizes.
+    int[][] rows = new int[endRow - firstRow][samplesPerRow];
     if (horizontal.resizes()) {
-      rows = new byte[(endRow - firstRow) * width * 3];
       horizontalPass(src, horizontal, firstRow, endRow, rows);
-      rowStride = width * 3;
-      rowBase = -firstRow * rowStride;
     } else {
-      rows = src.pixels(); // converts a YCbCr-held image once
-      rowStride = src.width() * 3;
-      rowBase = (int) horizontal.firstOutput() * 3;
+      byte[] pixels = src.pixels();
+      int stride = src.width() * 3;
+      int base = (int) horizontal.firstOutput() * 3;
+      for (int y = firstRow; y < endRow; y++) {
+        int[] row = rows[y - firstRow];
+        for (int j = 0, p = base + y * stride; j < samplesPerRow; j++, p++) {
+          row[j] = pixels[p] & 0xFF;
+        }
+      }
     }
 
-    byte[] out = new byte[width * height * 3];
     if (vertical.resizes()) {
-      verticalPass(rows, rowStride, rowBase, vertical, width, out);
+      verticalPass(rows, firstRow, vertical, samplesPerRow, out);
     } else {
-      for (int y = 0; y < height; y++) {
-        System.arraycopy(rows, rowBase + (firstRow + y) * rowStride, out, y * width * 3, width * 3);
+      for (int y = 0, d = 0; y < height; y++) {
+        int[] row = rows[y];
+        for (int j = 0; j < samplesPerRow; j++) {
+          out[d++] = (byte) row[j]; // already clipped to 0..255 by the horizontal pass
+        }
       }
     }
     return new RgbImage(width, height, out);
   }
 
   /**
-   * Resamples source rows {@code firstRow .. endRow - 1} horizontally into {@code dst}, window
-   * columns only, RGB interleaved.
+   * Resamples source rows {@code firstRow .. endRow - 1} horizontally into {@code rows} (row {@code
+   * y} at {@code rows[y - firstRow]}), window columns only, RGB interleaved, clipped to 0..255.
    *
-   * <p>Rows are processed in blocks of up to {@link #BLOCK_ROWS}, transposed on loading into a
-   * column-major tile: the R, G and B samples of one source column across the block's rows lie next
-   * to each other ({@code tile[x * lane + c * block + r]}). Each output column is then a weighted
-   * sum of whole tile columns, an int multiply-add over {@code 3 * block} consecutive samples that
-   * the JIT vectorises, instead of a scalar dot product per row and channel. The sums are PIL's
-   * (int32, same order-independent terms), so results are unchanged.
+   * <p>Rows are processed in blocks of up to {@link ColumnTile#ROWS}, transposed into a tile of one
+   * int array per source column holding its R, G and B samples down the block. Each output column
+   * of the block is then a weighted sum of whole tile columns, one vectorised multiply-add per tap,
+   * instead of a scalar dot product per row and channel as in PIL.
    */
   private static void horizontalPass(
-      RgbImage src, ResampleCoefficients c, int firstRow, int endRow, byte[] dst) {
+      RgbImage src, ResampleCoefficients c, int firstRow, int endRow, int[][] rows) {
     int width = c.outputs();
     int x0 = c.first(0);
     int x1 = 0;
@@ -101,65 +116,60 @@ final class PilResampler {
       x1 = Math.max(x1, c.first(i) + c.count(i));
     }
     int n = x1 - x0;
-    int block = Math.min(BLOCK_ROWS, endRow - firstRow);
-    int lane = 3 * block;
-    int[] tile = new int[n * lane];
-    int[] acc = new int[lane];
+    ColumnTile tile = new ColumnTile(n);
+    int[][] columns = tile.columns;
+    int[] acc = new int[ColumnTile.LENGTH];
     int[] k = c.weights();
     int taps = c.taps();
-    int rowBytes = width * 3;
-    for (int y = firstRow; y < endRow; y += block) {
-      int rows = Math.min(block, endRow - y);
-      for (int r = 0; r < rows; r++) {
-        src.loadColumns(y + r, x0, n, tile, r, block);
-      }
-      // In a last, short block the lanes of missing rows hold stale samples; their sums are unused.
-      int rowStart = (y - firstRow) * rowBytes;
+    for (int y = firstRow; y < endRow; y += ColumnTile.ROWS) {
+      int blockRows = Math.min(ColumnTile.ROWS, endRow - y);
+      src.loadColumns(y, blockRows, x0, n, tile);
+      // In a short last block the lanes of missing rows hold stale samples; their sums are unused.
       for (int i = 0; i < width; i++) {
         Arrays.fill(acc, ResampleCoefficients.HALF);
         int kb = i * taps;
-        int count = c.count(i);
-        int base = (c.first(i) - x0) * lane;
-        for (int t = 0; t < count; t++, base += lane) {
-          int w = k[kb + t];
-          for (int j = 0; j < lane; j++) {
-            acc[j] += tile[base + j] * w;
-          }
+        int f = c.first(i) - x0;
+        for (int t = 0, count = c.count(i); t < count; t++) {
+          multiplyAdd(acc, columns[f + t], k[kb + t], ColumnTile.LENGTH);
         }
-        int d = rowStart + i * 3;
-        for (int r = 0; r < rows; r++, d += rowBytes) {
-          dst[d] = (byte) ResampleCoefficients.clip8(acc[r]);
-          dst[d + 1] = (byte) ResampleCoefficients.clip8(acc[block + r]);
-          dst[d + 2] = (byte) ResampleCoefficients.clip8(acc[2 * block + r]);
+        int j = i * 3;
+        for (int r = 0; r < blockRows; r++) {
+          int[] row = rows[y - firstRow + r];
+          row[j] = ResampleCoefficients.clip8(acc[r]);
+          row[j + 1] = ResampleCoefficients.clip8(acc[ColumnTile.ROWS + r]);
+          row[j + 2] = ResampleCoefficients.clip8(acc[2 * ColumnTile.ROWS + r]);
         }
       }
     }
   }
 
-  /** Resamples the window's columns of {@code rows} vertically into {@code dst}. */
+  /**
+   * Resamples the window's {@code rows} (source row {@code y} at {@code rows[y - firstRow]})
+   * vertically into {@code dst}: each output row is a weighted sum of whole input rows.
+   */
   private static void verticalPass(
-      byte[] rows, int rowStride, int rowBase, ResampleCoefficients c, int width, byte[] dst) {
+      int[][] rows, int firstRow, ResampleCoefficients c, int samplesPerRow, byte[] dst) {
     int[] k = c.weights();
     int taps = c.taps();
-    int samplesPerRow = width * 3;
     int[] acc = new int[samplesPerRow];
     int d = 0;
     for (int yy = 0; yy < c.outputs(); yy++) {
       Arrays.fill(acc, ResampleCoefficients.HALF);
-      int first = c.first(yy);
-      int count = c.count(yy);
-      int kBase = yy * taps;
-      // Row-major accumulation: each tap adds one whole input row, a loop the JIT vectorises.
-      for (int y = 0; y < count; y++) {
-        int w = k[kBase + y];
-        int p = rowBase + (first + y) * rowStride;
-        for (int i = 0; i < samplesPerRow; i++) {
-          acc[i] += (rows[p + i] & 0xFF) * w;
-        }
+      int first = c.first(yy) - firstRow;
+      int kb = yy * taps;
+      for (int t = 0, count = c.count(yy); t < count; t++) {
+        multiplyAdd(acc, rows[first + t], k[kb + t], samplesPerRow);
       }
-      for (int i = 0; i < samplesPerRow; i++) {
-        dst[d++] = (byte) ResampleCoefficients.clip8(acc[i]);
+      for (int j = 0; j < samplesPerRow; j++) {
+        dst[d++] = (byte) ResampleCoefficients.clip8(acc[j]);
       }
+    }
+  }
+
+  /** {@code acc[j] += samples[j] * weight} for {@code j < n}: the loop C2 vectorises. */
+  private static void multiplyAdd(int[] acc, int[] samples, int weight, int n) {
+    for (int j = 0; j < n; j++) {
+      acc[j] += samples[j] * weight;
     }
   }
 }

@@ -12,6 +12,9 @@ package io.mmserve.vision.image;
  * over large photos. Either way the values are the same. Thread-safe.
  */
 public final class RgbImage {
+  /** Rows {@link #loadColumns} transposes together. */
+  private static final int TRANSPOSE_ROWS = 16;
+
   private final int width;
   private final int height;
   private final byte[] ycc; // null unless the image is held as YCbCr
@@ -85,22 +88,34 @@ public final class RgbImage {
   }
 
   /**
-   * Loads pixels {@code x0 .. x0 + n - 1} of row {@code y} into lane {@code r} of the resampler's
-   * column-major tile: the R, G and B of pixel {@code x0 + x} go to {@code tile[x * 3 * block +
-   * r]}, {@code tile[x * 3 * block + block + r]} and {@code tile[x * 3 * block + 2 * block + r]}.
+   * Loads pixels {@code x0 .. x0 + n - 1} of rows {@code y .. y + rows - 1} ({@code rows <=
+   * ColumnTile.ROWS}) as RGB into {@code tile}, transposed: channel {@code c} of pixel {@code (x0 +
+   * x, y + i)} goes to {@code tile.columns[x][c * ColumnTile.ROWS + i]}. A YCbCr-held image is
+   * converted in the tile, a whole column at a time.
    */
-  void loadColumns(int y, int x0, int n, int[] tile, int r, int block) {
-    int from = (y * width + x0) * 3;
+  void loadColumns(int y, int rows, int x0, int n, ColumnTile tile) {
     byte[] p = rgb;
-    if (p == null) {
-      JpegColor.yccToColumns(ycc, from, n, tile, r, block);
-      return;
+    boolean convert = p == null;
+    byte[] samples = convert ? ycc : p;
+    int stride = width * 3;
+    int from = y * stride + x0 * 3;
+    int[][] columns = tile.columns;
+    // A group of rows at a time, so that each column array receives runs of consecutive writes.
+    for (int g = 0; g < rows; g += TRANSPOSE_ROWS) {
+      int groupEnd = Math.min(rows, g + TRANSPOSE_ROWS);
+      for (int x = 0, q0 = from + g * stride; x < n; x++, q0 += 3) {
+        int[] column = columns[x];
+        for (int i = g, q = q0; i < groupEnd; i++, q += stride) {
+          column[i] = samples[q] & 0xFF;
+          column[ColumnTile.ROWS + i] = samples[q + 1] & 0xFF;
+          column[2 * ColumnTile.ROWS + i] = samples[q + 2] & 0xFF;
+        }
+      }
     }
-    int lane = 3 * block;
-    for (int x = 0, t = r; x < n; x++, from += 3, t += lane) {
-      tile[t] = p[from] & 0xFF;
-      tile[t + block] = p[from + 1] & 0xFF;
-      tile[t + 2 * block] = p[from + 2] & 0xFF;
+    if (convert) {
+      for (int x = 0; x < n; x++) {
+        JpegColor.yccToRgbColumn(columns[x], rows);
+      }
     }
   }
 
