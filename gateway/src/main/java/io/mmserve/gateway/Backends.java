@@ -3,47 +3,52 @@ package io.mmserve.gateway;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
-import io.mmserve.encoder.v1.TextEncoderGrpc;
-import io.mmserve.encoder.v1.VisionEncoderGrpc;
 import io.mmserve.fusion.v1.FusionGrpc;
+import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.kit.errors.StatusMapper;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * The services behind the gateway: text-encoder-svc, vision-encoder-svc and fusion-svc. This is the
  * one gRPC-aware piece of the understanding calls; {@link #forCurrentCall()} gives them a {@link
  * Calls} whose methods speak proto messages and futures only.
  *
- * <p>The channels are owned by the caller of the constructor, who shuts them down.
+ * <p>Encoder calls go through the dynamic batchers ({@link EncoderBatching}), fusion calls straight
+ * to fusion-svc; both through the backend's {@link BackendPool} (replicas, health, circuit
+ * breakers, bulkheads, retries). The pools and batchers are owned by the caller of the constructor,
+ * who closes them.
  */
 final class Backends {
   static final String TEXT_ENCODER = "text-encoder-svc";
   static final String VISION_ENCODER = "vision-encoder-svc";
   static final String FUSION = "fusion-svc";
 
-  private final TextEncoderGrpc.TextEncoderFutureStub text;
-  private final VisionEncoderGrpc.VisionEncoderFutureStub vision;
-  private final FusionGrpc.FusionFutureStub fusion;
+  private final EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> text;
+  private final EncoderBatching<EncodeImageRequest, EncodeImageResponse, Image> vision;
+  private final BackendPool fusion;
   private final Duration defaultDeadline;
 
   /**
    * @param defaultDeadline deadline of backend calls for callers that send none
    */
-  Backends(Channel text, Channel vision, Channel fusion, Duration defaultDeadline) {
-    this.text = TextEncoderGrpc.newFutureStub(text);
-    this.vision = VisionEncoderGrpc.newFutureStub(vision);
-    this.fusion = FusionGrpc.newFutureStub(fusion);
+  Backends(
+      EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> text,
+      EncoderBatching<EncodeImageRequest, EncodeImageResponse, Image> vision,
+      BackendPool fusion,
+      Duration defaultDeadline) {
+    this.text = text;
+    this.vision = vision;
+    this.fusion = fusion;
     this.defaultDeadline = defaultDeadline;
   }
 
@@ -71,37 +76,45 @@ final class Backends {
     }
 
     ListenableFuture<EncodeTextResponse> encodeText(EncodeTextRequest request) {
-      return call(TEXT_ENCODER, () -> text.withDeadline(deadline).encodeText(request));
+      return guard(TEXT_ENCODER, text.encode(request, deadline, context::isCancelled));
     }
 
     ListenableFuture<EncodeImageResponse> encodeImage(EncodeImageRequest request) {
-      return call(VISION_ENCODER, () -> vision.withDeadline(deadline).encodeImage(request));
+      return guard(VISION_ENCODER, vision.encode(request, deadline, context::isCancelled));
     }
 
     ListenableFuture<io.mmserve.fusion.v1.ScoreResponse> score(
         io.mmserve.fusion.v1.ScoreRequest request) {
-      return call(FUSION, () -> fusion.withDeadline(deadline).score(request));
+      return guard(
+          FUSION,
+          fusion.call(
+              deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).score(request)));
     }
 
     ListenableFuture<io.mmserve.fusion.v1.MatchResponse> match(
         io.mmserve.fusion.v1.MatchRequest request) {
-      return call(FUSION, () -> fusion.withDeadline(deadline).match(request));
+      return guard(
+          FUSION,
+          fusion.call(
+              deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).match(request)));
     }
 
     ListenableFuture<io.mmserve.fusion.v1.ClassifyResponse> classify(
         io.mmserve.fusion.v1.ClassifyRequest request) {
-      return call(FUSION, () -> fusion.withDeadline(deadline).classify(request));
+      return guard(
+          FUSION,
+          fusion.call(
+              deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).classify(request)));
     }
 
-    /** Starts the call inside the caller's context, so it is cancelled with the caller's call. */
-    private <T> ListenableFuture<T> call(String backend, Supplier<ListenableFuture<T>> start) {
-      Context previous = context.attach();
-      ListenableFuture<T> answer;
-      try {
-        answer = start.get();
-      } finally {
-        context.detach(previous);
-      }
+    /**
+     * Cancels the backend call when the caller's call is cancelled, and turns its failure into the
+     * status the caller sees.
+     */
+    private <T> ListenableFuture<T> guard(String backend, ListenableFuture<T> answer) {
+      Context.CancellationListener cancel = c -> answer.cancel(false);
+      context.addListener(cancel, MoreExecutors.directExecutor());
+      answer.addListener(() -> context.removeListener(cancel), MoreExecutors.directExecutor());
       return Futures.catchingAsync(
           answer,
           Throwable.class,
@@ -121,7 +134,9 @@ final class Backends {
       // not a status exception at all: a bug, mapped (and logged) as INTERNAL
       return StatusMapper.toStatusException(t);
     }
-    if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
+    if (status.getCode() == Status.Code.UNAVAILABLE
+        && status.getCause() != null
+        && !(status.getCause() instanceof StatusRuntimeException)) {
       // grpc attaches a cause only to statuses made on the client side, such as a refused
       // connection; a backend's own UNAVAILABLE (overload) arrives without one
       return Status.UNAVAILABLE
@@ -130,6 +145,6 @@ final class Backends {
     }
     return Status.fromCode(status.getCode())
         .withDescription(status.getDescription())
-        .asRuntimeException();
+        .asRuntimeException(StatusMapper.trailersOf(t));
   }
 }

@@ -1,9 +1,14 @@
 package io.mmserve.gateway;
 
+import io.mmserve.gateway.batching.BatchingSettings;
+import io.mmserve.gateway.resilience.ResilienceSettings;
+import io.mmserve.gateway.resilience.Target;
 import io.mmserve.kit.config.Config;
+import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +21,11 @@ import java.util.Map;
  * @param defaultDeadline the deadline of backend calls made for a caller that sent none
  * @param maxInboundMessageBytes largest message accepted, from clients and from the backends
  * @param labelEmbeddingCacheEntries most label-prompt embeddings kept; 0 turns the cache off
+ * @param textResilience routing, breakers, bulkheads and retries of text-encoder-svc calls
+ * @param visionResilience the same for vision-encoder-svc
+ * @param fusionResilience the same for fusion-svc
+ * @param textBatching the dynamic batcher of text-encoder-svc calls
+ * @param imageBatching the dynamic batcher of vision-encoder-svc calls
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -24,7 +34,12 @@ public record GatewayConfig(
     RequestLimits limits,
     Duration defaultDeadline,
     int maxInboundMessageBytes,
-    int labelEmbeddingCacheEntries) {
+    int labelEmbeddingCacheEntries,
+    ResilienceSettings textResilience,
+    ResilienceSettings visionResilience,
+    ResilienceSettings fusionResilience,
+    BatchingSettings textBatching,
+    BatchingSettings imageBatching) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -37,6 +52,25 @@ public record GatewayConfig(
   public static final String MAX_EMBEDDINGS = "limits.max-embeddings";
   public static final String LABEL_EMBEDDING_CACHE = "cache.label-embeddings";
   public static final String DEFAULT_DEADLINE = "deadline.default";
+  public static final String LOAD_BALANCING = ".load-balancing";
+  public static final String DISCOVERY_REFRESH = "discovery.refresh-interval";
+  public static final String BREAKER_FAILURE_RATE = "circuit-breaker.failure-rate-threshold";
+  public static final String BREAKER_SLOW_RATE = "circuit-breaker.slow-call-rate-threshold";
+  public static final String BREAKER_SLOW_DURATION = "circuit-breaker.slow-call-duration";
+  public static final String BREAKER_WINDOW = "circuit-breaker.window-size";
+  public static final String BREAKER_MIN_CALLS = "circuit-breaker.minimum-calls";
+  public static final String BREAKER_OPEN = "circuit-breaker.open-duration";
+  public static final String BREAKER_HALF_OPEN_CALLS = "circuit-breaker.half-open-calls";
+  public static final String BULKHEAD = "bulkhead.max-concurrent-calls";
+  public static final String RETRY_ATTEMPTS = "retry.max-attempts";
+  public static final String RETRY_INITIAL_BACKOFF = "retry.initial-backoff";
+  public static final String RETRY_MAX_BACKOFF = "retry.max-backoff";
+  public static final String RETRY_MULTIPLIER = "retry.multiplier";
+  public static final String RETRY_BUDGET_RATIO = "retry.budget.ratio";
+  public static final String RETRY_BUDGET_BURST = "retry.budget.burst";
+  public static final String SHED_PUSHBACK = "shed.retry-pushback";
+  public static final String TEXT_BATCHING = "batching.text";
+  public static final String IMAGE_BATCHING = "batching.image";
 
   public static final int DEFAULT_GRPC_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9091;
@@ -75,11 +109,88 @@ public record GatewayConfig(
     defaults.put(MAX_EMBEDDINGS, Integer.toString(RequestLimits.DEFAULT_MAX_EMBEDDINGS));
     defaults.put(LABEL_EMBEDDING_CACHE, DEFAULT_LABEL_EMBEDDING_CACHE);
     defaults.put(DEFAULT_DEADLINE, DEFAULT_DEADLINE_VALUE);
+    for (String backend : List.of("text-encoder", "vision-encoder", "fusion")) {
+      defaults.put(backend + LOAD_BALANCING, "least-request");
+    }
+    defaults.put(DISCOVERY_REFRESH, "5s");
+    defaults.put(BREAKER_FAILURE_RATE, "50");
+    defaults.put(BREAKER_SLOW_RATE, "100");
+    defaults.put(BREAKER_SLOW_DURATION, "10s");
+    defaults.put(BREAKER_WINDOW, "20");
+    defaults.put(BREAKER_MIN_CALLS, "5");
+    defaults.put(BREAKER_OPEN, "1s");
+    defaults.put(BREAKER_HALF_OPEN_CALLS, "2");
+    defaults.put(BULKHEAD, "64");
+    defaults.put(RETRY_ATTEMPTS, "3");
+    defaults.put(RETRY_INITIAL_BACKOFF, "10ms");
+    defaults.put(RETRY_MAX_BACKOFF, "200ms");
+    defaults.put(RETRY_MULTIPLIER, "2.0");
+    defaults.put(RETRY_BUDGET_RATIO, "0.2");
+    defaults.put(RETRY_BUDGET_BURST, "100");
+    defaults.put(SHED_PUSHBACK, "100ms");
+    batchingDefaults(defaults, TEXT_BATCHING, "64", "4096", "64MiB", "4MiB");
+    batchingDefaults(defaults, IMAGE_BATCHING, "32", "1024", "256MiB", "32MiB");
     return Map.copyOf(defaults);
+  }
+
+  private static void batchingDefaults(
+      Map<String, String> defaults,
+      String prefix,
+      String maxBatchSize,
+      String maxQueue,
+      String maxQueueBytes,
+      String maxBatchBytes) {
+    defaults.put(prefix + ".max-batch-size", maxBatchSize);
+    defaults.put(prefix + ".max-delay", "0ms");
+    defaults.put(prefix + ".max-queue", maxQueue);
+    defaults.put(prefix + ".max-queue-bytes", maxQueueBytes);
+    defaults.put(prefix + ".max-batch-bytes", maxBatchBytes);
+    defaults.put(prefix + ".max-in-flight", "4");
+  }
+
+  private static BatchingSettings batching(Config config, String prefix) {
+    return new BatchingSettings(
+        config.getInt(prefix + ".max-batch-size", 1, 4096),
+        config.getDuration(prefix + ".max-delay", Duration.ZERO, Duration.ofSeconds(1)),
+        config.getInt(prefix + ".max-queue", 1, 1_000_000),
+        config.getBytes(prefix + ".max-queue-bytes", 1, 1L << 40),
+        config.getBytes(prefix + ".max-batch-bytes", 1, 1L << 31),
+        config.getInt(prefix + ".max-in-flight", 1, 1024),
+        config.getDuration(SHED_PUSHBACK, Duration.ZERO, Duration.ofMinutes(1)));
+  }
+
+  private static ResilienceSettings resilience(Config config, String backend) {
+    return new ResilienceSettings(
+        config.getEnum(backend + LOAD_BALANCING, ResilienceSettings.LoadBalancing.class),
+        config.getDuration(DISCOVERY_REFRESH, Duration.ofMillis(100), Duration.ofHours(1)),
+        new ResilienceSettings.BreakerSettings(
+            (float) config.getDouble(BREAKER_FAILURE_RATE, 1, 100),
+            (float) config.getDouble(BREAKER_SLOW_RATE, 1, 100),
+            config.getDuration(BREAKER_SLOW_DURATION, Duration.ofMillis(1), Duration.ofHours(1)),
+            config.getInt(BREAKER_WINDOW, 1, 100_000),
+            config.getInt(BREAKER_MIN_CALLS, 1, 100_000),
+            config.getDuration(BREAKER_OPEN, Duration.ofMillis(1), Duration.ofHours(1)),
+            config.getInt(BREAKER_HALF_OPEN_CALLS, 1, 10_000)),
+        config.getInt(BULKHEAD, 1, 100_000),
+        new ResilienceSettings.RetrySettings(
+            config.getInt(RETRY_ATTEMPTS, 1, 10),
+            config.getDuration(RETRY_INITIAL_BACKOFF, Duration.ZERO, Duration.ofMinutes(1)),
+            config.getDuration(RETRY_MAX_BACKOFF, Duration.ZERO, Duration.ofMinutes(1)),
+            config.getDouble(RETRY_MULTIPLIER, 1, 10),
+            config.getDouble(RETRY_BUDGET_RATIO, 0, 10),
+            config.getInt(RETRY_BUDGET_BURST, 0, 1_000_000)),
+        config.getDuration(SHED_PUSHBACK, Duration.ZERO, Duration.ofMinutes(1)));
   }
 
   /** Reads and validates the gateway settings. */
   public static GatewayConfig from(Config config) {
+    for (String key : List.of(TEXT_ENCODER_TARGET, VISION_ENCODER_TARGET, FUSION_TARGET)) {
+      try {
+        Target.parse(config.getString(key));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key + ": " + e.getMessage());
+      }
+    }
     return new GatewayConfig(
         config.getString(TEXT_ENCODER_TARGET),
         config.getString(VISION_ENCODER_TARGET),
@@ -93,6 +204,11 @@ public record GatewayConfig(
             config.getInt(MAX_EMBEDDINGS, 1, MAX_EMBEDDINGS_LIMIT)),
         config.getDuration(DEFAULT_DEADLINE, Duration.ofMillis(1), MAX_DEADLINE),
         ServerConfig.from(config).maxInboundMessageBytes(),
-        config.getInt(LABEL_EMBEDDING_CACHE, 0, MAX_CACHE_ENTRIES));
+        config.getInt(LABEL_EMBEDDING_CACHE, 0, MAX_CACHE_ENTRIES),
+        resilience(config, "text-encoder"),
+        resilience(config, "vision-encoder"),
+        resilience(config, "fusion"),
+        batching(config, TEXT_BATCHING),
+        batching(config, IMAGE_BATCHING));
   }
 }

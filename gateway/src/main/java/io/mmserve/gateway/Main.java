@@ -1,9 +1,8 @@
 package io.mmserve.gateway;
 
-import io.grpc.ManagedChannel;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.mmserve.kit.client.GrpcChannels;
+import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
@@ -12,9 +11,7 @@ import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.kit.server.ShutdownHook;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
-  private static final Duration CHANNEL_CLOSE_WAIT = Duration.ofSeconds(5);
 
   private Main() {}
 
@@ -45,19 +41,15 @@ public final class Main {
     }
     log.info("gateway config:\n{}", config);
 
-    ManagedChannel text =
-        GrpcChannels.plaintext(
-            gatewayConfig.textEncoderTarget(), gatewayConfig.maxInboundMessageBytes());
-    ManagedChannel vision =
-        GrpcChannels.plaintext(
-            gatewayConfig.visionEncoderTarget(), gatewayConfig.maxInboundMessageBytes());
-    ManagedChannel fusion =
-        GrpcChannels.plaintext(
-            gatewayConfig.fusionTarget(), gatewayConfig.maxInboundMessageBytes());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    BackendStack backends =
+        new BackendStack(
+            gatewayConfig,
+            BackendPool.ChannelFactory.plaintext(gatewayConfig.maxInboundMessageBytes()),
+            registry);
     MultimodalService service =
         new MultimodalService(
-            new Backends(text, vision, fusion, gatewayConfig.defaultDeadline()),
+            backends.backends,
             new LabelEmbeddingCache(gatewayConfig.labelEmbeddingCacheEntries(), registry),
             gatewayConfig.limits());
     GrpcServer server =
@@ -67,14 +59,7 @@ public final class Main {
 
     server.start();
     admin.start();
-    ShutdownHook.install(
-        "gateway",
-        server,
-        admin,
-        () -> close(text),
-        () -> close(vision),
-        () -> close(fusion),
-        registry::close);
+    ShutdownHook.install("gateway", server, admin, backends, registry::close);
     ShutdownHook.exitNormallyOnStopSignals();
     log.info(
         "gateway serving on {}:{} (admin on {}:{}; text encoder {}, vision encoder {}, fusion {})",
@@ -86,12 +71,5 @@ public final class Main {
         gatewayConfig.visionEncoderTarget(),
         gatewayConfig.fusionTarget());
     server.awaitTermination();
-  }
-
-  private static void close(ManagedChannel channel) throws InterruptedException {
-    channel.shutdown();
-    if (!channel.awaitTermination(CHANNEL_CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
-      channel.shutdownNow();
-    }
   }
 }

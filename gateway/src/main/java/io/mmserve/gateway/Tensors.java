@@ -72,7 +72,7 @@ final class Tensors {
     return tensor.getShapeList().stream().mapToLong(Long::longValue).toArray();
   }
 
-  private static ByteString rowBytes(Tensor tensor, int row) {
+  static ByteString rowBytes(Tensor tensor, int row) {
     long rows = tensor.getShapeCount() == 0 ? 0 : tensor.getShape(0);
     if (row < 0 || row >= rows || tensor.getData().size() % rows != 0) {
       throw new IllegalStateException(
@@ -80,6 +80,15 @@ final class Tensors {
     }
     int rowSize = (int) (tensor.getData().size() / rows);
     return tensor.getData().substring(row * rowSize, (row + 1) * rowSize);
+  }
+
+  /** Row {@code row} of {@code tensors.get(i)} for each (tensor, row) pair, stacked in order. */
+  static Tensor gatherRows(List<Tensor> tensors, int[] rows) {
+    List<ByteString> selected = new ArrayList<>(rows.length);
+    for (int i = 0; i < rows.length; i++) {
+      selected.add(rowBytes(tensors.get(i), rows[i]));
+    }
+    return withRows(tensors.get(0), rows.length, ByteString.copyFrom(selected));
   }
 
   private static Tensor withRows(Tensor tensor, int rows, ByteString data) {

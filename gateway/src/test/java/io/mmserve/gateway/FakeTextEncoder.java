@@ -12,10 +12,13 @@ import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A text encoder for gateway tests. Text i gets the embedding {@link #valueAt(int, int)}, unless
@@ -23,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * truncated when it is longer than {@link #CONTEXT_CHARS} characters and counts its characters plus
  * two as tokens. With include_features, text i's token features are [its vector, zeros] with the
  * attention mask [1, 0]. It remembers its requests and the last deadline, and answers with {@link
- * #failWith} when that is set.
+ * #failWith} when that is set. With a {@link #gate} it holds each call until the test opens it.
  */
 final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
   static final String MODEL = "fake-clip";
@@ -43,6 +46,14 @@ final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
   /** When >= 0, the number of embedding rows to answer with (to fake a broken encoder). */
   volatile int rowsOverride = -1;
 
+  /**
+   * When set, each call is recorded and then waits (on the calling thread, at most {@link
+   * #GATE_BOUND}) until the latch opens, so a test can hold the encoder busy.
+   */
+  volatile CountDownLatch gate;
+
+  static final Duration GATE_BOUND = Duration.ofSeconds(10);
+
   static float valueAt(int row, int col) {
     return (row + 1) * 0.5f - col * 0.25f;
   }
@@ -53,6 +64,7 @@ final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
     requests.add(request);
     lastRequest = request;
     lastDeadline = Context.current().getDeadline();
+    passGate(gate);
     if (failWith != null) {
       out.onError(failWith.asRuntimeException());
       return;
@@ -77,6 +89,21 @@ final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
     }
     out.onNext(response.build());
     out.onCompleted();
+  }
+
+  /** Waits until {@code gate} (if any) opens; fails the test's call if it stays shut. */
+  static void passGate(CountDownLatch gate) {
+    if (gate == null) {
+      return;
+    }
+    try {
+      if (!gate.await(GATE_BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("the test never opened the encoder's gate");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted at the encoder's gate", e);
+    }
   }
 
   /** The texts of every request, in order. */

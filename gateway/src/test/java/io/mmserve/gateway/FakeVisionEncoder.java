@@ -8,23 +8,41 @@ import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A vision encoder for gateway tests: image i gets the embedding {@link
  * FakeTextEncoder#valueAt(int, int)}, unless every image of the request is an encoded image whose
  * bytes (as UTF-8) have a vector in {@link #vectors}; then each gets its own, and with
  * include_features its patch features are [its vector, zeros]. It remembers the last request and
- * the deadline it arrived with, and answers with {@link #failWith} when that is set.
+ * the deadline it arrived with, and answers with {@link #failWith} when that is set. A request
+ * holding an image of {@link #corrupt} fails with INVALID_ARGUMENT "images[k]: ...", k the image's
+ * index in that request, as the real encoder names an image it cannot decode. With a {@link #gate}
+ * it holds each call until the test opens it.
  */
 final class FakeVisionEncoder extends VisionEncoderGrpc.VisionEncoderImplBase {
   static final String MODEL = "fake-clip";
   static final String VERSION = "0.0.7";
   static final int DIMS = 3;
   static final int PATCHES = 2;
+  static final String CORRUPT_MESSAGE = "cannot decode the image (corrupt data)";
 
   final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+
+  /** Encoded images (bytes as UTF-8) the encoder cannot decode: the request fails naming one. */
+  final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+
+  /** Every request, in order. */
+  final List<EncodeImageRequest> requests = new CopyOnWriteArrayList<>();
+
+  /** When set, each call waits until it opens (see {@link FakeTextEncoder#gate}). */
+  volatile CountDownLatch gate;
+
   volatile EncodeImageRequest lastRequest;
   volatile Deadline lastDeadline;
   volatile int calls;
@@ -36,9 +54,20 @@ final class FakeVisionEncoder extends VisionEncoderGrpc.VisionEncoderImplBase {
     calls++;
     lastRequest = request;
     lastDeadline = Context.current().getDeadline();
+    requests.add(request);
+    FakeTextEncoder.passGate(gate);
     if (failWith != null) {
       out.onError(failWith.asRuntimeException());
       return;
+    }
+    for (int i = 0; i < request.getImagesCount(); i++) {
+      if (corrupt.contains(key(request.getImages(i)))) {
+        out.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription("images[" + i + "]: " + CORRUPT_MESSAGE)
+                .asRuntimeException());
+        return;
+      }
     }
     EncodeImageResponse.Builder response =
         EncodeImageResponse.newBuilder().setModel(MODEL).setModelVersion(version);

@@ -2,7 +2,10 @@ package io.mmserve.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mmserve.gateway.batching.BatchingSettings;
+import io.mmserve.gateway.resilience.ResilienceSettings;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
@@ -52,5 +55,132 @@ class GatewayConfigTest {
     assertEquals(
         "limits.max-texts must be in 1..100000, but was 0 (from flag --limits.max-texts)",
         e.getMessage());
+  }
+
+  @Test
+  void defaults_batchingAndResilienceAsDocumented() {
+    GatewayConfig config = GatewayConfig.from(Config.of(GatewayConfig.defaults()));
+
+    BatchingSettings text = config.textBatching();
+    assertEquals(64, text.maxBatchSize());
+    assertEquals(Duration.ZERO, text.maxDelay());
+    assertEquals(4096, text.maxQueueItems());
+    assertEquals(64L << 20, text.maxQueueBytes());
+    assertEquals(4L << 20, text.maxBatchBytes());
+    assertEquals(4, text.maxInFlight());
+    assertEquals(Duration.ofMillis(100), text.retryPushback());
+    assertEquals(32, config.imageBatching().maxBatchSize());
+    assertEquals(1024, config.imageBatching().maxQueueItems());
+    ResilienceSettings fusion = config.fusionResilience();
+    assertEquals(ResilienceSettings.LoadBalancing.LEAST_REQUEST, fusion.loadBalancing());
+    assertEquals(Duration.ofSeconds(5), fusion.discoveryRefresh());
+    assertEquals(
+        new ResilienceSettings.BreakerSettings(
+            50, 100, Duration.ofSeconds(10), 20, 5, Duration.ofSeconds(1), 2),
+        fusion.breaker());
+    assertEquals(64, fusion.bulkheadMaxConcurrentCalls());
+    assertEquals(
+        new ResilienceSettings.RetrySettings(
+            3, Duration.ofMillis(10), Duration.ofMillis(200), 2.0, 0.2, 100),
+        fusion.retry());
+    assertEquals(Duration.ofMillis(100), fusion.retryPushback());
+  }
+
+  @Test
+  void flags_setBatchingAndResilienceKeys() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(),
+            List.of(
+                "--batching.text.max-batch-size=8",
+                "--batching.text.max-delay=5ms",
+                "--batching.text.max-queue=100",
+                "--batching.text.max-in-flight=2",
+                "--batching.image.max-queue-bytes=1MiB",
+                "--batching.image.max-batch-bytes=512KiB",
+                "--shed.retry-pushback=250ms",
+                "--text-encoder.load-balancing=round-robin",
+                "--circuit-breaker.minimum-calls=7",
+                "--circuit-breaker.open-duration=3s",
+                "--bulkhead.max-concurrent-calls=9",
+                "--retry.max-attempts=2",
+                "--retry.budget.ratio=0.5",
+                "--retry.budget.burst=11"),
+            Map.of());
+
+    GatewayConfig config = GatewayConfig.from(loaded);
+
+    assertEquals(8, config.textBatching().maxBatchSize());
+    assertEquals(Duration.ofMillis(5), config.textBatching().maxDelay());
+    assertEquals(100, config.textBatching().maxQueueItems());
+    assertEquals(2, config.textBatching().maxInFlight());
+    assertEquals(Duration.ofMillis(250), config.textBatching().retryPushback());
+    assertEquals(1L << 20, config.imageBatching().maxQueueBytes());
+    assertEquals(512L << 10, config.imageBatching().maxBatchBytes());
+    ResilienceSettings text = config.textResilience();
+    assertEquals(ResilienceSettings.LoadBalancing.ROUND_ROBIN, text.loadBalancing());
+    assertEquals(
+        ResilienceSettings.LoadBalancing.LEAST_REQUEST, config.visionResilience().loadBalancing());
+    assertEquals(7, text.breaker().minimumCalls());
+    assertEquals(Duration.ofSeconds(3), text.breaker().openDuration());
+    assertEquals(9, text.bulkheadMaxConcurrentCalls());
+    assertEquals(2, text.retry().maxAttempts());
+    assertEquals(0.5, text.retry().budgetRatio());
+    assertEquals(11, text.retry().budgetBurst());
+    assertEquals(Duration.ofMillis(250), text.retryPushback());
+  }
+
+  @Test
+  void from_acceptsAListAndADnsTarget() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(),
+            List.of(
+                "--text-encoder.target=10.0.0.1:7000,10.0.0.2:7000",
+                "--vision-encoder.target=dns:///vision.mmserve.svc:50053"),
+            Map.of());
+
+    GatewayConfig config = GatewayConfig.from(loaded);
+
+    assertEquals("10.0.0.1:7000,10.0.0.2:7000", config.textEncoderTarget());
+    assertEquals("dns:///vision.mmserve.svc:50053", config.visionEncoderTarget());
+  }
+
+  @Test
+  void from_rejectsABadTargetNamingTheKeyAndThePart() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(),
+            List.of("--vision-encoder.target=10.0.0.1:7000,vision"),
+            Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertEquals(
+        "vision-encoder.target: 'vision' in target '10.0.0.1:7000,vision' is not host:port",
+        e.getMessage());
+  }
+
+  @Test
+  void from_rejectsAnUnknownLoadBalancingNamingTheKey() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(), List.of("--fusion.load-balancing=random"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertTrue(e.getMessage().startsWith("fusion.load-balancing "), e::getMessage);
+    assertTrue(e.getMessage().contains("random"), e::getMessage);
+  }
+
+  @Test
+  void from_rejectsAZeroMaxBatchSizeNamingTheKey() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(), List.of("--batching.image.max-batch-size=0"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertTrue(e.getMessage().startsWith("batching.image.max-batch-size "), e::getMessage);
   }
 }

@@ -6,11 +6,14 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.MultimodalGrpc;
+import io.mmserve.kit.config.Config;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The gateway in-process, as Main wires it, in front of in-process fake encoders and a fake
@@ -28,8 +31,17 @@ final class InProcessGateway implements AutoCloseable {
   private final Server backends;
   private final ManagedChannel backendChannel;
   private final GrpcServer gateway;
+  private final BackendStack stack;
 
   InProcessGateway(RequestLimits limits, int cacheEntries) throws IOException {
+    this(limits, cacheEntries, Map.of());
+  }
+
+  /**
+   * @param overrides gateway settings on top of the defaults (batching, retries, ...)
+   */
+  InProcessGateway(RequestLimits limits, int cacheEntries, Map<String, String> overrides)
+      throws IOException {
     String backendName = InProcessServerBuilder.generateName();
     backends =
         InProcessServerBuilder.forName(backendName)
@@ -43,11 +55,32 @@ final class InProcessGateway implements AutoCloseable {
     String gatewayName = InProcessServerBuilder.generateName();
     ServerConfig config =
         new ServerConfig("127.0.0.1", 0, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(5));
+    GatewayConfig gatewayConfig =
+        GatewayConfig.from(
+            Config.of(
+                withOverrides(
+                    Map.of(
+                        GatewayConfig.MAX_TEXTS,
+                        Integer.toString(limits.maxTexts()),
+                        GatewayConfig.MAX_IMAGES,
+                        Integer.toString(limits.maxImages()),
+                        GatewayConfig.TEXT_ENCODER_TARGET,
+                        "text:1",
+                        GatewayConfig.VISION_ENCODER_TARGET,
+                        "vision:1",
+                        GatewayConfig.FUSION_TARGET,
+                        "fusion:1",
+                        GatewayConfig.DEFAULT_DEADLINE,
+                        DEFAULT_DEADLINE.toMillis() + "ms"),
+                    overrides)));
+    stack =
+        new BackendStack(
+            gatewayConfig,
+            address -> InProcessChannelBuilder.forName(backendName).directExecutor().build(),
+            registry);
     MultimodalService service =
         new MultimodalService(
-            new Backends(backendChannel, backendChannel, backendChannel, DEFAULT_DEADLINE),
-            new LabelEmbeddingCache(cacheEntries, registry),
-            limits);
+            stack.backends, new LabelEmbeddingCache(cacheEntries, registry), limits);
     gateway =
         new GrpcServer(
                 InProcessServerBuilder.forName(gatewayName).directExecutor(),
@@ -58,6 +91,14 @@ final class InProcessGateway implements AutoCloseable {
     gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
   }
 
+  private static Map<String, String> withOverrides(
+      Map<String, String> base, Map<String, String> overrides) {
+    Map<String, String> all = new HashMap<>(GatewayConfig.defaults());
+    all.putAll(base);
+    all.putAll(overrides);
+    return all;
+  }
+
   MultimodalGrpc.MultimodalBlockingStub client() {
     return MultimodalGrpc.newBlockingStub(gatewayChannel);
   }
@@ -66,6 +107,11 @@ final class InProcessGateway implements AutoCloseable {
   public void close() {
     gatewayChannel.shutdownNow();
     gateway.stop();
+    try {
+      stack.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     backendChannel.shutdownNow();
     backends.shutdownNow();
   }

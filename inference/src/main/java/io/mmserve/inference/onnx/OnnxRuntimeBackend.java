@@ -94,6 +94,9 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
         options.setInterOpNumThreads(config.interOpThreads());
       }
       options.setExecutionMode(ExecutionMode.SEQUENTIAL);
+      String spinning = config.allowSpinning() ? "1" : "0";
+      options.addConfigEntry("session.intra_op.allow_spinning", spinning);
+      options.addConfigEntry("session.inter_op.allow_spinning", spinning);
       options.setOptimizationLevel(optLevel(config.optimization()));
       return env.createSession(spec.file().toString(), options);
     } catch (OrtException e) {

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import java.lang.reflect.InvocationTargetException;
+import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -30,6 +31,12 @@ import org.slf4j.LoggerFactory;
 public final class StatusMapper {
   /** The description of every status made from an unexpected exception. */
   public static final String INTERNAL_DESCRIPTION = "internal error";
+
+  /** The trailer of gRPC's retry design (A6) in which a server asks for a retry delay, in ms. */
+  public static final String RETRY_PUSHBACK_KEY = "grpc-retry-pushback-ms";
+
+  private static final Metadata.Key<String> RETRY_PUSHBACK =
+      Metadata.Key.of(RETRY_PUSHBACK_KEY, Metadata.ASCII_STRING_MARSHALLER);
 
   private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
 
@@ -59,10 +66,35 @@ public final class StatusMapper {
     return toStatus(throwable).asRuntimeException(trailersOf(throwable));
   }
 
-  /** Returns the trailers a status exception carried, or empty trailers. */
+  /**
+   * Returns the trailers a status exception carried, or empty trailers; for an {@link
+   * OverloadedException} with a retry hint, the {@value #RETRY_PUSHBACK_KEY} trailer.
+   */
   public static Metadata trailersOf(Throwable throwable) {
-    Metadata trailers = Status.trailersFromThrowable(unwrap(throwable));
+    Throwable t = unwrap(throwable);
+    if (t instanceof OverloadedException overloaded && overloaded.retryAfter().isPresent()) {
+      Metadata trailers = new Metadata();
+      trailers.put(RETRY_PUSHBACK, Long.toString(overloaded.retryAfter().get().toMillis()));
+      return trailers;
+    }
+    Metadata trailers = Status.trailersFromThrowable(t);
     return trailers != null ? trailers : new Metadata();
+  }
+
+  /**
+   * The retry delay a server asks for, from the {@value #RETRY_PUSHBACK_KEY} trailer: empty when
+   * there is none or it is not a number; negative when the server asks not to retry.
+   */
+  public static OptionalLong retryPushbackMillis(Metadata trailers) {
+    String value = trailers == null ? null : trailers.get(RETRY_PUSHBACK);
+    if (value == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
   }
 
   private static Status codeOf(MmserveException e) {

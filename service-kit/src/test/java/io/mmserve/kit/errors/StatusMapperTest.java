@@ -86,4 +86,36 @@ class StatusMapperTest {
 
     assertEquals("later", kept.get(key));
   }
+
+  @Test
+  void toStatusException_sendsRetryPushbackOfAnOverload() {
+    OverloadedException overloaded =
+        new OverloadedException("text queue is full", java.time.Duration.ofMillis(250));
+
+    var sent = StatusMapper.toStatusException(new CompletionException(overloaded));
+
+    assertEquals(Status.Code.UNAVAILABLE, sent.getStatus().getCode());
+    assertEquals(
+        java.util.OptionalLong.of(250), StatusMapper.retryPushbackMillis(sent.getTrailers()));
+  }
+
+  @Test
+  void trailersOf_hasNoPushbackForAnOverloadWithoutHint() {
+    Metadata trailers = StatusMapper.trailersOf(new OverloadedException("busy"));
+
+    assertEquals(java.util.OptionalLong.empty(), StatusMapper.retryPushbackMillis(trailers));
+  }
+
+  @Test
+  void retryPushbackMillis_readsNegativeAndIgnoresGarbage() {
+    Metadata.Key<String> key =
+        Metadata.Key.of(StatusMapper.RETRY_PUSHBACK_KEY, Metadata.ASCII_STRING_MARSHALLER);
+    Metadata negative = new Metadata();
+    negative.put(key, "-1");
+    Metadata garbage = new Metadata();
+    garbage.put(key, "soon");
+
+    assertEquals(java.util.OptionalLong.of(-1), StatusMapper.retryPushbackMillis(negative));
+    assertEquals(java.util.OptionalLong.empty(), StatusMapper.retryPushbackMillis(garbage));
+  }
 }

@@ -1,0 +1,121 @@
+package io.mmserve.gateway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mmserve.api.v1.Image;
+import io.mmserve.encoder.v1.EncodeImageRequest;
+import io.mmserve.encoder.v1.EncodeImageResponse;
+import io.mmserve.encoder.v1.EncodeTextRequest;
+import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.gateway.batching.BatchingSettings;
+import io.mmserve.gateway.resilience.BackendPool;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything between the public API and the backends, wired from the config: a {@link BackendPool}
+ * per backend, the encoder batchers, their timer thread, and the {@link Backends} the API uses.
+ * Close it after the gRPC server has stopped.
+ */
+final class BackendStack implements AutoCloseable {
+  final Backends backends;
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final BackendPool text;
+  private final BackendPool vision;
+  private final BackendPool fusion;
+  private final EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> textBatching;
+  private final EncoderBatching<EncodeImageRequest, EncodeImageResponse, Image> imageBatching;
+
+  /**
+   * Opens the pools (their health watches start at once) and the batchers.
+   *
+   * @param channels opens the channel of one endpoint address
+   */
+  BackendStack(GatewayConfig config, BackendPool.ChannelFactory channels, MeterRegistry registry) {
+    scheduler = new ScheduledThreadPoolExecutor(2, daemon());
+    scheduler.setRemoveOnCancelPolicy(true);
+    text = pool(Backends.TEXT_ENCODER, config.textEncoderTarget(), config, channels, registry);
+    text.start();
+    vision =
+        pool(Backends.VISION_ENCODER, config.visionEncoderTarget(), config, channels, registry);
+    vision.start();
+    fusion = pool(Backends.FUSION, config.fusionTarget(), config, channels, registry);
+    fusion.start();
+    textBatching =
+        new EncoderBatching<>(
+            Backends.TEXT_ENCODER,
+            text,
+            new EncoderAdapters.Text(),
+            capped(config.textBatching(), config.limits().maxTexts()),
+            scheduler,
+            registry,
+            "text");
+    imageBatching =
+        new EncoderBatching<>(
+            Backends.VISION_ENCODER,
+            vision,
+            new EncoderAdapters.Vision(),
+            capped(config.imageBatching(), config.limits().maxImages()),
+            scheduler,
+            registry,
+            "image");
+    backends = new Backends(textBatching, imageBatching, fusion, config.defaultDeadline());
+  }
+
+  private BackendPool pool(
+      String name,
+      String target,
+      GatewayConfig config,
+      BackendPool.ChannelFactory channels,
+      MeterRegistry registry) {
+    var settings =
+        switch (name) {
+          case Backends.TEXT_ENCODER -> config.textResilience();
+          case Backends.VISION_ENCODER -> config.visionResilience();
+          default -> config.fusionResilience();
+        };
+    return new BackendPool(name, target, settings, channels, scheduler, registry);
+  }
+
+  /**
+   * A batch never holds more items than one encoder call accepts, which is also the most a caller
+   * may send ({@code limits.max-texts}, {@code limits.max-images}).
+   */
+  private static BatchingSettings capped(BatchingSettings settings, int maxPerCall) {
+    if (settings.maxBatchSize() <= maxPerCall) {
+      return settings;
+    }
+    return new BatchingSettings(
+        maxPerCall,
+        settings.maxDelay(),
+        settings.maxQueueItems(),
+        settings.maxQueueBytes(),
+        settings.maxBatchBytes(),
+        settings.maxInFlight(),
+        settings.retryPushback());
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  /** Sends what is queued, then closes the channels and the timer thread. */
+  @Override
+  public void close() throws InterruptedException {
+    textBatching.close();
+    imageBatching.close();
+    text.close();
+    vision.close();
+    fusion.close();
+    scheduler.shutdownNow();
+    scheduler.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon() {
+    return r -> {
+      Thread t = new Thread(r, "mmserve-gateway-timers");
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,310 @@
+package io.mmserve.gateway;
+
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.common.util.concurrent.SettableFuture;
+import io.grpc.Channel;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mmserve.gateway.batching.AsyncBatcher;
+import io.mmserve.gateway.batching.BatchingSettings;
+import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.kit.errors.InvalidInputException;
+import io.mmserve.kit.errors.ResourceLimitException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Encoder calls of many callers merged into batch calls: the requests of one modality with the same
+ * model, normalisation and features flag share batches (an {@link AsyncBatcher}), every batch goes
+ * to the encoder through its {@link BackendPool}, and each caller gets a response holding exactly
+ * its own rows. With a max batch size of 1, each request goes to the encoder as it came.
+ *
+ * @param <Q> the encoder request type
+ * @param <R> the encoder response type
+ * @param <I> one item of a request (a text, an image)
+ */
+final class EncoderBatching<Q, R, I> implements AutoCloseable {
+  /** What differs between the text and the image encoder. */
+  interface Adapter<Q, R, I> {
+    /** The batch key: requests with equal keys may share a batch. */
+    Key key(Q request);
+
+    List<I> items(Q request);
+
+    String requestId(Q request);
+
+    /** Bytes the item holds, for the queue's byte bound. */
+    long bytes(I item);
+
+    Q request(Key key, List<I> items, String requestId);
+
+    ListenableFuture<R> send(Channel channel, Deadline deadline, Q request);
+
+    /** Rows of the response's embeddings. */
+    long rows(R response);
+
+    /** A response of the given rows of the given responses, in order. */
+    R gather(List<R> responses, int[] rows);
+
+    /** The name of the request's item list in error messages: "texts", "images". */
+    String itemsName();
+  }
+
+  /** Requests with equal keys may share a batch. */
+  record Key(String model, boolean normalize, boolean includeFeatures) {}
+
+  private static final int MAX_IDS_SHOWN = 8;
+  private static final Pattern ITEM_INDEX = Pattern.compile("^(\\w+)\\[(\\d+)\\]");
+
+  private final String backend;
+  private final BackendPool pool;
+  private final Adapter<Q, R, I> adapter;
+  private final AsyncBatcher<Key, Tagged<I>, Row<R>> batcher; // null when batching is off
+
+  /**
+   * @param queue the metric tag of this batcher: "text" or "image"
+   */
+  EncoderBatching(
+      String backend,
+      BackendPool pool,
+      Adapter<Q, R, I> adapter,
+      BatchingSettings settings,
+      ScheduledExecutorService timers,
+      MeterRegistry registry,
+      String queue) {
+    this.backend = backend;
+    this.pool = pool;
+    this.adapter = adapter;
+    this.batcher =
+        settings.off()
+            ? null
+            : new AsyncBatcher<>(
+                backend,
+                settings,
+                this::sendBatch,
+                t -> adapter.bytes(t.item()),
+                EncoderBatching::isItemSpecific,
+                this::forRequest,
+                timers,
+                System::nanoTime,
+                listener(registry, queue));
+    if (batcher != null) {
+      Gauge.builder("mmserve.gateway.queue.items", batcher, AsyncBatcher::queuedItems)
+          .description("Items waiting in the gateway's batch queue")
+          .tag("queue", queue)
+          .register(registry);
+    }
+  }
+
+  /**
+   * The encoder's answer to {@code request}, through a shared batch unless batching is off.
+   *
+   * @param cancelled true once the caller has gone
+   */
+  ListenableFuture<R> encode(Q request, Deadline deadline, BooleanSupplier cancelled) {
+    if (batcher == null) {
+      return pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+    }
+    List<I> payload = adapter.items(request);
+    String requestId = adapter.requestId(request);
+    List<Tagged<I>> items = new ArrayList<>(payload.size());
+    payload.forEach(item -> items.add(new Tagged<>(item, requestId)));
+    long deadlineNanos = System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    CompletableFuture<List<Row<R>>> rows =
+        batcher.submit(adapter.key(request), items, deadlineNanos, cancelled);
+    SettableFuture<R> answer = SettableFuture.create();
+    rows.whenComplete(
+        (value, failure) -> {
+          if (failure != null) {
+            answer.setException(failure);
+            return;
+          }
+          try {
+            answer.set(assemble(value));
+          } catch (RuntimeException e) {
+            answer.setException(e);
+          }
+        });
+    return answer;
+  }
+
+  private CompletableFuture<List<Row<R>>> sendBatch(
+      Key key, List<Tagged<I>> tagged, long deadlineNanos) {
+    List<I> items = new ArrayList<>(tagged.size());
+    LinkedHashSet<String> ids = new LinkedHashSet<>();
+    for (Tagged<I> t : tagged) {
+      items.add(t.item());
+      ids.add(t.requestId());
+    }
+    Q request = adapter.request(key, items, requestIds(ids));
+    Deadline deadline =
+        Deadline.after(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    ListenableFuture<R> response =
+        pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+    CompletableFuture<List<Row<R>>> rows = new CompletableFuture<>();
+    Futures.addCallback(
+        response,
+        new com.google.common.util.concurrent.FutureCallback<R>() {
+          @Override
+          public void onSuccess(R value) {
+            long n = adapter.rows(value);
+            if (n != items.size()) {
+              rows.completeExceptionally(
+                  new IllegalStateException(
+                      backend + " returned " + n + " embeddings for " + items.size() + " items"));
+              return;
+            }
+            List<Row<R>> out = new ArrayList<>(items.size());
+            for (int i = 0; i < items.size(); i++) {
+              out.add(new Row<>(value, i));
+            }
+            rows.complete(out);
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            rows.completeExceptionally(t);
+          }
+        },
+        MoreExecutors.directExecutor());
+    return rows;
+  }
+
+  /** The request ids of a batch for the encoder's log: one, or the first few and a count. */
+  private static String requestIds(LinkedHashSet<String> ids) {
+    if (ids.size() == 1) {
+      return ids.iterator().next();
+    }
+    StringBuilder out = new StringBuilder();
+    int shown = 0;
+    for (String id : ids) {
+      if (shown == MAX_IDS_SHOWN) {
+        out.append(",+").append(ids.size() - shown).append(" more");
+        break;
+      }
+      out.append(shown == 0 ? "" : ",").append(id.isEmpty() ? "-" : id);
+      shown++;
+    }
+    return out.toString();
+  }
+
+  /** The caller's response from its rows; the batch's own response when the rows are all of it. */
+  private R assemble(List<Row<R>> rows) {
+    R first = rows.get(0).response();
+    boolean whole = adapter.rows(first) == rows.size();
+    for (int i = 0; whole && i < rows.size(); i++) {
+      whole = rows.get(i).response() == first && rows.get(i).row() == i;
+    }
+    if (whole) {
+      return first;
+    }
+    List<R> responses = new ArrayList<>(rows.size());
+    int[] indices = new int[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      responses.add(rows.get(i).response());
+      indices[i] = rows.get(i).row();
+    }
+    return adapter.gather(responses, indices);
+  }
+
+  /** A batch failure that may be one item's fault, so each request is sent again on its own. */
+  private static boolean isItemSpecific(Throwable t) {
+    if (t instanceof InvalidInputException || t instanceof ResourceLimitException) {
+      return true;
+    }
+    Status.Code code = Status.fromThrowable(t).getCode();
+    return code == Status.Code.INVALID_ARGUMENT || code == Status.Code.RESOURCE_EXHAUSTED;
+  }
+
+  /**
+   * The encoder names a bad item by its index in the batch ("images[3]: ..."); the caller knows it
+   * by its index in its own request.
+   */
+  private Throwable forRequest(Throwable failure, int[] indices) {
+    if (!(failure instanceof StatusRuntimeException sre) || !isItemSpecific(failure)) {
+      return failure;
+    }
+    String description = sre.getStatus().getDescription();
+    if (description == null) {
+      return failure;
+    }
+    Matcher m = ITEM_INDEX.matcher(description);
+    if (!m.find() || !m.group(1).equals(adapter.itemsName())) {
+      return failure;
+    }
+    int inBatch = Integer.parseInt(m.group(2));
+    if (inBatch >= indices.length) {
+      return failure;
+    }
+    String rewritten =
+        adapter.itemsName() + "[" + indices[inBatch] + "]" + description.substring(m.end());
+    return sre.getStatus().withDescription(rewritten).asRuntimeException(sre.getTrailers());
+  }
+
+  private static AsyncBatcher.Listener listener(MeterRegistry registry, String queue) {
+    Counter shed =
+        Counter.builder("mmserve.gateway.shed")
+            .description("Requests refused at once because the batch queue was full")
+            .tag("queue", queue)
+            .register(registry);
+    Counter dropped =
+        Counter.builder("mmserve.gateway.dropped.items")
+            .description("Queued items dropped because their caller had gone")
+            .tag("queue", queue)
+            .register(registry);
+    DistributionSummary items =
+        DistributionSummary.builder("mmserve.gateway.batch.items")
+            .description("Items per batch sent to the encoder")
+            .tag("queue", queue)
+            .register(registry);
+    DistributionSummary requests =
+        DistributionSummary.builder("mmserve.gateway.batch.requests")
+            .description("Caller requests per batch sent to the encoder")
+            .tag("queue", queue)
+            .register(registry);
+    return new AsyncBatcher.Listener() {
+      @Override
+      public void shed(int n) {
+        shed.increment();
+      }
+
+      @Override
+      public void batchSent(int n, int callers, long oldestWaitNanos) {
+        items.record(n);
+        requests.record(callers);
+      }
+
+      @Override
+      public void dropped(int n) {
+        dropped.increment(n);
+      }
+    };
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (batcher != null) {
+      batcher.close();
+    }
+  }
+
+  /** An item with the id of the request it came in. */
+  record Tagged<I>(I item, String requestId) {}
+
+  /** Row {@code row} of a batch response. */
+  record Row<R>(R response, int row) {}
+}

@@ -1,0 +1,607 @@
+package io.mmserve.gateway.batching;
+
+import io.mmserve.kit.errors.BackendUnavailableException;
+import io.mmserve.kit.errors.CancelledException;
+import io.mmserve.kit.errors.DeadlineExceededException;
+import io.mmserve.kit.errors.OverloadedException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Merges the items of concurrent requests into batch calls of an asynchronous backend, the way
+ * Triton's dynamic batcher does, but for a network hop: several batches may be in flight at once.
+ *
+ * <p>Requests queue per key (items of different keys, such as different models, never share a
+ * batch). A batch is sent when a backend call slot is free ({@code maxInFlight}) and either the
+ * key's queue holds {@code maxBatchSize} items or its oldest item has waited {@code maxDelay}. A
+ * request larger than {@code maxBatchSize} is split over several batches; its caller gets exactly
+ * its own results, in order.
+ *
+ * <p>Isolation: a request whose caller has gone (cancelled, or past its deadline) is dropped before
+ * its items are sent; a caller's deadline fails its future on time even while its batch is in
+ * flight; and when a batch of several requests fails with an error that {@code itemSpecific} blames
+ * on an item (a corrupt image), each request is sent again on its own, so only the request with the
+ * bad item fails. Admission is all or nothing: a request that does not fit in the bounded queue is
+ * refused at once with {@link OverloadedException} carrying the retry hint.
+ *
+ * <p>No gRPC here: the backend is a {@link BatchCall}. Thread-safe; one dispatcher thread.
+ *
+ * @param <K> the batch key
+ * @param <I> the item type
+ * @param <O> the result type
+ */
+public final class AsyncBatcher<K, I, O> implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AsyncBatcher.class);
+
+  /** Deadline of a request that has none. */
+  public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+  /** One backend call for a batch. */
+  @FunctionalInterface
+  public interface BatchCall<K, I, O> {
+    /**
+     * Sends {@code items}, which share {@code key}, in one backend call.
+     *
+     * @param deadlineNanos the latest deadline among the requests in the batch, on the batcher's
+     *     clock, or {@link #NO_DEADLINE}
+     * @return one result per item, in order
+     */
+    CompletableFuture<List<O>> call(K key, List<I> items, long deadlineNanos);
+  }
+
+  /** Rewrites a batch failure for one request, e.g. to name the item by its index there. */
+  @FunctionalInterface
+  public interface FailureTranslator {
+    /**
+     * @param indices for each item of the failed batch, its index in the request
+     */
+    Throwable forRequest(Throwable failure, int[] indices);
+  }
+
+  /** What the batcher reports for metrics. */
+  public interface Listener {
+    Listener NONE = new Listener() {};
+
+    /** A request was refused because the queue was full. */
+    default void shed(int items) {}
+
+    /** A batch left for the backend. */
+    default void batchSent(int items, int requests, long oldestWaitNanos) {}
+
+    /** Items dropped because their caller had gone. */
+    default void dropped(int items) {}
+  }
+
+  private final String name;
+  private final BatchingSettings settings;
+  private final BatchCall<K, I, O> call;
+  private final ToLongFunction<I> sizer;
+  private final Predicate<Throwable> itemSpecific;
+  private final FailureTranslator translator;
+  private final ScheduledExecutorService timers;
+  private final LongSupplier clock;
+  private final Listener listener;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final LinkedHashMap<K, ArrayDeque<Slot>> queues = new LinkedHashMap<>();
+  private final Thread dispatcher;
+  private int queuedItems; // guarded by lock
+  private long queuedBytes; // guarded by lock
+  private int inFlight; // guarded by lock
+  private boolean closed; // guarded by lock
+
+  /**
+   * Creates the batcher and starts its dispatcher thread.
+   *
+   * @param name names the batcher in messages, e.g. "text-encoder-svc batcher"
+   * @param sizer the bytes an item holds, for the queue's byte bound
+   * @param itemSpecific true for batch failures that may be one item's fault
+   * @param timers runs the deadline timers
+   * @param clock nanosecond clock of deadlines ({@code System::nanoTime} outside tests)
+   */
+  public AsyncBatcher(
+      String name,
+      BatchingSettings settings,
+      BatchCall<K, I, O> call,
+      ToLongFunction<I> sizer,
+      Predicate<Throwable> itemSpecific,
+      FailureTranslator translator,
+      ScheduledExecutorService timers,
+      LongSupplier clock,
+      Listener listener) {
+    this.name = name;
+    this.settings = settings;
+    this.call = call;
+    this.sizer = sizer;
+    this.itemSpecific = itemSpecific;
+    this.translator = translator;
+    this.timers = timers;
+    this.clock = clock;
+    this.listener = listener;
+    this.dispatcher = new Thread(this::dispatch, "mmserve-gateway-batcher-" + name);
+    dispatcher.setDaemon(true);
+    dispatcher.start();
+  }
+
+  /**
+   * Queues a request's items.
+   *
+   * @param deadlineNanos when the caller gives up, on the batcher's clock, or {@link #NO_DEADLINE}
+   * @param cancelled true once the caller has gone; read before the items are sent
+   * @return the results, one per item in order; fails with the first failure of any item, with
+   *     {@link OverloadedException} at once when the queue has no room, with {@link
+   *     DeadlineExceededException} at the deadline, and with {@link CancelledException} when the
+   *     caller went before its items were sent
+   */
+  public CompletableFuture<List<O>> submit(
+      K key, List<I> items, long deadlineNanos, BooleanSupplier cancelled) {
+    if (items.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    Request request = new Request(items.size(), deadlineNanos, cancelled);
+    long now = clock.getAsLong();
+    long bytes = 0;
+    List<Slot> slots = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      long size = sizer.applyAsLong(items.get(i));
+      bytes += size;
+      slots.add(new Slot(request, items.get(i), i, size, now));
+    }
+    lock.lock();
+    try {
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new BackendUnavailableException(name + " is shutting down"));
+      }
+      // an empty queue admits any request, so one larger than the bounds is never starved; items
+      // of callers that have gone (deadline passed while every call slot was busy) make room first
+      if (!fits(items.size(), bytes)) {
+        purgeAbandoned(now);
+      }
+      if (!fits(items.size(), bytes)) {
+        listener.shed(items.size());
+        return CompletableFuture.failedFuture(overloaded(items.size(), bytes));
+      }
+      queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addAll(slots);
+      queuedItems += items.size();
+      queuedBytes += bytes;
+      changed.signal();
+    } finally {
+      lock.unlock();
+    }
+    if (deadlineNanos != NO_DEADLINE) {
+      ScheduledFuture<?> timer =
+          timers.schedule(
+              () ->
+                  request.fail(
+                      new DeadlineExceededException(
+                          "deadline exceeded while waiting for " + name + " to answer")),
+              Math.max(0, deadlineNanos - now),
+              TimeUnit.NANOSECONDS);
+      request.future.whenComplete((r, t) -> timer.cancel(false));
+    }
+    return request.future;
+  }
+
+  private boolean fits(int items, long bytes) {
+    return queuedItems == 0
+        || (queuedItems + items <= settings.maxQueueItems()
+            && queuedBytes + bytes <= settings.maxQueueBytes());
+  }
+
+  /** Drops the queued items of callers that have gone; called with the lock held. */
+  private void purgeAbandoned(long now) {
+    int dropped = 0;
+    var keys = queues.entrySet().iterator();
+    while (keys.hasNext()) {
+      ArrayDeque<Slot> queue = keys.next().getValue();
+      var slots = queue.iterator();
+      while (slots.hasNext()) {
+        Slot slot = slots.next();
+        if (slot.request.isAbandoned(now)) {
+          slots.remove();
+          queuedItems--;
+          queuedBytes -= slot.bytes;
+          dropped++;
+        }
+      }
+      if (queue.isEmpty()) {
+        keys.remove();
+      }
+    }
+    if (dropped > 0) {
+      listener.dropped(dropped);
+    }
+  }
+
+  /** Items waiting for a batch. */
+  public int queuedItems() {
+    lock.lock();
+    try {
+      return queuedItems;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Batches sent and not yet answered. */
+  public int inFlight() {
+    lock.lock();
+    try {
+      return inFlight;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops accepting requests, sends what is queued, and waits up to {@code wait} for the dispatcher
+   * to finish.
+   */
+  public void close(Duration wait) throws InterruptedException {
+    lock.lock();
+    try {
+      closed = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    dispatcher.join(Math.max(1, wait.toMillis()));
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    close(Duration.ofSeconds(5));
+  }
+
+  private OverloadedException overloaded(int items, long bytes) {
+    return new OverloadedException(
+        name
+            + " is overloaded: "
+            + queuedItems
+            + " items ("
+            + queuedBytes
+            + " bytes) already queued, a request of "
+            + items
+            + " items ("
+            + bytes
+            + " bytes) does not fit (limits "
+            + settings.maxQueueItems()
+            + " items, "
+            + settings.maxQueueBytes()
+            + " bytes); retry after "
+            + settings.retryPushback().toMillis()
+            + " ms",
+        settings.retryPushback());
+  }
+
+  private void dispatch() {
+    try {
+      Batch batch;
+      while ((batch = nextBatch()) != null) {
+        send(batch, true);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failQueued(new BackendUnavailableException(name + " was interrupted"));
+    } catch (RuntimeException | Error e) {
+      log.error("{}: dispatcher failed", name, e);
+      failQueued(new BackendUnavailableException(name + " failed"));
+      throw e;
+    }
+  }
+
+  /** Waits for a batch that may go now; null once closed and drained. */
+  private Batch nextBatch() throws InterruptedException {
+    lock.lock();
+    try {
+      while (true) {
+        if (queuedItems == 0) {
+          if (closed) {
+            return null;
+          }
+          changed.await();
+          continue;
+        }
+        if (inFlight >= settings.maxInFlight()) {
+          changed.await();
+          continue;
+        }
+        Map.Entry<K, ArrayDeque<Slot>> next = oldestQueue();
+        long waited = clock.getAsLong() - next.getValue().peekFirst().enqueuedNanos();
+        long remaining = settings.maxDelay().toNanos() - waited;
+        if (!closed && next.getValue().size() < settings.maxBatchSize() && remaining > 0) {
+          // the oldest key's batch may wait, but another key's full batch goes now
+          next = fullQueue();
+          if (next == null) {
+            changed.awaitNanos(remaining);
+            continue;
+          }
+          waited = clock.getAsLong() - next.getValue().peekFirst().enqueuedNanos();
+        }
+        Batch batch = take(next.getKey(), next.getValue(), waited);
+        if (batch != null) {
+          inFlight++;
+          return batch;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A queue holding a full batch, or null. */
+  private Map.Entry<K, ArrayDeque<Slot>> fullQueue() {
+    for (Map.Entry<K, ArrayDeque<Slot>> e : queues.entrySet()) {
+      if (e.getValue().size() >= settings.maxBatchSize()) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  private Map.Entry<K, ArrayDeque<Slot>> oldestQueue() {
+    Map.Entry<K, ArrayDeque<Slot>> oldest = null;
+    for (Map.Entry<K, ArrayDeque<Slot>> e : queues.entrySet()) {
+      if (oldest == null
+          || e.getValue().peekFirst().enqueuedNanos()
+              < oldest.getValue().peekFirst().enqueuedNanos()) {
+        oldest = e;
+      }
+    }
+    return oldest;
+  }
+
+  /** Takes the next batch of {@code key}'s queue, skipping abandoned requests; null if none. */
+  private Batch take(K key, ArrayDeque<Slot> queue, long waited) {
+    List<Slot> slots = new ArrayList<>();
+    long bytes = 0;
+    int dropped = 0;
+    while (!queue.isEmpty() && slots.size() < settings.maxBatchSize()) {
+      Slot next = queue.peekFirst();
+      if (next.request.isAbandoned(clock.getAsLong())) {
+        queue.pollFirst();
+        queuedItems--;
+        queuedBytes -= next.bytes;
+        dropped++;
+        continue;
+      }
+      if (!slots.isEmpty() && bytes + next.bytes > settings.maxBatchBytes()) {
+        break;
+      }
+      queue.pollFirst();
+      queuedItems--;
+      queuedBytes -= next.bytes;
+      bytes += next.bytes;
+      slots.add(next);
+    }
+    if (queue.isEmpty()) {
+      queues.remove(key);
+    }
+    if (dropped > 0) {
+      listener.dropped(dropped);
+    }
+    if (slots.isEmpty()) {
+      return null;
+    }
+    listener.batchSent(slots.size(), countRequests(slots), waited);
+    return new Batch(key, slots);
+  }
+
+  private void send(Batch batch, boolean topLevel) {
+    List<I> items = new ArrayList<>(batch.slots.size());
+    long deadline = Long.MIN_VALUE;
+    for (Slot slot : batch.slots) {
+      items.add(slot.item);
+      deadline = Math.max(deadline, slot.request.deadlineNanos);
+    }
+    CompletableFuture<List<O>> answer;
+    try {
+      answer = call.call(batch.key, items, deadline);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete(
+        (results, failure) -> {
+          if (topLevel) {
+            released();
+          }
+          if (failure == null) {
+            deliver(batch, results);
+          } else {
+            failed(batch, unwrap(failure), topLevel);
+          }
+        });
+  }
+
+  private void released() {
+    lock.lock();
+    try {
+      inFlight--;
+      changed.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void deliver(Batch batch, List<O> results) {
+    if (results == null || results.size() != batch.slots.size()) {
+      IllegalStateException e =
+          new IllegalStateException(
+              name
+                  + ": backend returned "
+                  + (results == null ? "no" : results.size())
+                  + " results for "
+                  + batch.slots.size()
+                  + " items");
+      batch.slots.forEach(s -> s.request.fail(e));
+      return;
+    }
+    for (int i = 0; i < results.size(); i++) {
+      Slot slot = batch.slots.get(i);
+      slot.request.complete(slot.index, results.get(i));
+    }
+  }
+
+  private void failed(Batch batch, Throwable failure, boolean mayIsolate) {
+    Map<Request, List<Slot>> byRequest = new IdentityHashMap<>();
+    List<Request> order = new ArrayList<>();
+    for (Slot slot : batch.slots) {
+      byRequest
+          .computeIfAbsent(
+              slot.request,
+              r -> {
+                order.add(r);
+                return new ArrayList<>();
+              })
+          .add(slot);
+    }
+    if (order.size() > 1 && mayIsolate && itemSpecific.test(failure)) {
+      log.debug(
+          "{}: batch of {} requests failed ({}); sending each on its own",
+          name,
+          order.size(),
+          failure.getMessage());
+      for (Request request : order) {
+        if (!request.isAbandoned(clock.getAsLong())) {
+          send(new Batch(batch.key, byRequest.get(request)), false);
+        }
+      }
+      return;
+    }
+    for (Request request : order) {
+      List<Slot> slots = byRequest.get(request);
+      int[] indices = slots.stream().mapToInt(s -> s.index).toArray();
+      request.fail(order.size() == 1 ? translator.forRequest(failure, indices) : failure);
+    }
+  }
+
+  private void failQueued(RuntimeException e) {
+    lock.lock();
+    try {
+      closed = true;
+      queues.values().forEach(q -> q.forEach(s -> s.request.fail(e)));
+      queues.clear();
+      queuedItems = 0;
+      queuedBytes = 0;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private int countRequests(List<Slot> slots) {
+    int requests = 0;
+    Request previous = null;
+    for (Slot slot : slots) {
+      if (slot.request != previous) {
+        requests++;
+        previous = slot.request;
+      }
+    }
+    return requests;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable cause = t;
+    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  /** Items of one key sent in one backend call. */
+  private final class Batch {
+    final K key;
+    final List<Slot> slots;
+
+    Batch(K key, List<Slot> slots) {
+      this.key = key;
+      this.slots = slots;
+    }
+  }
+
+  /** One item of a request, waiting in the queue. */
+  private final class Slot {
+    final Request request;
+    final I item;
+    final int index;
+    final long bytes;
+    final long enqueuedNanos;
+
+    Slot(Request request, I item, int index, long bytes, long enqueuedNanos) {
+      this.request = request;
+      this.item = item;
+      this.index = index;
+      this.bytes = bytes;
+      this.enqueuedNanos = enqueuedNanos;
+    }
+
+    long enqueuedNanos() {
+      return enqueuedNanos;
+    }
+  }
+
+  /** One caller's request: its results as they arrive and its future. */
+  private final class Request {
+    final CompletableFuture<List<O>> future = new CompletableFuture<>();
+    final Object[] results;
+    final AtomicInteger remaining;
+    final long deadlineNanos;
+    final BooleanSupplier cancelled;
+
+    Request(int items, long deadlineNanos, BooleanSupplier cancelled) {
+      this.results = new Object[items];
+      this.remaining = new AtomicInteger(items);
+      this.deadlineNanos = deadlineNanos;
+      this.cancelled = cancelled;
+    }
+
+    /** True, and the future failed, when nobody waits for the result any more. */
+    boolean isAbandoned(long now) {
+      if (future.isDone()) {
+        return true;
+      }
+      if (cancelled.getAsBoolean()) {
+        fail(new CancelledException("request cancelled before it was sent to " + name));
+        return true;
+      }
+      if (deadlineNanos != NO_DEADLINE && now >= deadlineNanos) {
+        fail(new DeadlineExceededException("deadline exceeded before the request left " + name));
+        return true;
+      }
+      return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    void complete(int index, O value) {
+      results[index] = value;
+      if (remaining.decrementAndGet() == 0) {
+        future.complete((List<O>) Arrays.asList(results));
+      }
+    }
+
+    void fail(Throwable t) {
+      future.completeExceptionally(t);
+    }
+  }
+}
