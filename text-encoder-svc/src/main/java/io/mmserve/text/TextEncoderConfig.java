@@ -7,14 +7,15 @@ import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.text.encoder.TextLimits;
+import io.mmserve.triton.BackendSettings;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * text-encoder-svc's own settings, beside the shared {@link ServerConfig}, {@link
- * OnnxRuntimeConfig} and {@link BatcherConfig} (under {@value #BATCH_PREFIX}).
+ * text-encoder-svc's own settings, beside the shared {@link ServerConfig}, {@link BackendSettings}
+ * (with {@link OnnxRuntimeConfig}) and {@link BatcherConfig} (under {@value #BATCH_PREFIX}).
  *
  * @param packs the model pack directories, absolute; the first is the default model
  * @param precision which encoder files to run
@@ -48,7 +49,7 @@ public record TextEncoderConfig(
   public static Map<String, String> defaults() {
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
-    defaults.putAll(OnnxRuntimeConfig.defaultSettings());
+    defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
     defaults.putAll(BatcherConfig.defaultSettings(BATCH_PREFIX));
     defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);
     defaults.put(MODEL_PRECISION, DEFAULT_PRECISION);

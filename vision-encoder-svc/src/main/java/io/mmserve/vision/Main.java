@@ -1,13 +1,12 @@
 package io.mmserve.vision;
 
+import io.grpc.ServerBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.mmserve.inference.onnx.OnnxRuntimeBackend;
-import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigLoader;
@@ -15,6 +14,8 @@ import io.mmserve.kit.server.AdminHttpServer;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.kit.server.ShutdownHook;
+import io.mmserve.triton.BackendSettings;
+import io.mmserve.triton.ReadinessHealthInterceptor;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -23,9 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts vision-encoder-svc: reads the config once (defaults in {@link VisionEncoderConfig}, then a
  * file, {@code MMSERVE_*} variables and {@code --key=value} flags), loads the model packs into an
- * embedded ONNX Runtime backend, and serves {@code mmserve.encoder.v1.VisionEncoder} on the gRPC
- * port and {@code /metrics} and {@code /healthz} on the admin port until SIGTERM or SIGINT, which
- * stop it gracefully with exit code 0. A bad config exits with 2, any other start failure with 1.
+ * embedded ONNX Runtime backend (or, with {@code backend=triton}, checks them against Triton's
+ * models; health then follows Triton's readiness), and serves {@code
+ * mmserve.encoder.v1.VisionEncoder} on the gRPC port and {@code /metrics} and {@code /healthz} on
+ * the admin port until SIGTERM or SIGINT, which stop it gracefully with exit code 0. A bad config
+ * exits with 2, any other start failure with 1.
  */
 public final class Main {
   /** The service's name in logs. */
@@ -42,12 +45,12 @@ public final class Main {
     Config config;
     ServerConfig server;
     VisionEncoderConfig vision;
-    OnnxRuntimeConfig onnx;
+    BackendSettings backend;
     try {
       config = ConfigLoader.load(VisionEncoderConfig.defaults(), args, System.getenv());
       server = ServerConfig.from(config);
       vision = VisionEncoderConfig.from(config);
-      onnx = OnnxRuntimeConfig.from(config);
+      backend = BackendSettings.from(config);
     } catch (IllegalArgumentException e) { // ConfigException and the records' own checks
       System.err.println(SERVICE_NAME + ": bad configuration: " + e.getMessage());
       System.exit(EXIT_BAD_CONFIG);
@@ -58,7 +61,7 @@ public final class Main {
 
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      run(server, vision, onnx, resources);
+      run(server, vision, backend, resources);
     } catch (Throwable e) { // including LinkageError: a broken jar must not leave the JVM hanging
       log.error("{} failed to start", SERVICE_NAME, e);
       ShutdownHook.closeAll(resources);
@@ -69,7 +72,7 @@ public final class Main {
   private static void run(
       ServerConfig server,
       VisionEncoderConfig vision,
-      OnnxRuntimeConfig onnx,
+      BackendSettings backendSettings,
       List<AutoCloseable> resources)
       throws Exception {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -79,26 +82,27 @@ public final class Main {
     new ProcessorMetrics().bindTo(meters);
 
     ModelRegistry registry = ModelRegistry.load(vision.packs());
-    OnnxRuntimeBackend backend =
-        OnnxRuntimeBackend.open(onnx, ImageEncoder.backendModels(registry, vision.precision()));
-    resources.add(0, backend);
+    BackendSettings.Opened opened =
+        backendSettings.open(ImageEncoder.backendModels(registry, vision.precision()));
+    resources.add(0, opened.backend());
     ImageEncoder encoder =
         new ImageEncoder(
             registry,
-            backend,
+            opened.backend(),
             vision.limits(),
             vision.batcher(),
             vision.preprocessThreads(),
             meters);
     resources.add(0, encoder);
+    // health Check answers NOT_SERVING while the backend is not ready (Triton down)
+    ServerBuilder<?> builder =
+        GrpcServer.nettyBuilder(server).intercept(new ReadinessHealthInterceptor(opened.ready()));
     GrpcServer grpc =
-        new GrpcServer(
-            GrpcServer.nettyBuilder(server),
-            List.of(new VisionEncoderService(encoder)),
-            server,
-            meters);
+        new GrpcServer(builder, List.of(new VisionEncoderService(encoder)), server, meters);
     resources.add(0, grpc);
-    AdminHttpServer admin = new AdminHttpServer(server, meters, grpc::isServing);
+    AdminHttpServer admin =
+        new AdminHttpServer(
+            server, meters, () -> grpc.isServing() && opened.ready().getAsBoolean());
     resources.add(1, admin);
 
     // Close order: gRPC server (graceful), admin server, encoder (batchers, workers), backend.

@@ -6,6 +6,7 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
+import io.mmserve.triton.BackendSettings;
 import io.mmserve.vision.image.ImageDecoder;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,8 +16,8 @@ import java.util.Map;
 
 /**
  * The settings of vision-encoder-svc beyond those every server shares ({@link ServerConfig}) and
- * those of the ONNX Runtime backend ({@link OnnxRuntimeConfig}). Immutable; read once by {@link
- * Main}.
+ * those of the inference backend ({@link BackendSettings}: {@link OnnxRuntimeConfig} and Triton's).
+ * Immutable; read once by {@link Main}.
  *
  * @param packs model pack directories, the default model first
  * @param precision which encoder file of each pack to run
@@ -79,7 +80,7 @@ public record VisionEncoderConfig(
   public static Map<String, String> defaults() {
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
-    defaults.putAll(OnnxRuntimeConfig.defaultSettings());
+    defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
     defaults.putAll(BatcherConfig.defaultSettings(BATCH_PREFIX));
     EncoderLimits limits = EncoderLimits.defaults();
     defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE);

@@ -41,8 +41,11 @@ final class ServiceProcess implements AutoCloseable {
     this.channel = GrpcChannels.plaintext("127.0.0.1:" + grpcPort, MAX_MESSAGE_BYTES);
   }
 
-  /** Starts the jar and returns once its gRPC health reports SERVING. */
-  static ServiceProcess start(String name) throws IOException {
+  /**
+   * Starts the jar with {@code flags} (--key=value) and returns once its gRPC health reports
+   * SERVING.
+   */
+  static ServiceProcess start(String name, String... flags) throws IOException {
     Path moduleDir = Path.of("").toAbsolutePath();
     Path jar = moduleDir.resolve("target/vision-encoder-svc.jar");
     if (!Files.isRegularFile(jar)) {
@@ -59,6 +62,7 @@ final class ServiceProcess implements AutoCloseable {
     command.add(jar.toString());
     command.add("--grpc.port=" + grpcPort);
     command.add("--admin.port=" + adminPort);
+    command.addAll(List.of(flags));
     Process process =
         new ProcessBuilder(command)
             .directory(Golden.repoRoot().toFile())

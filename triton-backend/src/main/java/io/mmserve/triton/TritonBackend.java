@@ -1,0 +1,321 @@
+package io.mmserve.triton;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.mmserve.inference.BackendModel;
+import io.mmserve.inference.InferenceBackend;
+import io.mmserve.inference.Tensor;
+import io.mmserve.inference.pack.TensorSpec;
+import io.mmserve.kit.client.GrpcChannels;
+import io.mmserve.kit.errors.ModelNotFoundException;
+import io.mmserve.kserve.v2.GRPCInferenceServiceGrpc;
+import io.mmserve.kserve.v2.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
+import io.mmserve.kserve.v2.ModelConfig;
+import io.mmserve.kserve.v2.ModelConfigRequest;
+import io.mmserve.kserve.v2.ModelInferRequest;
+import io.mmserve.kserve.v2.ModelInferResponse;
+import io.mmserve.kserve.v2.ModelMetadataRequest;
+import io.mmserve.kserve.v2.ModelMetadataResponse;
+import io.mmserve.kserve.v2.ModelReadyRequest;
+import io.mmserve.kserve.v2.ServerMetadataRequest;
+import io.mmserve.kserve.v2.ServerMetadataResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs models on Triton through the KServe v2 gRPC protocol ({@code
+ * inference.GRPCInferenceService/ModelInfer}): tensors travel as raw little-endian contents, each
+ * request names the model, its version and a request id, and carries a deadline.
+ *
+ * <p>{@link #connect} checks every model's ModelMetadata and ModelConfig against the manifest and
+ * refuses to start on a mismatch ({@link TritonStartupException}). {@link #infer} retries
+ * UNAVAILABLE (Triton unreachable or restarting) and NOT_FOUND (a model reloading) with backoff
+ * until {@link TritonConfig#requestTimeout()}, splits batches larger than the model's
+ * max_batch_size, and maps Triton's errors to mmserve's (see {@link TritonErrors}). {@link
+ * #isReady()} follows ModelReady and never waits longer than {@link TritonConfig#readyTimeout()}.
+ *
+ * <p>Thread-safe. One channel, created by {@link #connect} and reused by every call; {@link
+ * #close()} shuts it down.
+ */
+public final class TritonBackend implements InferenceBackend {
+  private static final Logger log = LoggerFactory.getLogger(TritonBackend.class);
+  private static final long CLOSE_WAIT_SECONDS = 5;
+
+  private final TritonConfig config;
+  private final ManagedChannel channel;
+  private final GRPCInferenceServiceBlockingStub stub;
+  private final Map<String, TritonModel> models;
+  private final RetryLoop retries;
+  private final AtomicLong requestIds = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private TritonBackend(
+      TritonConfig config,
+      ManagedChannel channel,
+      Map<String, TritonModel> models,
+      RetryLoop retries) {
+    this.config = config;
+    this.channel = channel;
+    this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    this.models = models;
+    this.retries = retries;
+  }
+
+  /**
+   * Opens a channel to {@code config.target()}, waits up to the start-up timeout for Triton to
+   * answer, and checks every model against its manifest declaration.
+   *
+   * @throws TritonStartupException if Triton does not answer in time, lacks a model or version, or
+   *     a tensor differs from the manifest; the channel is closed then
+   */
+  public static TritonBackend connect(TritonConfig config, List<BackendModel> specs) {
+    ManagedChannel channel =
+        GrpcChannels.plaintext(config.target(), config.maxInboundMessageBytes());
+    return open(config, channel, specs, RetryLoop.Sleeper.THREAD);
+  }
+
+  /** As {@link #connect}, over a given channel (tests pass an in-process one); owns the channel. */
+  static TritonBackend open(
+      TritonConfig config,
+      ManagedChannel channel,
+      List<BackendModel> specs,
+      RetryLoop.Sleeper sleeper) {
+    RetryLoop retries =
+        new RetryLoop(
+            config.initialBackoff(), config.maxBackoff(), sleeper, channel::resetConnectBackoff);
+    try {
+      GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+      long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+      ServerMetadataResponse server =
+          startupCall(
+              retries,
+              deadline,
+              config,
+              "ServerMetadata",
+              t ->
+                  stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                      .serverMetadata(ServerMetadataRequest.getDefaultInstance()));
+      log.info("Triton at {}: {} {}", config.target(), server.getName(), server.getVersion());
+      Map<String, TritonModel> models = new LinkedHashMap<>();
+      for (BackendModel spec : specs) {
+        if (models.containsKey(spec.name())) {
+          throw new TritonStartupException("model '" + spec.name() + "' is given twice");
+        }
+        String name = config.tritonModelName(spec.name());
+        String version = config.modelVersion();
+        ModelMetadataResponse metadata =
+            startupCall(
+                retries,
+                deadline,
+                config,
+                "ModelMetadata of '" + name + "'",
+                t ->
+                    stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .modelMetadata(
+                            ModelMetadataRequest.newBuilder()
+                                .setName(name)
+                                .setVersion(version)
+                                .build()));
+        ModelConfig modelConfig =
+            startupCall(
+                    retries,
+                    deadline,
+                    config,
+                    "ModelConfig of '" + name + "'",
+                    t ->
+                        stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                            .modelConfig(
+                                ModelConfigRequest.newBuilder()
+                                    .setName(name)
+                                    .setVersion(version)
+                                    .build()))
+                .getConfig();
+        TritonModel model = ModelCheck.check(spec, name, version, metadata, modelConfig);
+        models.put(spec.name(), model);
+        log.info(
+            "model '{}' runs on Triton model {} (versions {}, max batch {})",
+            spec.name(),
+            model.describe(),
+            metadata.getVersionsList(),
+            modelConfig.getMaxBatchSize());
+      }
+      return new TritonBackend(config, channel, Collections.unmodifiableMap(models), retries);
+    } catch (RuntimeException e) {
+      channel.shutdownNow();
+      throw e;
+    }
+  }
+
+  @Override
+  public Map<String, Tensor> infer(String model, Map<String, Tensor> inputs) {
+    TritonModel triton = models.get(model);
+    if (triton == null) {
+      throw new ModelNotFoundException(
+          "unknown model '" + model + "'; this backend serves " + models.keySet());
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("the Triton backend is closed");
+    }
+    List<Tensor> ordered = new ArrayList<>();
+    for (TensorSpec spec : triton.spec().inputs()) {
+      Tensor tensor = inputs.get(spec.name());
+      if (tensor == null) {
+        throw new IllegalArgumentException(
+            "model '" + model + "': input '" + spec.name() + "' is missing");
+      }
+      if (tensor.rank() == 0 || !spec.accepts(tensor.shape())) {
+        throw new IllegalArgumentException(
+            "model '"
+                + model
+                + "': input '"
+                + spec.name()
+                + "' is "
+                + tensor
+                + ", expected "
+                + spec.shape());
+      }
+      ordered.add(tensor);
+    }
+    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    int batch = (int) ordered.get(0).dim(0);
+    if (batch <= triton.maxBatchSize()) {
+      return inferBatch(triton, ordered, deadline);
+    }
+    List<Map<String, Tensor>> parts = new ArrayList<>();
+    for (int from = 0; from < batch; from += triton.maxBatchSize()) {
+      int to = Math.min(batch, from + triton.maxBatchSize());
+      int start = from;
+      parts.add(
+          inferBatch(triton, ordered.stream().map(t -> t.rows(start, to)).toList(), deadline));
+    }
+    Map<String, Tensor> joined = new LinkedHashMap<>();
+    for (TensorSpec output : triton.spec().outputs()) {
+      joined.put(
+          output.name(), Tensors.concat(parts.stream().map(p -> p.get(output.name())).toList()));
+    }
+    return joined;
+  }
+
+  /**
+   * True when Triton says every model is ready (ModelReady); false when it says otherwise, cannot
+   * be reached, or does not answer within the ready timeout.
+   */
+  public boolean isReady() {
+    if (closed.get()) {
+      return false;
+    }
+    for (TritonModel model : models.values()) {
+      try {
+        boolean ready =
+            stub.withDeadlineAfter(config.readyTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                .modelReady(
+                    ModelReadyRequest.newBuilder()
+                        .setName(model.tritonName())
+                        .setVersion(model.version())
+                        .build())
+                .getReady();
+        if (!ready) {
+          log.debug("Triton model {} is not ready", model.describe());
+          return false;
+        }
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+          channel.resetConnectBackoff(); // so the next check finds a restarted Triton at once
+        }
+        log.debug("Triton readiness of {} failed: {}", model.describe(), e.getStatus());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public Set<String> models() {
+    return models.keySet();
+  }
+
+  /** Shuts the channel down, waiting up to 5 s for calls in flight; later calls do nothing. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Map<String, Tensor> inferBatch(TritonModel model, List<Tensor> inputs, long deadline) {
+    String id = "mmserve-" + requestIds.incrementAndGet();
+    ModelInferRequest request = InferMessages.request(model, inputs, id);
+    ModelInferResponse response;
+    try {
+      response =
+          retries.run(
+              t -> stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS).modelInfer(request),
+              deadline,
+              TritonErrors::isRetryable);
+    } catch (StatusRuntimeException e) {
+      log.debug("Triton request {} to {} failed: {}", id, model.describe(), e.getStatus());
+      throw TritonErrors.toDomain(e, model, config.target());
+    }
+    return InferMessages.outputs(model, response);
+  }
+
+  private static <T> T startupCall(
+      RetryLoop retries,
+      long deadline,
+      TritonConfig config,
+      String what,
+      RetryLoop.Attempt<T> attempt) {
+    try {
+      return retries.run(
+          remaining -> attempt.call(Math.max(remaining, config.readyTimeout().toNanos())),
+          deadline,
+          status -> status.getCode() == Status.Code.UNAVAILABLE);
+    } catch (StatusRuntimeException e) {
+      Status status = e.getStatus();
+      String detail = TritonErrors.describe(status);
+      if (status.getCode() == Status.Code.NOT_FOUND) {
+        throw new TritonStartupException(
+            what
+                + " failed: Triton at "
+                + config.target()
+                + " does not serve the model"
+                + (config.modelVersion().isEmpty() ? "" : " in version " + config.modelVersion())
+                + ": "
+                + detail,
+            e);
+      }
+      if (status.getCode() == Status.Code.UNAVAILABLE) {
+        throw new TritonStartupException(
+            what
+                + " failed: Triton at "
+                + config.target()
+                + " did not answer within "
+                + config.startupTimeout().toSeconds()
+                + " s: "
+                + detail,
+            e);
+      }
+      throw new TritonStartupException(
+          what + " failed with " + status.getCode() + ": " + detail, e);
+    }
+  }
+}

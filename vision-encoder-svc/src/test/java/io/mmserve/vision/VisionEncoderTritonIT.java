@@ -1,0 +1,180 @@
+package io.mmserve.vision;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mmserve.api.v1.Image;
+import io.mmserve.encoder.v1.EncodeImageRequest;
+import io.mmserve.encoder.v1.EncodeImageResponse;
+import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import io.mmserve.inference.InferenceBackend;
+import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.onnx.OnnxRuntimeBackend;
+import io.mmserve.inference.onnx.OnnxRuntimeConfig;
+import io.mmserve.inference.pack.ModelPack;
+import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.triton.TritonBackend;
+import io.mmserve.triton.TritonConfig;
+import io.mmserve.triton.TritonServerProcess;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Triton mode against a real Triton (triton/serve.py): the encoder gives the embedded mode's
+ * answers and passes the golden files; the service jar with {@code backend=triton} serves them and
+ * its health follows Triton's readiness.
+ */
+class VisionEncoderTritonIT {
+  /** The bound between Triton mode and embedded mode. */
+  private static final double PARITY_TOLERANCE = 1e-5;
+
+  private static final double EMBEDDING_TOLERANCE = 1e-4;
+  private static final long CALL_SECONDS = 120;
+
+  private static TritonServerProcess triton;
+  private static ModelRegistry registry;
+
+  @BeforeAll
+  static void startTriton() throws Exception {
+    registry = new ModelRegistry(List.of(ModelPack.load(Golden.packDir())));
+    triton = new TritonServerProcess(Golden.packDir(), List.of()).start();
+  }
+
+  @AfterAll
+  static void stopTriton() throws InterruptedException {
+    if (triton != null) {
+      triton.stop();
+    }
+  }
+
+  @Test
+  void encoder_inTritonModeGivesTheEmbeddedAnswersAndMatchesTheGoldenFiles() {
+    List<Golden.Image> images = Golden.images();
+    ImageEncodeRequest request =
+        new ImageEncodeRequest(
+            "", images.stream().map(i -> ImageInput.encoded(i.bytes())).toList(), true, false);
+    ImageEncodings viaTriton;
+    ImageEncodings embedded;
+    try (TritonBackend backend =
+        TritonBackend.connect(
+            TritonConfig.forTarget(triton.target()),
+            ImageEncoder.backendModels(registry, ModelPrecision.FP32))) {
+      viaTriton = encode(backend, request);
+    }
+    try (OnnxRuntimeBackend backend =
+        OnnxRuntimeBackend.open(
+            OnnxRuntimeConfig.defaults(),
+            ImageEncoder.backendModels(registry, ModelPrecision.FP32))) {
+      embedded = encode(backend, request);
+    }
+    assertMaxDiff(
+        embedded.embeddings().toFloatArray(),
+        viaTriton.embeddings().toFloatArray(),
+        PARITY_TOLERANCE,
+        "image_embeds, triton vs embedded");
+    assertMaxDiff(
+        embedded.patchFeatures().orElseThrow().toFloatArray(),
+        viaTriton.patchFeatures().orElseThrow().toFloatArray(),
+        PARITY_TOLERANCE,
+        "patch_features, triton vs embedded");
+    float[] actual = viaTriton.embeddings().toFloatArray();
+    int width = actual.length / images.size();
+    float[] expected = new float[actual.length];
+    for (int i = 0; i < images.size(); i++) {
+      float[] row = Golden.row(Golden.array("image_embeds"), images.get(i).index());
+      System.arraycopy(row, 0, expected, i * width, width);
+    }
+    assertMaxDiff(expected, actual, EMBEDDING_TOLERANCE, "image_embeds, triton vs golden");
+  }
+
+  @Test
+  void server_inTritonModeServesGoldenEmbeddingsAndIsNotServingWhileTritonIsDown()
+      throws Exception {
+    try (ServiceProcess service =
+        ServiceProcess.start(
+            "vision-encoder-svc-triton",
+            "--backend=triton",
+            "--triton.target=" + triton.target(),
+            "--triton.request-timeout=120s")) {
+      Golden.Image jpeg = Golden.image(".jpg");
+      EncodeImageResponse response = encode(service, jpeg);
+      float[] expected = Golden.row(Golden.array("image_embeds"), jpeg.index());
+      float[] actual = new float[expected.length];
+      response
+          .getEmbeddings()
+          .getData()
+          .asReadOnlyByteBuffer()
+          .order(ByteOrder.LITTLE_ENDIAN)
+          .asFloatBuffer()
+          .get(actual);
+      assertArrayEquals(expected, actual, (float) EMBEDDING_TOLERANCE);
+      assertEquals(ServingStatus.SERVING, health(service));
+
+      triton.stop();
+      assertEquals(ServingStatus.NOT_SERVING, health(service));
+
+      triton.start();
+      encode(service, jpeg); // the service's retries find the restarted Triton
+      assertEquals(ServingStatus.SERVING, health(service));
+    } finally {
+      if (!triton.isRunning()) {
+        triton.start(); // the other test needs it
+      }
+    }
+  }
+
+  private static ServingStatus health(ServiceProcess service) {
+    // a Check never waits on a dead Triton longer than triton.ready-timeout (1 s)
+    return HealthGrpc.newBlockingStub(service.channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance())
+        .getStatus();
+  }
+
+  private static EncodeImageResponse encode(ServiceProcess service, Golden.Image image) {
+    return VisionEncoderGrpc.newBlockingStub(service.channel)
+        .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+        .encodeImage(
+            EncodeImageRequest.newBuilder()
+                .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(image.bytes())))
+                .build());
+  }
+
+  private static ImageEncodings encode(InferenceBackend backend, ImageEncodeRequest request) {
+    try (ImageEncoder encoder =
+        new ImageEncoder(
+            registry,
+            backend,
+            EncoderLimits.defaults(),
+            new BatcherConfig(32, Duration.ofMillis(2), 1024),
+            2,
+            new SimpleMeterRegistry())) {
+      return encoder.encode(request, () -> false).join();
+    }
+  }
+
+  private static void assertMaxDiff(
+      float[] expected, float[] actual, double tolerance, String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    double worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+    }
+    System.out.printf(
+        Locale.ROOT, "%s: max |difference| %.3g (tolerance %.0e)%n", what, worst, tolerance);
+    assertTrue(worst <= tolerance, what + ": max difference " + worst + " > " + tolerance);
+  }
+}
