@@ -4,8 +4,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs models on named tensors. Implementations: {@code OnnxRuntimeBackend} (in-process) and, with
- * the Triton issue, a KServe v2 client. Both use the tensor names of the model pack's manifest.
+ * Runs models on named tensors. Implementations: {@code OnnxRuntimeBackend} (in-process) and {@code
+ * io.mmserve.triton.TritonBackend} (a KServe v2 gRPC client of Triton, in the triton-backend
+ * module). Both use the tensor names of the model pack's manifest.
  *
  * <p>Implementations are thread-safe; {@link #infer} may be called concurrently. The creator owns
  * the backend and closes it once, after the last call.
