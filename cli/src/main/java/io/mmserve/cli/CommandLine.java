@@ -15,18 +15,22 @@ import java.util.regex.Pattern;
  * The arguments of one command: options that take a value ({@code --target host:port} or {@code
  * --target=host:port}), flags ({@code --json}) and positional arguments, in any order. {@code --}
  * ends the options, so a text starting with {@code --} can still be given. Unknown options are a
- * {@link UsageException}; a repeated option keeps its last value.
+ * {@link UsageException}; a repeated option keeps its last value for {@link #value(String)}, and
+ * every value, in order, for {@link #values(String)}.
  */
 final class CommandLine {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
 
   private final List<String> positionals;
-  private final Map<String, String> values;
+  private final Map<String, List<String>> values;
   private final Set<String> flags;
 
-  private CommandLine(List<String> positionals, Map<String, String> values, Set<String> flags) {
+  private CommandLine(
+      List<String> positionals, Map<String, List<String>> values, Set<String> flags) {
     this.positionals = List.copyOf(positionals);
-    this.values = Map.copyOf(values);
+    Map<String, List<String>> copy = new HashMap<>();
+    values.forEach((name, all) -> copy.put(name, List.copyOf(all)));
+    this.values = Map.copyOf(copy);
     this.flags = Set.copyOf(flags);
   }
 
@@ -39,7 +43,7 @@ final class CommandLine {
    */
   static CommandLine parse(List<String> args, Set<String> valueOptions, Set<String> flagOptions) {
     List<String> positionals = new ArrayList<>();
-    Map<String, String> values = new HashMap<>();
+    Map<String, List<String>> values = new HashMap<>();
     Set<String> flags = new HashSet<>();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -54,10 +58,11 @@ final class CommandLine {
       int eq = arg.indexOf('=');
       String name = eq > 0 ? arg.substring(0, eq) : arg;
       if (valueOptions.contains(name)) {
+        List<String> given = values.computeIfAbsent(name, n -> new ArrayList<>());
         if (eq > 0) {
-          values.put(name, arg.substring(eq + 1));
+          given.add(arg.substring(eq + 1));
         } else if (i + 1 < args.size()) {
-          values.put(name, args.get(++i));
+          given.add(args.get(++i));
         } else {
           throw new UsageException(name + " needs a value");
         }
@@ -81,8 +86,15 @@ final class CommandLine {
     return flags.contains(name);
   }
 
+  /** The last value given to an option. */
   Optional<String> value(String name) {
-    return Optional.ofNullable(values.get(name));
+    List<String> all = values(name);
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+  }
+
+  /** Every value given to a repeatable option, in the order given; empty if none. */
+  List<String> values(String name) {
+    return values.getOrDefault(name, List.of());
   }
 
   /** The integer value of an option, or {@code fallback}; must lie in {@code min..max}. */

@@ -74,8 +74,13 @@ final class LocalStack {
    */
   void awaitServing(Duration timeout, Consumer<ServiceSpec> onServing)
       throws StackException, InterruptedException {
+    awaitServing(processes(), timeout, onServing);
+  }
+
+  private static void awaitServing(
+      List<ServiceProcess> services, Duration timeout, Consumer<ServiceSpec> onServing)
+      throws StackException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<ServiceProcess> services = processes();
     for (ServiceProcess service : services) {
       try (HealthProbe probe = new HealthProbe(service.spec().target())) {
         while (!probe.isServing(PROBE_WAIT)) {
@@ -103,17 +108,66 @@ final class LocalStack {
     }
   }
 
-  /** Blocks until any service exits, and returns it. */
-  ServiceProcess awaitFirstExit() throws InterruptedException {
-    List<ServiceProcess> services = processes();
-    CompletableFuture<?>[] exits =
-        services.stream().map(ServiceProcess::onExit).toArray(CompletableFuture<?>[]::new);
-    try {
-      CompletableFuture.anyOf(exits).get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("waiting for a process exit failed", e);
+  /**
+   * Blocks until a module has no running process left, and returns the last of its processes that
+   * exited. A replica that exits while others of its module still run is only reported to {@code
+   * onReplicaExit}: the stack keeps serving through the others.
+   */
+  ServiceProcess awaitModuleDown(Consumer<ServiceProcess> onReplicaExit)
+      throws InterruptedException {
+    while (true) {
+      List<ServiceProcess> alive = processes().stream().filter(ServiceProcess::isAlive).toList();
+      ServiceProcess exited = awaitExitAmong(alive);
+      String module = exited.spec().module();
+      boolean moduleAlive =
+          processes().stream().anyMatch(s -> s.spec().module().equals(module) && s.isAlive());
+      if (!moduleAlive) {
+        return exited;
+      }
+      onReplicaExit.accept(exited);
     }
-    return services.stream().filter(s -> !s.isAlive()).findFirst().orElseThrow();
+  }
+
+  /** The specs of the services, in start order. */
+  List<ServiceSpec> specs() {
+    return specs;
+  }
+
+  /**
+   * The running (or exited) process of the service called {@code name}, such as {@code
+   * "text-encoder-svc#2"}: tests kill, pause and resume one service through it.
+   *
+   * @throws IllegalArgumentException if the stack has no such service
+   */
+  synchronized ServiceProcess process(String name) {
+    return running.stream()
+        .filter(s -> s.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException(unknownService(name)));
+  }
+
+  /**
+   * Starts the service called {@code name} again, with the same command on the same ports, after
+   * its process has exited (or been killed), and waits until it reports SERVING.
+   *
+   * @throws IllegalStateException if its process is still running
+   * @throws StackException if it cannot be started or is not ready within {@code timeout}
+   */
+  void restart(String name, Duration timeout) throws StackException, InterruptedException {
+    ServiceProcess restarted;
+    synchronized (this) {
+      ServiceProcess old = process(name);
+      if (old.isAlive()) {
+        throw new IllegalStateException(name + " still runs (pid " + old.pid() + ")");
+      }
+      try {
+        restarted = ServiceProcess.start(old.spec(), workDir, out);
+      } catch (IOException e) {
+        throw new StackException("cannot restart " + name + ": " + e.getMessage());
+      }
+      running.set(running.indexOf(old), restarted);
+    }
+    awaitServing(List.of(restarted), timeout, s -> {});
   }
 
   /**
@@ -122,6 +176,11 @@ final class LocalStack {
    */
   boolean beginStop() {
     return stopping.compareAndSet(false, true);
+  }
+
+  /** True once {@link #beginStop()} has been granted: services exiting now were asked to. */
+  boolean isStopping() {
+    return stopping.get();
   }
 
   /**
@@ -172,6 +231,25 @@ final class LocalStack {
 
   private synchronized List<ServiceProcess> processes() {
     return List.copyOf(running);
+  }
+
+  private String unknownService(String name) {
+    return "no service called '"
+        + name
+        + "' in this stack; there are "
+        + specs.stream().map(ServiceSpec::name).toList();
+  }
+
+  private static ServiceProcess awaitExitAmong(List<ServiceProcess> services)
+      throws InterruptedException {
+    CompletableFuture<?>[] exits =
+        services.stream().map(ServiceProcess::onExit).toArray(CompletableFuture<?>[]::new);
+    try {
+      CompletableFuture.anyOf(exits).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("waiting for a process exit failed", e);
+    }
+    return services.stream().filter(s -> !s.isAlive()).findFirst().orElseThrow();
   }
 
   /** Sleeps for the poll interval, waking early if a service exits. */

@@ -83,6 +83,33 @@ final class ServiceProcess {
     process.destroyForcibly();
   }
 
+  /**
+   * Freezes the service with SIGSTOP: it keeps its sockets open but answers nothing, as a hung or
+   * overloaded server does. {@link #resume()} undoes it. Unix only.
+   *
+   * @throws IOException if {@code kill} cannot be run or fails
+   */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Lets a {@link #pause() paused} service run again (SIGCONT). */
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(kill.getInputStream().readAllBytes(), Charset.defaultCharset());
+    if (kill.waitFor() != 0) {
+      throw new IOException(
+          "kill -" + name + " " + process.pid() + " (" + spec.name() + ") failed: " + output);
+    }
+  }
+
   /** Waits up to {@code timeout} for the process to exit; true if it has. */
   boolean awaitExit(Duration timeout) throws InterruptedException {
     return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -3,11 +3,17 @@ package io.mmserve.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
- * Which processes make up the local stack and how each is started: the two encoders, fusion-svc and
- * the gateway, each from its own jar in the mmserve checkout, on loopback ports counted from the
- * base ports, the gateway pointed at the other three.
+ * Which processes make up the local stack and how each is started: the replicas of the two
+ * encoders, fusion-svc and the gateway, each from its own jar in the mmserve checkout, on loopback
+ * ports counted from the base ports, the gateway pointed at the others.
+ *
+ * <p>Ports: the gateway takes the base ports; the first text encoder, vision encoder and fusion-svc
+ * take base + 1, + 2, + 3; replica {@code r} (from 0) of an encoder takes its first replica's ports
+ * + {@value UpOptions#REPLICA_PORT_STRIDE} r. The gateway gets each encoder's replicas as one
+ * comma-separated target list.
  */
 final class StackPlan {
   /** Every service listens on loopback only. */
@@ -16,56 +22,59 @@ final class StackPlan {
   private StackPlan() {}
 
   /**
-   * The services in start order: text encoder, vision encoder, fusion, gateway.
+   * The services in start order: the text encoders, the vision encoders, fusion, the gateway.
    *
    * @param home the mmserve checkout holding the jars
    * @param java the java executable
    */
   static List<ServiceSpec> services(UpOptions options, Path home, String java) {
-    int textPort = options.basePort() + 1;
-    int visionPort = options.basePort() + 2;
-    int fusionPort = options.basePort() + 3;
     List<String> encoderFlags = new ArrayList<>();
     encoderFlags.add("--model.packs=" + options.modelPack());
     if (options.int8()) {
       encoderFlags.add("--model.precision=int8");
     }
-    return List.of(
+    options.encoderSettings().forEach(setting -> encoderFlags.add("--" + setting));
+    List<ServiceSpec> services = new ArrayList<>();
+    List<ServiceSpec> text =
+        replicas(options, home, java, "text-encoder-svc", "text", 1, options.textReplicas());
+    List<ServiceSpec> vision =
+        replicas(options, home, java, "vision-encoder-svc", "vision", 2, options.visionReplicas());
+    for (ServiceSpec replica : text) {
+      services.add(withFlags(replica, encoderFlags));
+    }
+    for (ServiceSpec replica : vision) {
+      services.add(withFlags(replica, encoderFlags));
+    }
+    ServiceSpec fusion =
         service(
-            home,
-            java,
-            "text-encoder-svc",
-            "text",
-            textPort,
-            options.adminBasePort() + 1,
-            encoderFlags),
-        service(
-            home,
-            java,
-            "vision-encoder-svc",
-            "vision",
-            visionPort,
-            options.adminBasePort() + 2,
-            encoderFlags),
-        service(
+            options,
             home,
             java,
             "fusion-svc",
+            "fusion-svc",
             "fusion",
-            fusionPort,
+            options.basePort() + 3,
             options.adminBasePort() + 3,
-            List.of("--model.packs=" + options.modelPack())),
+            List.of("--model.packs=" + options.modelPack()));
+    services.add(fusion);
+    List<String> gatewayFlags = new ArrayList<>();
+    options.gatewayConfig().ifPresent(file -> gatewayFlags.add("--config=" + file));
+    gatewayFlags.add("--text-encoder.target=" + targets(text));
+    gatewayFlags.add("--vision-encoder.target=" + targets(vision));
+    gatewayFlags.add("--fusion.target=" + fusion.target());
+    options.gatewaySettings().forEach(setting -> gatewayFlags.add("--" + setting));
+    services.add(
         service(
+            options,
             home,
             java,
+            "gateway",
             "gateway",
             "gateway",
             options.basePort(),
             options.adminBasePort(),
-            List.of(
-                "--text-encoder.target=" + HOST + ":" + textPort,
-                "--vision-encoder.target=" + HOST + ":" + visionPort,
-                "--fusion.target=" + HOST + ":" + fusionPort)));
+            gatewayFlags));
+    return List.copyOf(services);
   }
 
   /** Where the runnable jar of {@code module} is built. */
@@ -73,9 +82,49 @@ final class StackPlan {
     return home.resolve(module).resolve("target").resolve(module + ".jar");
   }
 
-  private static ServiceSpec service(
+  /** The gRPC targets of {@code services}, comma-separated, as the gateway takes them. */
+  static String targets(List<ServiceSpec> services) {
+    return services.stream().map(ServiceSpec::target).collect(Collectors.joining(","));
+  }
+
+  private static List<ServiceSpec> replicas(
+      UpOptions options,
       Path home,
       String java,
+      String module,
+      String label,
+      int portOffset,
+      int count) {
+    List<ServiceSpec> replicas = new ArrayList<>();
+    for (int r = 0; r < count; r++) {
+      String suffix = count == 1 ? "" : ServiceSpec.REPLICA_SEPARATOR + Integer.toString(r + 1);
+      int offset = portOffset + r * UpOptions.REPLICA_PORT_STRIDE;
+      replicas.add(
+          service(
+              options,
+              home,
+              java,
+              module,
+              module + suffix,
+              label + suffix,
+              options.basePort() + offset,
+              options.adminBasePort() + offset,
+              List.of()));
+    }
+    return replicas;
+  }
+
+  private static ServiceSpec withFlags(ServiceSpec spec, List<String> flags) {
+    List<String> command = new ArrayList<>(spec.command());
+    command.addAll(flags);
+    return new ServiceSpec(spec.name(), spec.label(), spec.grpcPort(), spec.adminPort(), command);
+  }
+
+  private static ServiceSpec service(
+      UpOptions options,
+      Path home,
+      String java,
+      String module,
       String name,
       String label,
       int grpcPort,
@@ -83,8 +132,9 @@ final class StackPlan {
       List<String> flags) {
     List<String> command = new ArrayList<>();
     command.add(java);
+    command.addAll(options.jvmOptionsOf(module));
     command.add("-jar");
-    command.add(jar(home, name).toString());
+    command.add(jar(home, module).toString());
     command.add("--grpc.host=" + HOST);
     command.add("--grpc.port=" + grpcPort);
     command.add("--admin.host=" + HOST);

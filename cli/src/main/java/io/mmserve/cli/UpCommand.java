@@ -10,7 +10,9 @@ import java.util.stream.Collectors;
 
 /**
  * {@code up}: runs the local stack in the foreground until SIGINT or SIGTERM, or until a service
- * exits on its own.
+ * exits on its own. An encoder replica that exits while other replicas of its encoder run is
+ * reported and the stack goes on (so replica failover can be tried by hand); the last one to exit
+ * stops the stack.
  *
  * <p>Exit codes: 0 after a requested stop in which every service stopped within the grace; 1 when
  * the stack could not start, a service exited on its own, or a service had to be killed.
@@ -66,12 +68,25 @@ final class UpCommand {
     }
     out.println(readyLine(options));
 
-    ServiceProcess exited = stack.awaitFirstExit();
+    ServiceProcess exited = stack.awaitModuleDown(replica -> reportReplicaExit(stack, replica));
     return failAndStop(
         stack,
         hook,
         exited.name() + " exited unexpectedly with code " + exited.exitValue(),
         options);
+  }
+
+  private void reportReplicaExit(LocalStack stack, ServiceProcess replica) {
+    if (!stack.isStopping()) {
+      err.println(
+          "mmserve: "
+              + replica.name()
+              + " exited with code "
+              + replica.exitValue()
+              + "; the other replicas of "
+              + replica.spec().module()
+              + " keep serving");
+    }
   }
 
   /** The line that says the stack is ready and how to call it. */
@@ -90,7 +105,7 @@ final class UpCommand {
 
   private void checkCanStart(UpOptions options, List<ServiceSpec> services) throws StackException {
     for (ServiceSpec service : services) {
-      Path jar = StackPlan.jar(home, service.name());
+      Path jar = StackPlan.jar(home, service.module());
       if (!Files.isRegularFile(jar)) {
         throw new StackException(
             "missing "
@@ -98,6 +113,10 @@ final class UpCommand {
                 + "; build the jars with: ./mvnw -B -DskipTests package (./mmserve up does this"
                 + " when a jar is missing)");
       }
+    }
+    if (options.gatewayConfig().isPresent()
+        && !Files.isRegularFile(options.gatewayConfig().get())) {
+      throw new StackException("no gateway config file at " + options.gatewayConfig().get());
     }
     if (!Files.isRegularFile(options.modelPack().resolve("model.json"))) {
       throw new StackException(

@@ -2,7 +2,11 @@ package io.mmserve.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -10,11 +14,20 @@ import java.util.Set;
  *
  * @param modelPack the model pack the encoders serve
  * @param int8 serve the pack's int8-quantised encoders instead of the float32 ones
- * @param basePort gRPC port of the gateway; the text encoder, vision encoder and fusion-svc take
- *     the next three
- * @param adminBasePort admin (metrics) port of the gateway; the other services take the next three
+ * @param basePort gRPC port of the gateway; the first text encoder, vision encoder and fusion-svc
+ *     take the next three, and replica {@code r} (counted from 0) of an encoder takes its first
+ *     replica's port + 10 r
+ * @param adminBasePort admin (metrics) port of the gateway; the other services' admin ports follow
+ *     the same scheme
  * @param startupTimeout how long every service together may take to report SERVING
  * @param stopGrace how long a service may take to stop after SIGTERM before it is killed
+ * @param textReplicas how many text-encoder-svc processes to run
+ * @param visionReplicas how many vision-encoder-svc processes to run
+ * @param gatewaySettings extra gateway settings, each {@code key=value}, in the order given
+ * @param encoderSettings extra settings of every encoder replica, text and vision, each {@code
+ *     key=value}
+ * @param gatewayConfig a gateway config file ({@code --config} of the gateway), if any
+ * @param jvmOptions extra JVM options per module name (gateway, text-encoder-svc, ...)
  */
 record UpOptions(
     Path modelPack,
@@ -22,7 +35,13 @@ record UpOptions(
     int basePort,
     int adminBasePort,
     Duration startupTimeout,
-    Duration stopGrace) {
+    Duration stopGrace,
+    int textReplicas,
+    int visionReplicas,
+    List<String> gatewaySettings,
+    List<String> encoderSettings,
+    Optional<Path> gatewayConfig,
+    Map<String, List<String>> jvmOptions) {
 
   static final int DEFAULT_BASE_PORT = 50051;
   static final int DEFAULT_ADMIN_BASE_PORT = 9091;
@@ -34,12 +53,61 @@ record UpOptions(
   /** The pack used unless {@code --model-pack} names another, relative to the mmserve home. */
   static final Path DEFAULT_MODEL_PACK = Path.of("models", "shapes-clip");
 
+  static final int MAX_REPLICAS = 8;
+
+  /** The port distance between two replicas of one encoder. */
+  static final int REPLICA_PORT_STRIDE = 10;
+
+  /** The modules whose JVMs {@code --jvm-option} can reach. */
+  static final Set<String> MODULES =
+      Set.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc");
+
+  /** Settings the launcher gives the gateway itself; {@code --gateway-flag} must not move them. */
+  static final Set<String> GATEWAY_LAUNCHER_SETTINGS =
+      Set.of(
+          "grpc.host",
+          "grpc.port",
+          "admin.host",
+          "admin.port",
+          "text-encoder.target",
+          "vision-encoder.target",
+          "fusion.target");
+
+  /** Settings the launcher gives the encoders itself; {@code --encoder-flag} must not move them. */
+  static final Set<String> ENCODER_LAUNCHER_SETTINGS =
+      Set.of("grpc.host", "grpc.port", "admin.host", "admin.port", "model.packs");
+
   static final String USAGE_OPTIONS =
-      "options: --model-pack DIR (default models/shapes-clip)  --int8  --base-port N (default "
-          + DEFAULT_BASE_PORT
-          + ")  --admin-base-port N (default "
-          + DEFAULT_ADMIN_BASE_PORT
-          + ")  --startup-timeout 3m  --stop-grace 20s";
+      String.join(
+          "\n                       ",
+          "options: --model-pack DIR (default models/shapes-clip)  --int8  --base-port N (default "
+              + DEFAULT_BASE_PORT
+              + ")  --admin-base-port N (default "
+              + DEFAULT_ADMIN_BASE_PORT
+              + ")  --startup-timeout 3m  --stop-grace 20s",
+          "--text-replicas N  --vision-replicas N (1.."
+              + MAX_REPLICAS
+              + ", default 1): replica r (from 0) of an encoder listens on its first",
+          "  replica's ports + 10 r (text: base+1, base+11, ...; vision: base+2, base+12, ...;"
+              + " admin likewise); the gateway",
+          "  gets the list. Replicas are named text-encoder-svc#1, #2, ... in the output",
+          "--gateway-flag KEY=VALUE (repeatable; e.g. batching.text.max-batch-size=1)"
+              + "  --gateway-config FILE",
+          "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batch.max-size=1)",
+          "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m)");
+
+  UpOptions {
+    gatewaySettings = List.copyOf(gatewaySettings);
+    encoderSettings = List.copyOf(encoderSettings);
+    Map<String, List<String>> copy = new LinkedHashMap<>();
+    jvmOptions.forEach((module, options) -> copy.put(module, List.copyOf(options)));
+    jvmOptions = Map.copyOf(copy);
+  }
+
+  /** The extra JVM options of {@code module}'s processes; empty if none. */
+  List<String> jvmOptionsOf(String module) {
+    return jvmOptions.getOrDefault(module, List.of());
+  }
 
   /**
    * Parses the arguments after {@code up}.
@@ -57,23 +125,72 @@ record UpOptions(
                 "--admin-base-port",
                 "--startup-timeout",
                 "--stop-grace",
-                "--replicas"),
+                "--text-replicas",
+                "--vision-replicas",
+                "--gateway-flag",
+                "--encoder-flag",
+                "--gateway-config",
+                "--jvm-option"),
             Set.of("--int8"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
     }
-    // replicas arrive with a later issue; until then one of each service is all there is
-    if (line.intValue("--replicas", 1, 1, 64) != 1) {
-      throw new UsageException(
-          "--replicas: this release runs one replica of each service; more arrive later");
-    }
     Path pack = line.value("--model-pack").map(Path::of).orElse(home.resolve(DEFAULT_MODEL_PACK));
+    int textReplicas = line.intValue("--text-replicas", 1, 1, MAX_REPLICAS);
+    int visionReplicas = line.intValue("--vision-replicas", 1, 1, MAX_REPLICAS);
+    int span = (Math.max(textReplicas, visionReplicas) - 1) * REPLICA_PORT_STRIDE + 3;
     return new UpOptions(
         pack.toAbsolutePath().normalize(),
         line.flag("--int8"),
-        line.intValue("--base-port", DEFAULT_BASE_PORT, 1024, 65_532),
-        line.intValue("--admin-base-port", DEFAULT_ADMIN_BASE_PORT, 1024, 65_532),
+        line.intValue("--base-port", DEFAULT_BASE_PORT, 1024, 65_535 - span),
+        line.intValue("--admin-base-port", DEFAULT_ADMIN_BASE_PORT, 1024, 65_535 - span),
         line.durationValue("--startup-timeout", DEFAULT_STARTUP_TIMEOUT),
-        line.durationValue("--stop-grace", DEFAULT_STOP_GRACE));
+        line.durationValue("--stop-grace", DEFAULT_STOP_GRACE),
+        textReplicas,
+        visionReplicas,
+        settings("--gateway-flag", line.values("--gateway-flag"), GATEWAY_LAUNCHER_SETTINGS),
+        settings("--encoder-flag", line.values("--encoder-flag"), ENCODER_LAUNCHER_SETTINGS),
+        line.value("--gateway-config").map(p -> Path.of(p).toAbsolutePath().normalize()),
+        jvmOptions(line.values("--jvm-option")));
+  }
+
+  private static List<String> settings(String option, List<String> given, Set<String> owned) {
+    List<String> settings = new ArrayList<>();
+    for (String setting : given) {
+      int eq = setting.indexOf('=');
+      String key = eq > 0 ? setting.substring(0, eq).strip() : "";
+      if (key.isEmpty() || key.startsWith("-")) {
+        throw new UsageException(
+            option + " must be KEY=VALUE such as deadline.default=5s, but was '" + setting + "'");
+      }
+      if (owned.contains(key)) {
+        throw new UsageException(
+            option
+                + " "
+                + key
+                + ": up sets this itself (see --base-port, --admin-base-port, --model-pack)");
+      }
+      settings.add(key + "=" + setting.substring(eq + 1));
+    }
+    return settings;
+  }
+
+  private static Map<String, List<String>> jvmOptions(List<String> given) {
+    Map<String, List<String>> options = new LinkedHashMap<>();
+    for (String option : given) {
+      int eq = option.indexOf('=');
+      String module = eq > 0 ? option.substring(0, eq) : "";
+      String value = eq > 0 ? option.substring(eq + 1) : "";
+      if (!MODULES.contains(module) || !value.startsWith("-")) {
+        throw new UsageException(
+            "--jvm-option must be MODULE=OPTION with MODULE one of "
+                + MODULES.stream().sorted().toList()
+                + " and OPTION starting with '-' (gateway=-Xmx256m), but was '"
+                + option
+                + "'");
+      }
+      options.computeIfAbsent(module, m -> new ArrayList<>()).add(value);
+    }
+    return options;
   }
 }

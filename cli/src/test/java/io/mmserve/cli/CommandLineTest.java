@@ -30,6 +30,19 @@ class CommandLineTest {
   }
 
   @Test
+  void parse_repeatedOption_valueIsTheLastAndValuesAreAllInOrder() {
+    CommandLine line = parse("--port", "1", "--port=2", "--port", "3");
+
+    assertEquals(Optional.of("3"), line.value("--port"));
+    assertEquals(List.of("1", "2", "3"), line.values("--port"));
+  }
+
+  @Test
+  void values_ofAnUnsetOptionIsEmpty() {
+    assertEquals(List.of(), parse("--json").values("--port"));
+  }
+
+  @Test
   void parse_doubleDashEndsOptions() {
     CommandLine line = parse("--json", "--", "--target", "-x");
 

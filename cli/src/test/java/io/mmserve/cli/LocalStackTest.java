@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -114,14 +115,92 @@ class LocalStackTest {
   }
 
   @Test
-  void awaitFirstExit_returnsTheServiceThatExited() throws Exception {
+  void awaitModuleDown_returnsTheOnlyProcessOfAModuleWhenItExits() throws Exception {
     stack = new LocalStack(List.of(serving("stays"), exiting("leaves", 0)), WORK_DIR, print);
     stack.start();
 
-    ServiceProcess exited = stack.awaitFirstExit();
+    ServiceProcess exited = stack.awaitModuleDown(replica -> fail("not a replica: " + replica));
 
     assertEquals("leaves", exited.name());
     assertFalse(exited.isAlive());
+  }
+
+  @Test
+  void awaitModuleDown_reportsAnExitedReplicaAndReturnsWhenItsModuleHasNoneLeft() throws Exception {
+    stack =
+        new LocalStack(
+            List.of(exiting("m#1", 0), serving("m#2"), serving("other")), WORK_DIR, print);
+    stack.start();
+    List<String> reported = new ArrayList<>();
+
+    ServiceProcess down =
+        stack.awaitModuleDown(
+            replica -> {
+              reported.add(replica.name());
+              stack.process("m#2").kill();
+            });
+
+    assertEquals(List.of("m#1"), reported);
+    assertEquals("m#2", down.name());
+    assertTrue(stack.process("other").isAlive());
+  }
+
+  @Test
+  void process_unknownName_failsListingTheServices() throws Exception {
+    stack = new LocalStack(List.of(serving("one")), WORK_DIR, print);
+
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> stack.process("two"));
+
+    assertEquals("no service called 'two' in this stack; there are [one]", e.getMessage());
+  }
+
+  @Test
+  void restart_afterKill_servesAgainOnTheSamePort() throws Exception {
+    ServiceSpec spec = serving("one");
+    stack = new LocalStack(List.of(spec), WORK_DIR, print);
+    stack.start();
+    stack.awaitServing(STARTUP, s -> {});
+    ServiceProcess first = stack.process("one");
+    first.kill();
+    assertTrue(first.awaitExit(GRACE));
+
+    stack.restart("one", STARTUP);
+
+    ServiceProcess second = stack.process("one");
+    assertTrue(second.isAlive());
+    assertFalse(first.pid() == second.pid());
+    try (HealthProbe probe = new HealthProbe(spec.target())) {
+      assertTrue(probe.isServing(STARTUP));
+    }
+  }
+
+  @Test
+  void restart_whileRunning_isRefused() throws Exception {
+    stack = new LocalStack(List.of(serving("one")), WORK_DIR, print);
+    stack.start();
+
+    assertThrows(IllegalStateException.class, () -> stack.restart("one", STARTUP));
+  }
+
+  @Test
+  void pause_stopsAnswersUntilResume() throws Exception {
+    ServiceSpec spec = serving("one");
+    stack = new LocalStack(List.of(spec), WORK_DIR, print);
+    stack.start();
+    stack.awaitServing(STARTUP, s -> {});
+    ServiceProcess one = stack.process("one");
+
+    try (HealthProbe probe = new HealthProbe(spec.target())) {
+      one.pause();
+      try {
+        assertFalse(probe.isServing(Duration.ofSeconds(1)));
+      } finally {
+        one.resume();
+      }
+      assertTrue(probe.isServing(STARTUP));
+    }
+    assertTrue(one.isAlive());
   }
 
   @Test
@@ -134,6 +213,16 @@ class LocalStackTest {
     stack.stop(GRACE);
 
     assertTrue(stack.awaitStopped(Duration.ZERO));
+  }
+
+  @Test
+  void isStopping_becomesTrueWithBeginStop() {
+    stack = new LocalStack(List.of(), WORK_DIR, print);
+    assertFalse(stack.isStopping());
+
+    stack.beginStop();
+
+    assertTrue(stack.isStopping());
   }
 
   @Test

@@ -15,6 +15,10 @@ class StackPlanTest {
     return StackPlan.services(UpOptions.parse(List.of(args), HOME), HOME, "/jdk/bin/java");
   }
 
+  private static ServiceSpec last(List<ServiceSpec> services) {
+    return services.get(services.size() - 1);
+  }
+
   @Test
   void services_startEncodersAndFusionBeforeGatewayOnDesignPorts() {
     List<ServiceSpec> services = plan();
@@ -80,6 +84,93 @@ class StackPlanTest {
     assertTrue(services.get(1).command().contains("--model.precision=int8"));
     assertFalse(services.get(2).command().contains("--model.precision=int8"));
     assertFalse(services.get(3).command().contains("--model.precision=int8"));
+  }
+
+  @Test
+  void services_replicas_takePortsTenApartAndAreNumbered() {
+    List<ServiceSpec> services = plan("--text-replicas=3", "--vision-replicas=2");
+
+    assertEquals(
+        List.of(
+            "text-encoder-svc#1",
+            "text-encoder-svc#2",
+            "text-encoder-svc#3",
+            "vision-encoder-svc#1",
+            "vision-encoder-svc#2",
+            "fusion-svc",
+            "gateway"),
+        services.stream().map(ServiceSpec::name).toList());
+    assertEquals(
+        List.of(50052, 50062, 50072, 50053, 50063, 50054, 50051),
+        services.stream().map(ServiceSpec::grpcPort).toList());
+    assertEquals(
+        List.of(9092, 9102, 9112, 9093, 9103, 9094, 9091),
+        services.stream().map(ServiceSpec::adminPort).toList());
+    assertEquals("text#2", services.get(1).label());
+  }
+
+  @Test
+  void services_replicas_runTheirModulesJar() {
+    ServiceSpec second = plan("--text-replicas=2").get(1);
+
+    assertEquals("text-encoder-svc", second.module());
+    assertTrue(
+        second.command().contains("/opt/mmserve/text-encoder-svc/target/text-encoder-svc.jar"));
+    assertTrue(second.command().contains("--model.packs=/opt/mmserve/models/shapes-clip"));
+  }
+
+  @Test
+  void services_replicas_gatewayGetsEveryReplicaAsOneTargetList() {
+    ServiceSpec gateway = last(plan("--text-replicas=2", "--vision-replicas=3"));
+
+    assertTrue(
+        gateway.command().contains("--text-encoder.target=127.0.0.1:50052,127.0.0.1:50062"),
+        gateway.command()::toString);
+    assertTrue(
+        gateway
+            .command()
+            .contains("--vision-encoder.target=127.0.0.1:50053,127.0.0.1:50063,127.0.0.1:50073"),
+        gateway.command()::toString);
+  }
+
+  @Test
+  void services_gatewayFlags_followTheLaunchersOwnSettings() {
+    ServiceSpec gateway =
+        last(plan("--gateway-flag", "batching.text.max-batch-size=1", "--gateway-flag=a.b=c"));
+
+    List<String> command = gateway.command();
+    assertEquals(
+        List.of("--batching.text.max-batch-size=1", "--a.b=c"),
+        command.subList(command.size() - 2, command.size()));
+  }
+
+  @Test
+  void services_encoderFlags_reachEveryEncoderReplicaOnly() {
+    List<ServiceSpec> services = plan("--text-replicas=2", "--encoder-flag", "batch.max-size=1");
+
+    for (ServiceSpec encoder : services.subList(0, 3)) {
+      assertTrue(encoder.command().contains("--batch.max-size=1"), encoder.name());
+    }
+    assertFalse(services.get(3).command().contains("--batch.max-size=1"));
+    assertFalse(last(services).command().contains("--batch.max-size=1"));
+  }
+
+  @Test
+  void services_gatewayConfig_isPassedAsTheGatewaysConfigFlag() {
+    ServiceSpec gateway = last(plan("--gateway-config", "/etc/gw.properties"));
+
+    assertTrue(gateway.command().contains("--config=/etc/gw.properties"));
+  }
+
+  @Test
+  void services_jvmOptions_goBeforeTheJarOfEveryProcessOfTheirModule() {
+    List<ServiceSpec> services =
+        plan("--text-replicas=2", "--jvm-option", "text-encoder-svc=-Xmx512m");
+
+    for (ServiceSpec text : services.subList(0, 2)) {
+      assertEquals(List.of("/jdk/bin/java", "-Xmx512m", "-jar"), text.command().subList(0, 3));
+    }
+    assertEquals(List.of("/jdk/bin/java", "-jar"), last(services).command().subList(0, 2));
   }
 
   @Test

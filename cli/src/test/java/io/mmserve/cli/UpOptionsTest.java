@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class UpOptionsTest {
@@ -50,16 +52,135 @@ class UpOptionsTest {
   }
 
   @Test
-  void parse_acceptsOneReplica() {
-    assertEquals(50051, UpOptions.parse(List.of("--replicas", "1"), HOME).basePort());
+  void parse_defaultsToOneReplicaOfEachEncoderAndNoExtras() {
+    UpOptions options = UpOptions.parse(List.of(), HOME);
+
+    assertEquals(1, options.textReplicas());
+    assertEquals(1, options.visionReplicas());
+    assertEquals(List.of(), options.gatewaySettings());
+    assertEquals(List.of(), options.encoderSettings());
+    assertEquals(Optional.empty(), options.gatewayConfig());
+    assertEquals(Map.of(), options.jvmOptions());
   }
 
   @Test
-  void parse_rejectsMoreReplicasSayingTheyArriveLater() {
-    UsageException e =
-        assertThrows(UsageException.class, () -> UpOptions.parse(List.of("--replicas=3"), HOME));
+  void parse_readsReplicaCounts() {
+    UpOptions options =
+        UpOptions.parse(List.of("--text-replicas", "3", "--vision-replicas=8"), HOME);
 
-    assertTrue(e.getMessage().startsWith("--replicas: this release runs one replica"));
+    assertEquals(3, options.textReplicas());
+    assertEquals(8, options.visionReplicas());
+  }
+
+  @Test
+  void parse_rejectsMoreThanEightReplicas() {
+    UsageException e =
+        assertThrows(
+            UsageException.class, () -> UpOptions.parse(List.of("--text-replicas=9"), HOME));
+
+    assertEquals("--text-replicas must be in 1..8, but was 9", e.getMessage());
+  }
+
+  @Test
+  void parse_rejectsBasePortWhoseReplicaPortsPassTheLastPort() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> UpOptions.parse(List.of("--vision-replicas=3", "--base-port=65520"), HOME));
+
+    assertEquals("--base-port must be in 1024..65512, but was 65520", e.getMessage());
+  }
+
+  @Test
+  void parse_keepsGatewayFlagsInOrder() {
+    UpOptions options =
+        UpOptions.parse(
+            List.of(
+                "--gateway-flag",
+                "batching.text.max-batch-size=1",
+                "--gateway-flag=deadline.default=1s"),
+            HOME);
+
+    assertEquals(
+        List.of("batching.text.max-batch-size=1", "deadline.default=1s"),
+        options.gatewaySettings());
+  }
+
+  @Test
+  void parse_rejectsGatewayFlagWithoutKeyValue() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> UpOptions.parse(List.of("--gateway-flag", "--deadline.default"), HOME));
+
+    assertTrue(e.getMessage().startsWith("--gateway-flag must be KEY=VALUE"), e.getMessage());
+  }
+
+  @Test
+  void parse_rejectsGatewayFlagForASettingTheLauncherOwns() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> UpOptions.parse(List.of("--gateway-flag", "grpc.port=1"), HOME));
+
+    assertTrue(e.getMessage().startsWith("--gateway-flag grpc.port: up sets this"), e.getMessage());
+  }
+
+  @Test
+  void parse_keepsEncoderFlags() {
+    UpOptions options = UpOptions.parse(List.of("--encoder-flag", "batch.max-size=1"), HOME);
+
+    assertEquals(List.of("batch.max-size=1"), options.encoderSettings());
+  }
+
+  @Test
+  void parse_rejectsEncoderFlagForTheModelPack() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> UpOptions.parse(List.of("--encoder-flag", "model.packs=/x"), HOME));
+
+    assertTrue(
+        e.getMessage().startsWith("--encoder-flag model.packs: up sets this"), e.getMessage());
+  }
+
+  @Test
+  void parse_resolvesGatewayConfigFile() {
+    UpOptions options = UpOptions.parse(List.of("--gateway-config", "/etc/gw.properties"), HOME);
+
+    assertEquals(Optional.of(Path.of("/etc/gw.properties")), options.gatewayConfig());
+  }
+
+  @Test
+  void parse_groupsJvmOptionsByModule() {
+    UpOptions options =
+        UpOptions.parse(
+            List.of(
+                "--jvm-option",
+                "gateway=-Xmx256m",
+                "--jvm-option=text-encoder-svc=-Xmx1g",
+                "--jvm-option",
+                "gateway=-XX:+UseSerialGC"),
+            HOME);
+
+    assertEquals(List.of("-Xmx256m", "-XX:+UseSerialGC"), options.jvmOptionsOf("gateway"));
+    assertEquals(List.of("-Xmx1g"), options.jvmOptionsOf("text-encoder-svc"));
+    assertEquals(List.of(), options.jvmOptionsOf("fusion-svc"));
+  }
+
+  @Test
+  void parse_rejectsJvmOptionForAnUnknownModule() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> UpOptions.parse(List.of("--jvm-option", "gw=-Xmx1g"), HOME));
+
+    assertTrue(e.getMessage().startsWith("--jvm-option must be MODULE=OPTION"), e.getMessage());
+  }
+
+  @Test
+  void parse_rejectsTheOldReplicasOption() {
+    assertThrows(UsageException.class, () -> UpOptions.parse(List.of("--replicas=2"), HOME));
   }
 
   @Test

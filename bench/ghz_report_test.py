@@ -1,0 +1,121 @@
+"""Checks of bench/ghz_report.py (the ghz results table writer).
+
+Run: python3 -B -m unittest discover -s bench -p 'ghz_report_test.py'
+"""
+import base64
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+import ghz_report
+
+
+def result(rps, p50_ms, p95_ms, p99_ms, codes):
+    return {
+        "rps": rps,
+        "latencyDistribution": [
+            {"percentage": p, "latency": int(ms * 1e6)}
+            for p, ms in ((50, p50_ms), (95, p95_ms), (99, p99_ms))
+        ],
+        "statusCodeDistribution": codes,
+    }
+
+
+class GhzReportTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = Path(tempfile.mkdtemp())
+
+    def write_runs(self, runs):
+        lines = []
+        for i, (scenario, stack, load, data) in enumerate(runs):
+            path = self.dir / f"run-{i}.json"
+            if data is not None:
+                path.write_text(json.dumps(data))
+            lines.append("\t".join([scenario, stack, load, str(path)]))
+        runs_path = self.dir / "runs.tsv"
+        runs_path.write_text("\n".join(lines) + "\n")
+        header = self.dir / "header.md"
+        header.write_text("### ghz run, today\n")
+        return runs_path, header
+
+    def test_write_replacesOnlyTheBlockBetweenTheMarkers(self):
+        doc = self.dir / "benchmarks.md"
+        doc.write_text("before\n<!-- ghz:begin -->\nold\n<!-- ghz:end -->\nafter\n")
+        runs, header = self.write_runs(
+            [("EmbedText", "batching on", "concurrency 64", result(100, 10, 20, 30, {"OK": 5}))]
+        )
+
+        ghz_report.write(runs, doc, header)
+
+        text = doc.read_text()
+        self.assertTrue(text.startswith("before\n<!-- ghz:begin -->\n### ghz run, today\n"))
+        self.assertTrue(text.endswith("<!-- ghz:end -->\nafter\n"))
+        self.assertNotIn("old", text)
+        self.assertIn("| EmbedText | batching on | concurrency 64 | 5 | 100.0 | 10.0 | 20.0 | 30.0 | none |", text)
+
+    def test_write_reportsBatchingRatioAndTailRatioAgainstTheGoals(self):
+        doc = self.dir / "benchmarks.md"
+        doc.write_text("<!-- ghz:begin -->\n<!-- ghz:end -->\n")
+        runs, header = self.write_runs(
+            [
+                ("EmbedText", "batching on", "concurrency 64", result(900, 50, 60, 70, {"OK": 9})),
+                ("EmbedText", "batching on", "fixed rate 630 rps (70% of peak)",
+                 result(630, 10, 30, 40, {"OK": 9})),
+                ("EmbedText", "batching off", "concurrency 64", result(200, 300, 400, 500, {"OK": 2})),
+                ("EmbedText", "gateway batching off", "concurrency 64",
+                 result(450, 100, 110, 120, {"OK": 3})),
+            ]
+        )
+
+        ghz_report.write(runs, doc, header)
+
+        text = doc.read_text()
+        self.assertIn("900.0 / 200.0 rps = **4.50x** (meets the goal of at least 4x)", text)
+        self.assertIn("40.0 / 10.0 ms = **4.00** (misses the goal of at most 3)", text)
+        self.assertIn("batching on / gateway batching off: 900.0 / 450.0 rps = **2.00x**\n", text)
+        self.assertIn(
+            "EmbedImage throughput at concurrency 64, batching on / batching off: not measured", text
+        )
+
+    def test_write_countsErrorsByStatusAndMarksMissingRuns(self):
+        doc = self.dir / "benchmarks.md"
+        doc.write_text("no markers yet\n")
+        runs, header = self.write_runs(
+            [
+                ("Classify", "batching on", "concurrency 64",
+                 dict(result(50, 1, 2, 3, {"OK": 7, "Unavailable": 2, "DeadlineExceeded": 1}),
+                      errorDistribution={"rpc error: code = Unavailable desc = overloaded": 2})),
+                ("EmbedImage", "batching off", "concurrency 64", None),
+            ]
+        )
+
+        ghz_report.write(runs, doc, header)
+
+        text = doc.read_text()
+        self.assertTrue(text.startswith("no markers yet\n\n<!-- ghz:begin -->"))
+        self.assertIn("| 10 | 50.0 | 1.0 | 2.0 | 3.0 | DeadlineExceeded 1, Unavailable 2 |", text)
+        self.assertIn("| EmbedImage | batching off | concurrency 64 | | | | | | not run |", text)
+        self.assertIn(
+            "- Classify, batching on, concurrency 64: 2 x "
+            "`rpc error: code = Unavailable desc = overloaded`",
+            text,
+        )
+
+    def test_prepare_replacesTheImagePlaceholderWithBase64(self):
+        config = self.dir / "c.json"
+        config.write_text(json.dumps({"call": "x", "data": {"images": [{"encoded": "@IMAGE@"}]}}))
+        image = self.dir / "i.jpg"
+        image.write_bytes(b"\xff\xd8jpeg")
+        out = self.dir / "out.json"
+
+        ghz_report.prepare(config, image, out)
+
+        prepared = json.loads(out.read_text())
+        self.assertEqual(base64.b64encode(b"\xff\xd8jpeg").decode(),
+                         prepared["data"]["images"][0]["encoded"])
+        self.assertEqual("x", prepared["call"])
+
+
+if __name__ == "__main__":
+    unittest.main()
