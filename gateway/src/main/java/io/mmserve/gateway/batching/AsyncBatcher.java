@@ -423,13 +423,18 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
     }
     answer.whenComplete(
         (results, failure) -> {
-          if (topLevel) {
-            released();
-          }
           if (failure == null) {
+            // the slot first: the next batch need not wait for these callers' answers
+            if (topLevel) {
+              released();
+            }
             deliver(batch, results);
           } else {
+            // the requests first: their items still queued must not leave in the next batch
             failed(batch, unwrap(failure), topLevel);
+            if (topLevel) {
+              released();
+            }
           }
         });
   }
