@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * Check and /healthz report NOT_SERVING while Triton's models are not ready.
  */
 public final class Main {
+  private static final java.time.Duration READINESS_POLL = java.time.Duration.ofMillis(500);
   static final String SERVICE = "text-encoder-svc";
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -92,7 +93,10 @@ public final class Main {
         GrpcServer.nettyBuilder(serverConfig)
             .intercept(new ReadinessHealthInterceptor(opened.ready()));
     GrpcServer server =
-        new GrpcServer(builder, List.of(new TextEncoderService(encoder)), serverConfig, meters);
+        new GrpcServer(builder, List.of(new TextEncoderService(encoder)), serverConfig, meters)
+            // health Watch streams (the gateway's) follow the backend too: NOT_SERVING while Triton
+            // is down, so callers route to other replicas
+            .followReadiness(opened.ready(), READINESS_POLL);
     AdminHttpServer admin =
         new AdminHttpServer(
             serverConfig, meters, () -> server.isServing() && opened.ready().getAsBoolean());

@@ -147,7 +147,8 @@ class TextEncoderTritonIT {
       TextEncoderGrpc.newBlockingStub(channel)
           .withDeadlineAfter(CALL_SECONDS * 2, TimeUnit.SECONDS)
           .encodeText(request);
-      assertEquals(ServingStatus.SERVING, health(channel));
+      // health follows Triton's readiness by polling it (every 500 ms), so it may lag a call
+      assertEquals(ServingStatus.SERVING, awaitHealth(channel, ServingStatus.SERVING));
     } finally {
       channel.shutdownNow();
       service.destroy();
@@ -158,6 +159,18 @@ class TextEncoderTritonIT {
         triton.start(); // the other test needs it
       }
     }
+  }
+
+  /** Health once it is {@code wanted}, or the last answer after 10 s of polling. */
+  private static ServingStatus awaitHealth(ManagedChannel channel, ServingStatus wanted)
+      throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    ServingStatus now = health(channel);
+    while (now != wanted && System.nanoTime() < until) {
+      Thread.sleep(100);
+      now = health(channel);
+    }
+    return now;
   }
 
   private static ServingStatus health(ManagedChannel channel) {

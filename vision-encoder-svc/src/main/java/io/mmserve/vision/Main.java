@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * exits with 2, any other start failure with 1.
  */
 public final class Main {
+  private static final java.time.Duration READINESS_POLL = java.time.Duration.ofMillis(500);
+
   /** The service's name in logs. */
   public static final String SERVICE_NAME = "vision-encoder-svc";
 
@@ -98,7 +100,10 @@ public final class Main {
     ServerBuilder<?> builder =
         GrpcServer.nettyBuilder(server).intercept(new ReadinessHealthInterceptor(opened.ready()));
     GrpcServer grpc =
-        new GrpcServer(builder, List.of(new VisionEncoderService(encoder)), server, meters);
+        new GrpcServer(builder, List.of(new VisionEncoderService(encoder)), server, meters)
+            // health Watch streams (the gateway's) follow the backend too: NOT_SERVING while Triton
+            // is down, so callers route to other replicas
+            .followReadiness(opened.ready(), READINESS_POLL);
     resources.add(0, grpc);
     AdminHttpServer admin =
         new AdminHttpServer(

@@ -128,12 +128,25 @@ class VisionEncoderTritonIT {
 
       triton.start();
       encode(service, jpeg); // the service's retries find the restarted Triton
-      assertEquals(ServingStatus.SERVING, health(service));
+      // health follows Triton's readiness by polling it (every 500 ms), so it may lag a call
+      assertEquals(ServingStatus.SERVING, awaitHealth(service, ServingStatus.SERVING));
     } finally {
       if (!triton.isRunning()) {
         triton.start(); // the other test needs it
       }
     }
+  }
+
+  /** Health once it is {@code wanted}, or the last answer after 10 s of polling. */
+  private static ServingStatus awaitHealth(ServiceProcess service, ServingStatus wanted)
+      throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    ServingStatus now = health(service);
+    while (now != wanted && System.nanoTime() < until) {
+      Thread.sleep(100);
+      now = health(service);
+    }
+    return now;
   }
 
   private static ServingStatus health(ServiceProcess service) {

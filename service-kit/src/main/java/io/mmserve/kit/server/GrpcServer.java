@@ -15,8 +15,11 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Health reports {@code NOT_SERVING} until {@link #start()}, {@code SERVING} after it (for the
  * whole server, "", and for each service by name), and {@code NOT_SERVING} again from the first
- * step of {@link #stop()}.
+ * step of {@link #stop()}. With {@link #followReadiness}, it also reports {@code NOT_SERVING} while
+ * a dependency is not ready (an encoder's Triton), for Check and for Watch streams alike, so
+ * clients that watch health (the gateway) route around the server.
  *
  * <p>Tests pass an in-process builder; {@code Main} passes {@link #nettyBuilder(ServerConfig)}.
  */
@@ -41,6 +46,8 @@ public final class GrpcServer implements AutoCloseable {
   private final Duration shutdownGrace;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile boolean serving;
+  private volatile ScheduledExecutorService readinessPoller;
+  private volatile boolean dependencyReady = true;
 
   /**
    * Configures {@code builder} and builds the server; nothing listens until {@link #start()}.
@@ -80,14 +87,63 @@ public final class GrpcServer implements AutoCloseable {
         new InetSocketAddress(config.grpcHost(), config.grpcPort()));
   }
 
-  /** Starts listening and reports SERVING. */
+  /** Starts listening and reports SERVING (unless a followed dependency is not ready). */
   public GrpcServer start() throws IOException {
     server.start();
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-    serviceNames.forEach(name -> health.setStatus(name, ServingStatus.SERVING));
     serving = true;
+    publishHealth();
     log.info("gRPC server started on port {} serving {}", server.getPort(), serviceNames);
     return this;
+  }
+
+  /**
+   * Polls {@code ready} every {@code interval} on a daemon thread of its own and reports health
+   * NOT_SERVING while it is false (SERVING again once it is true and the server is started). Call
+   * at most once, before or after {@link #start()}; {@code ready} must return within a bounded
+   * time.
+   */
+  public synchronized GrpcServer followReadiness(BooleanSupplier ready, Duration interval) {
+    if (readinessPoller != null) {
+      throw new IllegalStateException("followReadiness was already called");
+    }
+    ScheduledExecutorService poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "mmserve-readiness");
+              t.setDaemon(true);
+              return t;
+            });
+    readinessPoller = poller;
+    poller.scheduleWithFixedDelay(
+        () -> {
+          boolean now;
+          try {
+            now = ready.getAsBoolean();
+          } catch (RuntimeException e) {
+            now = false;
+          }
+          if (now != dependencyReady) {
+            log.info(
+                "dependency {}: health {}",
+                now ? "ready" : "not ready",
+                now ? "SERVING" : "NOT_SERVING");
+          }
+          dependencyReady = now;
+          publishHealth();
+        },
+        0,
+        interval.toNanos(),
+        TimeUnit.NANOSECONDS);
+    return this;
+  }
+
+  private synchronized void publishHealth() {
+    if (stopping.get() || !serving) {
+      return;
+    }
+    ServingStatus status = dependencyReady ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    serviceNames.forEach(name -> health.setStatus(name, status));
   }
 
   /** The port the server listens on (the real one when configured with 0); -1 if not bound. */
@@ -95,9 +151,12 @@ public final class GrpcServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** True between {@link #start()} and the first step of {@link #stop()}. */
+  /**
+   * True between {@link #start()} and the first step of {@link #stop()}, while a followed
+   * dependency, if any, was ready at its last poll.
+   */
   public boolean isServing() {
-    return serving;
+    return serving && dependencyReady;
   }
 
   /**
@@ -109,8 +168,14 @@ public final class GrpcServer implements AutoCloseable {
     if (!stopping.compareAndSet(false, true)) {
       return;
     }
-    serving = false;
-    health.enterTerminalState();
+    synchronized (this) {
+      serving = false;
+      health.enterTerminalState();
+    }
+    ScheduledExecutorService poller = readinessPoller;
+    if (poller != null) {
+      poller.shutdownNow();
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(shutdownGrace.toNanos(), TimeUnit.NANOSECONDS)) {

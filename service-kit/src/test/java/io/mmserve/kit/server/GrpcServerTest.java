@@ -203,4 +203,66 @@ class GrpcServerTest {
       public void onCompleted() {}
     };
   }
+
+  @Test
+  void followReadiness_watchStreamsSeeNotServingWhileTheDependencyIsDownAndServingAfter()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean ready =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    server.followReadiness(ready::get, Duration.ofMillis(10));
+    BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
+    HealthGrpc.newStub(channel)
+        .watch(
+            HealthCheckRequest.newBuilder().setService("").build(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(HealthCheckResponse response) {
+                seen.add(response.getStatus());
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+    assertEquals(ServingStatus.SERVING, seen.poll(WAIT_SECONDS, TimeUnit.SECONDS));
+
+    ready.set(false);
+    assertEquals(ServingStatus.NOT_SERVING, seen.poll(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertFalse(server.isServing());
+    assertEquals(
+        ServingStatus.NOT_SERVING,
+        HealthGrpc.newBlockingStub(channel)
+            .check(HealthCheckRequest.newBuilder().setService("").build())
+            .getStatus());
+
+    ready.set(true);
+    assertEquals(ServingStatus.SERVING, seen.poll(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(server.isServing());
+  }
+
+  @Test
+  void followReadiness_aFailingCheckCountsAsNotReady() throws Exception {
+    server.followReadiness(
+        () -> {
+          throw new IllegalStateException("triton unreachable");
+        },
+        Duration.ofMillis(10));
+
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (server.isServing() && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
+    assertFalse(server.isServing());
+  }
+
+  @Test
+  void followReadiness_canBeCalledOnlyOnce() {
+    server.followReadiness(() -> true, Duration.ofSeconds(1));
+
+    assertThrows(
+        IllegalStateException.class,
+        () -> server.followReadiness(() -> true, Duration.ofSeconds(1)));
+  }
 }
