@@ -181,6 +181,13 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
           }
         },
         MoreExecutors.directExecutor());
+    // the batcher cancels a batch whose callers have all gone: stop the encoder call too
+    rows.whenComplete(
+        (value, failure) -> {
+          if (rows.isCancelled()) {
+            response.cancel(true);
+          }
+        });
     return rows;
   }
 

@@ -421,6 +421,7 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
+    cancelWhenNobodyWaits(batch, answer);
     answer.whenComplete(
         (results, failure) -> {
           if (failure == null) {
@@ -437,6 +438,24 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
             }
           }
         });
+  }
+
+  /**
+   * Cancels the backend call once every request in the batch has its outcome without it (their
+   * callers' deadlines passed or they cancelled), so the backend stops working for nobody.
+   */
+  private void cancelWhenNobodyWaits(Batch batch, CompletableFuture<List<O>> answer) {
+    Map<Request, Boolean> requests = new IdentityHashMap<>();
+    batch.slots.forEach(slot -> requests.put(slot.request, Boolean.TRUE));
+    AtomicInteger waiting = new AtomicInteger(requests.size());
+    for (Request request : requests.keySet()) {
+      request.future.whenComplete(
+          (r, t) -> {
+            if (waiting.decrementAndGet() == 0 && !answer.isDone()) {
+              answer.cancel(false);
+            }
+          });
+    }
   }
 
   private void released() {

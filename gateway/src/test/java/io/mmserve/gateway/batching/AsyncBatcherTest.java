@@ -326,7 +326,30 @@ class AsyncBatcherTest {
 
     DeadlineExceededException e = assertInstanceOf(DeadlineExceededException.class, failure(late));
     assertTrue(e.getMessage().contains("test batcher"), e::getMessage);
-    assertFalse(inFlight.reply().isDone(), "the backend has not answered");
+    assertTrue(
+        inFlight.reply().isCancelled(),
+        "the batch's only caller has gone, so the call is cancelled");
+  }
+
+  @Test
+  void submit_inFlightBatchIsNotCancelledWhileOneOfItsCallersStillWaits() {
+    batcher(settings(10, Duration.ZERO, 100, 1), manualTimers, manualNow::get);
+    batcher.submit("k", List.of("first"), NONE, PRESENT);
+    RecordingCall.Call busy = call.awaitCall(0);
+    CompletableFuture<List<String>> late =
+        batcher.submit("k", List.of("late"), 1_000_000L, PRESENT);
+    CompletableFuture<List<String>> patient =
+        batcher.submit("k", List.of("patient"), NONE, PRESENT);
+    busy.answer();
+    RecordingCall.Call shared = call.awaitCall(1);
+    assertEquals(List.of("late", "patient"), shared.items());
+
+    manualTimers.fireAll();
+
+    assertInstanceOf(DeadlineExceededException.class, failure(late));
+    assertFalse(shared.reply().isDone(), "patient still waits for this call");
+    shared.answer();
+    assertEquals(List.of("r:patient"), patient.join());
   }
 
   @Test
