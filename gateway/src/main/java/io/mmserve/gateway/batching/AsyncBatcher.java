@@ -5,11 +5,8 @@ import io.mmserve.kit.errors.CancelledException;
 import io.mmserve.kit.errors.DeadlineExceededException;
 import io.mmserve.kit.errors.OverloadedException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -103,10 +100,8 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final LinkedHashMap<K, ArrayDeque<Slot>> queues = new LinkedHashMap<>();
+  private final KeyedQueue<K, Slot> queue = new KeyedQueue<>(); // guarded by lock
   private final Thread dispatcher;
-  private int queuedItems; // guarded by lock
-  private long queuedBytes; // guarded by lock
   private int inFlight; // guarded by lock
   private boolean closed; // guarded by lock
 
@@ -158,7 +153,7 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
     if (items.isEmpty()) {
       return CompletableFuture.completedFuture(List.of());
     }
-    Request request = new Request(items.size(), deadlineNanos, cancelled);
+    Request<O> request = new Request<>(name, items.size(), deadlineNanos, cancelled);
     long now = clock.getAsLong();
     long bytes = 0;
     List<Slot> slots = new ArrayList<>(items.size());
@@ -176,15 +171,16 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
       // an empty queue admits any request, so one larger than the bounds is never starved; items
       // of callers that have gone (deadline passed while every call slot was busy) make room first
       if (!fits(items.size(), bytes)) {
-        purgeAbandoned(now);
+        int purged = queue.removeIf(slot -> slot.request.isAbandoned(now));
+        if (purged > 0) {
+          listener.dropped(purged);
+        }
       }
       if (!fits(items.size(), bytes)) {
         listener.shed(items.size());
         return CompletableFuture.failedFuture(overloaded(items.size(), bytes));
       }
-      queues.computeIfAbsent(key, k -> new ArrayDeque<>()).addAll(slots);
-      queuedItems += items.size();
-      queuedBytes += bytes;
+      queue.add(key, slots);
       changed.signal();
     } finally {
       lock.unlock();
@@ -204,41 +200,16 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
   }
 
   private boolean fits(int items, long bytes) {
-    return queuedItems == 0
-        || (queuedItems + items <= settings.maxQueueItems()
-            && queuedBytes + bytes <= settings.maxQueueBytes());
-  }
-
-  /** Drops the queued items of callers that have gone; called with the lock held. */
-  private void purgeAbandoned(long now) {
-    int dropped = 0;
-    var keys = queues.entrySet().iterator();
-    while (keys.hasNext()) {
-      ArrayDeque<Slot> queue = keys.next().getValue();
-      var slots = queue.iterator();
-      while (slots.hasNext()) {
-        Slot slot = slots.next();
-        if (slot.request.isAbandoned(now)) {
-          slots.remove();
-          queuedItems--;
-          queuedBytes -= slot.bytes;
-          dropped++;
-        }
-      }
-      if (queue.isEmpty()) {
-        keys.remove();
-      }
-    }
-    if (dropped > 0) {
-      listener.dropped(dropped);
-    }
+    return queue.items() == 0
+        || (queue.items() + items <= settings.maxQueueItems()
+            && queue.bytes() + bytes <= settings.maxQueueBytes());
   }
 
   /** Items waiting for a batch. */
   public int queuedItems() {
     lock.lock();
     try {
-      return queuedItems;
+      return queue.items();
     } finally {
       lock.unlock();
     }
@@ -278,9 +249,9 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
     return new OverloadedException(
         name
             + " is overloaded: "
-            + queuedItems
+            + queue.items()
             + " items ("
-            + queuedBytes
+            + queue.bytes()
             + " bytes) already queued, a request of "
             + items
             + " items ("
@@ -316,7 +287,7 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
     lock.lock();
     try {
       while (true) {
-        if (queuedItems == 0) {
+        if (queue.items() == 0) {
           if (closed) {
             return null;
           }
@@ -327,19 +298,18 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
           changed.await();
           continue;
         }
-        Map.Entry<K, ArrayDeque<Slot>> next = oldestQueue();
-        long waited = clock.getAsLong() - next.getValue().peekFirst().enqueuedNanos();
-        long remaining = settings.maxDelay().toNanos() - waited;
-        if (!closed && next.getValue().size() < settings.maxBatchSize() && remaining > 0) {
-          // the oldest key's batch may wait, but another key's full batch goes now
-          next = fullQueue();
-          if (next == null) {
-            changed.awaitNanos(remaining);
-            continue;
-          }
-          waited = clock.getAsLong() - next.getValue().peekFirst().enqueuedNanos();
+        long now = clock.getAsLong();
+        long maxDelay = settings.maxDelay().toNanos();
+        // a key with a full batch goes now; else the oldest key, once its oldest item has waited
+        K key =
+            queue.next(
+                settings.maxBatchSize(),
+                oldest -> !closed && now - oldest.enqueuedNanos() < maxDelay);
+        if (key == null) {
+          changed.awaitNanos(maxDelay - (now - queue.oldest().enqueuedNanos()));
+          continue;
         }
-        Batch batch = take(next.getKey(), next.getValue(), waited);
+        Batch batch = take(key, now);
         if (batch != null) {
           inFlight++;
           return batch;
@@ -350,61 +320,23 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
     }
   }
 
-  /** A queue holding a full batch, or null. */
-  private Map.Entry<K, ArrayDeque<Slot>> fullQueue() {
-    for (Map.Entry<K, ArrayDeque<Slot>> e : queues.entrySet()) {
-      if (e.getValue().size() >= settings.maxBatchSize()) {
-        return e;
-      }
-    }
-    return null;
-  }
-
-  private Map.Entry<K, ArrayDeque<Slot>> oldestQueue() {
-    Map.Entry<K, ArrayDeque<Slot>> oldest = null;
-    for (Map.Entry<K, ArrayDeque<Slot>> e : queues.entrySet()) {
-      if (oldest == null
-          || e.getValue().peekFirst().enqueuedNanos()
-              < oldest.getValue().peekFirst().enqueuedNanos()) {
-        oldest = e;
-      }
-    }
-    return oldest;
-  }
-
-  /** Takes the next batch of {@code key}'s queue, skipping abandoned requests; null if none. */
-  private Batch take(K key, ArrayDeque<Slot> queue, long waited) {
-    List<Slot> slots = new ArrayList<>();
-    long bytes = 0;
-    int dropped = 0;
-    while (!queue.isEmpty() && slots.size() < settings.maxBatchSize()) {
-      Slot next = queue.peekFirst();
-      if (next.request.isAbandoned(clock.getAsLong())) {
-        queue.pollFirst();
-        queuedItems--;
-        queuedBytes -= next.bytes;
-        dropped++;
-        continue;
-      }
-      if (!slots.isEmpty() && bytes + next.bytes > settings.maxBatchBytes()) {
-        break;
-      }
-      queue.pollFirst();
-      queuedItems--;
-      queuedBytes -= next.bytes;
-      bytes += next.bytes;
-      slots.add(next);
-    }
-    if (queue.isEmpty()) {
-      queues.remove(key);
-    }
-    if (dropped > 0) {
-      listener.dropped(dropped);
+  /** Takes the next batch of {@code key}, skipping abandoned requests; null if none is left. */
+  private Batch take(K key, long now) {
+    int[] dropped = new int[1];
+    List<Slot> slots =
+        queue.take(
+            key,
+            settings.maxBatchSize(),
+            settings.maxBatchBytes(),
+            slot -> slot.request.isAbandoned(clock.getAsLong()),
+            slot -> dropped[0]++);
+    if (dropped[0] > 0) {
+      listener.dropped(dropped[0]);
     }
     if (slots.isEmpty()) {
       return null;
     }
-    listener.batchSent(slots.size(), countRequests(slots), waited);
+    listener.batchSent(slots.size(), countRequests(slots), now - slots.get(0).enqueuedNanos());
     return new Batch(key, slots);
   }
 
@@ -445,10 +377,10 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
    * callers' deadlines passed or they cancelled), so the backend stops working for nobody.
    */
   private void cancelWhenNobodyWaits(Batch batch, CompletableFuture<List<O>> answer) {
-    Map<Request, Boolean> requests = new IdentityHashMap<>();
+    Map<Request<O>, Boolean> requests = new IdentityHashMap<>();
     batch.slots.forEach(slot -> requests.put(slot.request, Boolean.TRUE));
     AtomicInteger waiting = new AtomicInteger(requests.size());
-    for (Request request : requests.keySet()) {
+    for (Request<O> request : requests.keySet()) {
       request.future.whenComplete(
           (r, t) -> {
             if (waiting.decrementAndGet() == 0 && !answer.isDone()) {
@@ -488,8 +420,8 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
   }
 
   private void failed(Batch batch, Throwable failure, boolean mayIsolate) {
-    Map<Request, List<Slot>> byRequest = new IdentityHashMap<>();
-    List<Request> order = new ArrayList<>();
+    Map<Request<O>, List<Slot>> byRequest = new IdentityHashMap<>();
+    List<Request<O>> order = new ArrayList<>();
     for (Slot slot : batch.slots) {
       byRequest
           .computeIfAbsent(
@@ -506,14 +438,14 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
           name,
           order.size(),
           failure.getMessage());
-      for (Request request : order) {
+      for (Request<O> request : order) {
         if (!request.isAbandoned(clock.getAsLong())) {
           send(new Batch(batch.key, byRequest.get(request)), false);
         }
       }
       return;
     }
-    for (Request request : order) {
+    for (Request<O> request : order) {
       List<Slot> slots = byRequest.get(request);
       int[] indices = slots.stream().mapToInt(s -> s.index).toArray();
       request.fail(order.size() == 1 ? translator.forRequest(failure, indices) : failure);
@@ -524,10 +456,7 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
     lock.lock();
     try {
       closed = true;
-      queues.values().forEach(q -> q.forEach(s -> s.request.fail(e)));
-      queues.clear();
-      queuedItems = 0;
-      queuedBytes = 0;
+      queue.clear(slot -> slot.request.fail(e));
     } finally {
       lock.unlock();
     }
@@ -535,7 +464,7 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
 
   private int countRequests(List<Slot> slots) {
     int requests = 0;
-    Request previous = null;
+    Request<O> previous = null;
     for (Slot slot : slots) {
       if (slot.request != previous) {
         requests++;
@@ -565,14 +494,14 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
   }
 
   /** One item of a request, waiting in the queue. */
-  private final class Slot {
-    final Request request;
+  private final class Slot implements KeyedQueue.Entry {
+    final Request<O> request;
     final I item;
     final int index;
     final long bytes;
     final long enqueuedNanos;
 
-    Slot(Request request, I item, int index, long bytes, long enqueuedNanos) {
+    Slot(Request<O> request, I item, int index, long bytes, long enqueuedNanos) {
       this.request = request;
       this.item = item;
       this.index = index;
@@ -580,52 +509,14 @@ public final class AsyncBatcher<K, I, O> implements AutoCloseable {
       this.enqueuedNanos = enqueuedNanos;
     }
 
-    long enqueuedNanos() {
+    @Override
+    public long bytes() {
+      return bytes;
+    }
+
+    @Override
+    public long enqueuedNanos() {
       return enqueuedNanos;
-    }
-  }
-
-  /** One caller's request: its results as they arrive and its future. */
-  private final class Request {
-    final CompletableFuture<List<O>> future = new CompletableFuture<>();
-    final Object[] results;
-    final AtomicInteger remaining;
-    final long deadlineNanos;
-    final BooleanSupplier cancelled;
-
-    Request(int items, long deadlineNanos, BooleanSupplier cancelled) {
-      this.results = new Object[items];
-      this.remaining = new AtomicInteger(items);
-      this.deadlineNanos = deadlineNanos;
-      this.cancelled = cancelled;
-    }
-
-    /** True, and the future failed, when nobody waits for the result any more. */
-    boolean isAbandoned(long now) {
-      if (future.isDone()) {
-        return true;
-      }
-      if (cancelled.getAsBoolean()) {
-        fail(new CancelledException("request cancelled before it was sent to " + name));
-        return true;
-      }
-      if (deadlineNanos != NO_DEADLINE && now >= deadlineNanos) {
-        fail(new DeadlineExceededException("deadline exceeded before the request left " + name));
-        return true;
-      }
-      return false;
-    }
-
-    @SuppressWarnings("unchecked")
-    void complete(int index, O value) {
-      results[index] = value;
-      if (remaining.decrementAndGet() == 0) {
-        future.complete((List<O>) Arrays.asList(results));
-      }
-    }
-
-    void fail(Throwable t) {
-      future.completeExceptionally(t);
     }
   }
 }

@@ -14,30 +14,21 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.mmserve.kit.errors.StatusMapper;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The replicas of one backend (text-encoder-svc, vision-encoder-svc or fusion-svc) and the one way
@@ -59,8 +50,6 @@ import org.slf4j.LoggerFactory;
  * discoveryRefresh}. Breaker states, health, retries and rejections are meters of the registry.
  */
 public final class BackendPool implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
-  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
   /** Starts one attempt of a call on a channel; the pool adds nothing to the call itself. */
   @FunctionalInterface
@@ -83,18 +72,12 @@ public final class BackendPool implements AutoCloseable {
   }
 
   private final String backend;
-  private final Target target;
   private final ResilienceSettings settings;
-  private final ChannelFactory channels;
   private final ScheduledExecutorService scheduler;
   private final MeterRegistry registry;
   private final RetryBudget budget;
   private final AtomicInteger roundRobin = new AtomicInteger();
-  private final Map<String, Endpoint> endpoints = new LinkedHashMap<>(); // guarded by this
-  private final Map<String, List<Meter>> endpointMeters = new LinkedHashMap<>(); // guarded by this
-  private volatile List<Endpoint> snapshot = List.of();
-  private volatile boolean closed;
-  private ScheduledFuture<?> refresh;
+  private final EndpointSet endpoints;
 
   /**
    * @param backend the backend's name in messages and metrics, e.g. "text-encoder-svc"
@@ -109,23 +92,17 @@ public final class BackendPool implements AutoCloseable {
       ScheduledExecutorService scheduler,
       MeterRegistry registry) {
     this.backend = backend;
-    this.target = Target.parse(target);
     this.settings = settings;
-    this.channels = channels;
     this.scheduler = scheduler;
     this.registry = registry;
     this.budget = new RetryBudget(settings.retry().budgetRatio(), settings.retry().budgetBurst());
+    this.endpoints =
+        new EndpointSet(backend, Target.parse(target), settings, channels, scheduler, registry);
   }
 
   /** Resolves the target, opens the endpoints and, for a DNS target, schedules re-resolution. */
-  public synchronized void start() {
-    refreshEndpoints();
-    if (target.isDns()) {
-      long every = settings.discoveryRefresh().toNanos();
-      refresh =
-          scheduler.scheduleWithFixedDelay(
-              this::refreshEndpoints, every, every, TimeUnit.NANOSECONDS);
-    }
+  public void start() {
+    endpoints.start();
   }
 
   public String backend() {
@@ -134,12 +111,13 @@ public final class BackendPool implements AutoCloseable {
 
   /** The endpoint addresses in use now. */
   public List<String> addresses() {
-    return snapshot.stream().map(Endpoint::address).toList();
+    return endpoints.current().stream().map(Endpoint::address).toList();
   }
 
   /** Whether any endpoint is healthy with a circuit that is not open. */
   public boolean anyAvailable() {
-    return snapshot.stream().anyMatch(e -> e.healthy() && e.breaker().getState() != circuitOpen());
+    return endpoints.current().stream()
+        .anyMatch(e -> e.healthy() && e.breaker().getState() != circuitOpen());
   }
 
   /**
@@ -291,7 +269,7 @@ public final class BackendPool implements AutoCloseable {
   }
 
   private Lease acquire(Set<Endpoint> tried) {
-    List<Endpoint> all = snapshot;
+    List<Endpoint> all = endpoints.current();
     if (all.isEmpty()) {
       reject("no_endpoints");
       throw Status.UNAVAILABLE
@@ -369,54 +347,6 @@ public final class BackendPool implements AutoCloseable {
         .increment();
   }
 
-  private synchronized void refreshEndpoints() {
-    if (closed) {
-      return;
-    }
-    List<String> addresses;
-    try {
-      addresses = target.resolve();
-    } catch (java.net.UnknownHostException e) {
-      log.warn("{}: cannot resolve {}: {}", backend, target.dnsHost(), e.getMessage());
-      return; // keep the endpoints we have
-    }
-    for (String address : addresses) {
-      if (!endpoints.containsKey(address)) {
-        Endpoint endpoint =
-            new Endpoint(backend, address, channels.open(address), settings, scheduler);
-        endpoints.put(address, endpoint);
-        endpointMeters.put(address, registerMeters(endpoint));
-        endpoint.start();
-        log.info("{}: endpoint {} added", backend, address);
-      }
-    }
-    for (String address : List.copyOf(endpoints.keySet())) {
-      if (!addresses.contains(address)) {
-        endpoints.remove(address).close();
-        endpointMeters.remove(address).forEach(registry::remove);
-        log.info("{}: endpoint {} removed", backend, address);
-      }
-    }
-    snapshot = List.copyOf(endpoints.values());
-  }
-
-  private List<Meter> registerMeters(Endpoint e) {
-    Tags tags = Tags.of("backend", backend, "endpoint", e.address());
-    return List.of(
-        Gauge.builder("mmserve.backend.circuit.state", e, Endpoint::circuitStateCode)
-            .description("Circuit breaker state: 0 closed, 1 open, 2 half-open")
-            .tags(tags)
-            .register(registry),
-        Gauge.builder("mmserve.backend.endpoint.healthy", e, x -> x.healthy() ? 1 : 0)
-            .description("1 while the endpoint's health watch reports SERVING")
-            .tags(tags)
-            .register(registry),
-        Gauge.builder("mmserve.backend.in.flight", e, x -> x.inFlight().get())
-            .description("Calls in flight to the endpoint")
-            .tags(tags)
-            .register(registry));
-  }
-
   private static io.github.resilience4j.circuitbreaker.CircuitBreaker.State circuitOpen() {
     return io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN;
   }
@@ -424,17 +354,6 @@ public final class BackendPool implements AutoCloseable {
   /** Closes every endpoint's channel, letting calls in flight finish for a few seconds. */
   @Override
   public void close() throws InterruptedException {
-    List<Endpoint> closing;
-    synchronized (this) {
-      closed = true;
-      if (refresh != null) {
-        refresh.cancel(false);
-      }
-      closing = List.copyOf(endpoints.values());
-      closing.forEach(Endpoint::close);
-    }
-    for (Endpoint e : closing) {
-      e.awaitClosed(CLOSE_WAIT);
-    }
+    endpoints.close();
   }
 }

@@ -31,7 +31,8 @@ public final class GenerateRepository {
     for (String arg : args) {
       int eq = arg.indexOf('=');
       if (!arg.startsWith("--") || eq < 0) {
-        usage("arguments are --key=value, but got '" + arg + "'");
+        System.exit(usage("arguments are --key=value, but got '" + arg + "'"));
+        return;
       }
       flags.put(arg.substring(2, eq), arg.substring(eq + 1));
     }
@@ -63,7 +64,7 @@ public final class GenerateRepository {
               Integer.parseInt(flags.getOrDefault("instances", "1")),
               Integer.parseInt(flags.getOrDefault("version", "1")));
     } catch (IllegalArgumentException e) {
-      usage(e.getMessage());
+      System.exit(usage(e.getMessage()));
       return;
     }
     try {
@@ -84,12 +85,13 @@ public final class GenerateRepository {
     return value;
   }
 
-  private static void usage(String problem) {
+  /** Prints the problem and the usage; returns the exit status for them. */
+  private static int usage(String problem) {
     System.err.println("generate-repository: " + problem);
     System.err.println(
         "usage: --pack=DIR --out=DIR [--model-prefix=P] [--precision=fp32|int8]"
             + " [--max-batch-size=32] [--preferred=8,16,32] [--queue-delay-us=500]"
             + " [--instance-kind=gpu|cpu] [--instances=1] [--version=1]");
-    System.exit(2);
+    return 2;
   }
 }
