@@ -6,6 +6,9 @@
 # (from /proc). Needs the jars (./mvnw -B package -DskipTests) and ghz (bench/install-ghz.sh).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
+export JAVA_HOME="$("$root/.mvn/java-home.sh")" || exit 1
+export PATH="$JAVA_HOME/bin:$PATH"
 ghz="$("$root/bench/install-ghz.sh")"
 pack="$root/models/shapes-clip"
 logs="$(mktemp -d)"

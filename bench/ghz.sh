@@ -21,6 +21,9 @@
 # about 9. Environment: DURATION (default 20s), WARMUP (default 10s), CONCURRENCY (default 64),
 # BASE_PORT, ADMIN_BASE_PORT, PYTHON (default python3), MMSERVE_JAVA_OPTS (launcher JVM flags).
 set -euo pipefail
+# Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
+export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
+export PATH="$JAVA_HOME/bin:$PATH"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 

@@ -5,6 +5,9 @@
 # Needs text-encoder-svc/target/text-encoder-svc.jar (./mvnw -B package -DskipTests) and ghz
 # (bench/install-ghz.sh).
 set -euo pipefail
+# Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
+export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
+export PATH="$JAVA_HOME/bin:$PATH"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ghz="$("$root/bench/install-ghz.sh")"
 jar="$root/text-encoder-svc/target/text-encoder-svc.jar"

@@ -12,6 +12,9 @@
 # Environment: PYTHON (default models/.venv/bin/python), PIL_SECONDS (default 10 per image per run),
 # JMH_ARGS (default "-wi 3 -i 5 -f 1 -w 1s -r 2s").
 set -euo pipefail
+# Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
+export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
+export PATH="$JAVA_HOME/bin:$PATH"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 

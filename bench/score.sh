@@ -3,6 +3,9 @@
 # against numpy (float32, scale * E @ q, stable softmax) with 1 and 2 BLAS threads. Prints a table with
 # ratios from this one run. Usage: bench/score.sh   (from anywhere; offline Maven build if the jar is missing)
 set -euo pipefail
+# Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
+export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
+export PATH="$JAVA_HOME/bin:$PATH"
 cd "$(dirname "$0")/.."
 JAR=bench/jmh/target/benchmarks.jar
 PY=models/.venv/bin/python

@@ -16,6 +16,9 @@
 # CONCURRENCY (default 32), BATCH_MAX_DELAY (default 2ms, the encoders' batch.max-delay),
 # MMSERVE_JAVA_OPTS (service JVM flags).
 set -euo pipefail
+# Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
+export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
+export PATH="$JAVA_HOME/bin:$PATH"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
