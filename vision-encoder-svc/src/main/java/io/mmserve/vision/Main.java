@@ -16,6 +16,7 @@ import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.kit.server.ShutdownHook;
 import io.mmserve.triton.BackendSettings;
 import io.mmserve.triton.ReadinessHealthInterceptor;
+import io.mmserve.vision.encoder.ImageEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;

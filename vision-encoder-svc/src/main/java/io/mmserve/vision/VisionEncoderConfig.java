@@ -7,6 +7,7 @@ import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.triton.BackendSettings;
+import io.mmserve.vision.encoder.ImageLimits;
 import io.mmserve.vision.image.ImageDecoder;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -28,7 +29,7 @@ import java.util.Map;
 public record VisionEncoderConfig(
     List<Path> packs,
     ModelPrecision precision,
-    EncoderLimits limits,
+    ImageLimits limits,
     BatcherConfig batcher,
     int preprocessThreads) {
   /** Default gRPC message limit: the gateway's 64 MiB request limit plus 1 MiB of framing. */
@@ -82,7 +83,7 @@ public record VisionEncoderConfig(
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
     defaults.putAll(BatcherConfig.defaultSettings(BATCH_PREFIX));
-    EncoderLimits limits = EncoderLimits.defaults();
+    ImageLimits limits = ImageLimits.defaults();
     defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE);
     defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);
     defaults.put(MODEL_PRECISION, DEFAULT_PRECISION.name().toLowerCase(Locale.ROOT));
@@ -108,16 +109,16 @@ public record VisionEncoderConfig(
     return new VisionEncoderConfig(
         packs,
         config.getEnum(MODEL_PRECISION, ModelPrecision.class),
-        new EncoderLimits(
-            config.getInt(MAX_ITEMS, 1, EncoderLimits.MAX_ITEMS),
-            config.getBytes(MAX_IMAGE_BYTES, 1, EncoderLimits.MAX_IMAGE_BYTES),
+        new ImageLimits(
+            config.getInt(MAX_ITEMS, 1, ImageLimits.MAX_ITEMS),
+            config.getBytes(MAX_IMAGE_BYTES, 1, ImageLimits.MAX_IMAGE_BYTES),
             config.getLong(MAX_PIXELS, 1, ImageDecoder.MAX_PIXELS_CEILING)),
         BatcherConfig.from(config, BATCH_PREFIX),
         config.getInt(PREPROCESS_THREADS, 1, MAX_PREPROCESS_THREADS));
   }
 
   /** The gRPC message size a request with one image of the largest allowed size needs. */
-  public static long requiredMessageBytes(EncoderLimits limits) {
+  public static long requiredMessageBytes(ImageLimits limits) {
     return limits.maxImageBytes() + MESSAGE_OVERHEAD_BYTES;
   }
 }

@@ -13,6 +13,10 @@ import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.vision.encoder.ImageEncoder;
+import io.mmserve.vision.encoder.ImageEncoding;
+import io.mmserve.vision.encoder.ImageInput;
+import io.mmserve.vision.encoder.ImageRequest;
 import io.mmserve.vision.image.RawImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +42,7 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
   @Override
   public void encodeImage(
       EncodeImageRequest request, StreamObserver<EncodeImageResponse> responseObserver) {
-    CompletableFuture<ImageEncodings> result;
+    CompletableFuture<ImageEncoding> result;
     try {
       Context context = Context.current();
       Deadlines.checkNotExpired(context);
@@ -51,7 +55,7 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
   }
 
   private static void reply(
-      StreamObserver<EncodeImageResponse> observer, ImageEncodings encodings, Throwable error) {
+      StreamObserver<EncodeImageResponse> observer, ImageEncoding encodings, Throwable error) {
     if (isCancelled(observer)) {
       return; // the caller is gone: nothing can be sent
     }
@@ -76,12 +80,12 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
     }
   }
 
-  private ImageEncodeRequest toDomain(EncodeImageRequest request) {
+  private ImageRequest toDomain(EncodeImageRequest request) {
     List<ImageInput> images = new ArrayList<>(request.getImagesCount());
     for (int i = 0; i < request.getImagesCount(); i++) {
       images.add(toDomain(i, request.getImages(i)));
     }
-    return new ImageEncodeRequest(
+    return new ImageRequest(
         request.getModel(), images, request.getIncludeFeatures(), request.getNormalize());
   }
 
@@ -131,7 +135,7 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
     };
   }
 
-  private static EncodeImageResponse toProto(ImageEncodings encodings) {
+  private static EncodeImageResponse toProto(ImageEncoding encodings) {
     EncodeImageResponse.Builder out =
         EncodeImageResponse.newBuilder()
             .setModel(encodings.model())

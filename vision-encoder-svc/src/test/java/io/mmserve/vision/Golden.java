@@ -17,16 +17,16 @@ import java.util.List;
  * up from the working directory to the repository root. Tests read whatever pack is there; no
  * number of it is written into a test.
  */
-final class Golden {
-  static final String PACK = "models/shapes-clip";
+public final class Golden {
+  public static final String PACK = "models/shapes-clip";
 
   /** One image of index.json's {@code images}, in index order. */
-  record Image(int index, String file, String pilMode, Path path, Path crop, Path pixels) {
-    byte[] bytes() {
+  public record Image(int index, String file, String pilMode, Path path, Path crop, Path pixels) {
+    public byte[] bytes() {
       return read(path);
     }
 
-    String name() {
+    public String name() {
       return Path.of(file).getFileName().toString();
     }
 
@@ -39,7 +39,7 @@ final class Golden {
   private Golden() {}
 
   /** The repository root: the first directory upwards that holds {@value #PACK}. */
-  static Path repoRoot() {
+  public static Path repoRoot() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null) {
       if (Files.isDirectory(dir.resolve(PACK))) {
@@ -50,15 +50,15 @@ final class Golden {
     throw new IllegalStateException("no " + PACK + " above " + Path.of("").toAbsolutePath());
   }
 
-  static Path packDir() {
+  public static Path packDir() {
     return repoRoot().resolve(PACK);
   }
 
-  static Path referenceDir() {
+  public static Path referenceDir() {
     return packDir().resolve("reference");
   }
 
-  static List<Image> images() {
+  public static List<Image> images() {
     List<Image> images = new ArrayList<>();
     int i = 0;
     for (JsonElement e : index().getAsJsonArray("images")) {
@@ -76,7 +76,7 @@ final class Golden {
   }
 
   /** The first golden image whose file name ends with {@code suffix}. */
-  static Image image(String suffix) {
+  public static Image image(String suffix) {
     return images().stream()
         .filter(img -> img.file().endsWith(suffix))
         .findFirst()
@@ -84,12 +84,12 @@ final class Golden {
   }
 
   /** The array index.json lists under {@code arrays.<name>}. */
-  static Npy.Array array(String name) {
+  public static Npy.Array array(String name) {
     Path file = referenceDir().resolve(index().getAsJsonObject("arrays").get(name).getAsString());
     return npy(file);
   }
 
-  static Npy.Array npy(Path file) {
+  public static Npy.Array npy(Path file) {
     try {
       return Npy.read(file);
     } catch (IOException e) {
@@ -98,7 +98,7 @@ final class Golden {
   }
 
   /** Row {@code row} of a float array of shape [N, ...]. */
-  static float[] row(Npy.Array array, int row) {
+  public static float[] row(Npy.Array array, int row) {
     float[] all = array.floats();
     int width = (int) (array.size() / array.shape()[0]);
     float[] out = new float[width];
@@ -111,7 +111,7 @@ final class Golden {
     return JsonParser.parseString(json).getAsJsonObject();
   }
 
-  static byte[] read(Path path) {
+  public static byte[] read(Path path) {
     try {
       return Files.readAllBytes(path);
     } catch (IOException e) {

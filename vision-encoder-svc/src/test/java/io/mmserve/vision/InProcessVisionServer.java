@@ -14,6 +14,9 @@ import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
+import io.mmserve.vision.encoder.ImageEncoder;
+import io.mmserve.vision.encoder.ImageLimits;
+import io.mmserve.vision.encoder.RecordingBackend;
 import io.mmserve.vision.image.ImageDecoder;
 import java.io.IOException;
 import java.time.Duration;
@@ -41,7 +44,7 @@ final class InProcessVisionServer implements AutoCloseable {
         new ImageEncoder(
             new ModelRegistry(List.of(pack)),
             backend,
-            new EncoderLimits(MAX_ITEMS, MAX_IMAGE_BYTES, ImageDecoder.DEFAULT_MAX_PIXELS),
+            new ImageLimits(MAX_ITEMS, MAX_IMAGE_BYTES, ImageDecoder.DEFAULT_MAX_PIXELS),
             new BatcherConfig(batchSize, maxDelay, 64),
             2,
             new SimpleMeterRegistry());

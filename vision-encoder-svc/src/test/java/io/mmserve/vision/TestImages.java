@@ -9,18 +9,18 @@ import java.util.Arrays;
 import java.util.zip.CRC32;
 
 /** Request images for the service tests: golden files and crafted bad ones. */
-final class TestImages {
+public final class TestImages {
   private TestImages() {}
 
-  static Image encoded(byte[] bytes) {
+  public static Image encoded(byte[] bytes) {
     return Image.newBuilder().setEncoded(ByteString.copyFrom(bytes)).build();
   }
 
-  static Image golden(String suffix) {
+  public static Image golden(String suffix) {
     return encoded(Golden.image(suffix).bytes());
   }
 
-  static Image raw(int width, int height, PixelFormat format, byte[] data) {
+  public static Image raw(int width, int height, PixelFormat format, byte[] data) {
     return Image.newBuilder()
         .setRaw(
             RawImage.newBuilder()
@@ -32,13 +32,13 @@ final class TestImages {
   }
 
   /** The first half of a golden JPEG. */
-  static Image truncatedJpeg() {
+  public static Image truncatedJpeg() {
     byte[] jpeg = Golden.image(".jpg").bytes();
     return encoded(Arrays.copyOf(jpeg, jpeg.length / 2));
   }
 
   /** The start of a WebP file: a recognised but unsupported format. */
-  static Image webp() {
+  public static Image webp() {
     byte[] riff = new byte[64];
     System.arraycopy("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, riff, 0, 4);
     System.arraycopy(
@@ -50,7 +50,7 @@ final class TestImages {
    * A golden PNG whose header claims {@code width x height}, with a valid header checksum; its
    * pixel data stays that of the small original.
    */
-  static Image pngClaiming(int width, int height) {
+  public static Image pngClaiming(int width, int height) {
     byte[] png = Golden.image(".png").bytes().clone();
     // signature (8), IHDR length (4), "IHDR" (4), width (4) at 16, height (4) at 20, ..., CRC at 29
     ByteBuffer buf = ByteBuffer.wrap(png);

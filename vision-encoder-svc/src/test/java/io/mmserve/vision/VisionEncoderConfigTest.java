@@ -9,6 +9,7 @@ import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
 import io.mmserve.kit.server.ServerConfig;
+import io.mmserve.vision.encoder.ImageLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +26,7 @@ class VisionEncoderConfigTest {
     ServerConfig server = ServerConfig.from(config);
     assertEquals(List.of(Path.of("models/shapes-clip")), vision.packs());
     assertEquals(ModelPrecision.FP32, vision.precision());
-    assertEquals(new EncoderLimits(64, 20L << 20, 40_000_000L), vision.limits());
+    assertEquals(new ImageLimits(64, 20L << 20, 40_000_000L), vision.limits());
     assertEquals(32, vision.batcher().maxBatchSize());
     assertEquals(Duration.ofMillis(2), vision.batcher().maxDelay());
     assertEquals(1024, vision.batcher().maxQueueSize());

@@ -19,6 +19,7 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.vision.encoder.ImageEncoder;
 import io.mmserve.vision.image.ImageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;

@@ -22,6 +22,7 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
+import io.mmserve.vision.encoder.ImageEncoder;
 import io.mmserve.vision.image.ImageDecoder;
 import io.mmserve.vision.image.RgbImage;
 import java.time.Duration;

@@ -23,6 +23,11 @@ import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.triton.TritonBackend;
 import io.mmserve.triton.TritonConfig;
 import io.mmserve.triton.TritonServerProcess;
+import io.mmserve.vision.encoder.ImageEncoder;
+import io.mmserve.vision.encoder.ImageEncoding;
+import io.mmserve.vision.encoder.ImageInput;
+import io.mmserve.vision.encoder.ImageLimits;
+import io.mmserve.vision.encoder.ImageRequest;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
@@ -63,11 +68,11 @@ class VisionEncoderTritonIT {
   @Test
   void encoder_inTritonModeGivesTheEmbeddedAnswersAndMatchesTheGoldenFiles() {
     List<Golden.Image> images = Golden.images();
-    ImageEncodeRequest request =
-        new ImageEncodeRequest(
+    ImageRequest request =
+        new ImageRequest(
             "", images.stream().map(i -> ImageInput.encoded(i.bytes())).toList(), true, false);
-    ImageEncodings viaTriton;
-    ImageEncodings embedded;
+    ImageEncoding viaTriton;
+    ImageEncoding embedded;
     try (TritonBackend backend =
         TritonBackend.connect(
             TritonConfig.forTarget(triton.target()),
@@ -166,12 +171,12 @@ class VisionEncoderTritonIT {
                 .build());
   }
 
-  private static ImageEncodings encode(InferenceBackend backend, ImageEncodeRequest request) {
+  private static ImageEncoding encode(InferenceBackend backend, ImageRequest request) {
     try (ImageEncoder encoder =
         new ImageEncoder(
             registry,
             backend,
-            EncoderLimits.defaults(),
+            ImageLimits.defaults(),
             new BatcherConfig(32, Duration.ofMillis(2), 1024),
             2,
             new SimpleMeterRegistry())) {

@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.mmserve.inference.Tensor;
 
@@ -8,4 +8,4 @@ import io.mmserve.inference.Tensor;
  * @param embedding FLOAT32 [D], as the model output it
  * @param patchFeatures FLOAT32 [P, W], or null when the caller did not ask for them
  */
-record ItemEncoding(Tensor embedding, Tensor patchFeatures) {}
+record EncodedImageItem(Tensor embedding, Tensor patchFeatures) {}

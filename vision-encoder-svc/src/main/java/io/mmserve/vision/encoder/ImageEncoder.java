@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.inference.BackendModel;
@@ -41,14 +41,14 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>Checks of the request as a whole: at least one image, at most {@link
- *       EncoderLimits#maxItems()}, a known model.
+ *       ImageLimits#maxItems()}, a known model.
  *   <li>Per image, before any batching: the byte limit, decoding (the pixel limit is checked from
  *       the header first), resize and centre crop. A request of several images does this on the
  *       encoder's worker threads, one task per image. If any image is bad, the request fails with
  *       the error of the lowest-indexed bad image ({@code "images[3]: ..."}) and nothing of it
  *       reaches the model: the internal API, like the public one, answers a request as a whole, and
  *       no status travels inside a response.
- *   <li>Each image is queued on its model's {@link VisionModel} batcher, where images of concurrent
+ *   <li>Each image is queued on its model's {@link ImageModel} batcher, where images of concurrent
  *       requests share model calls. A caller that gave up ({@code cancelled}) has its images
  *       dropped before the call; a failure of one request never fails another's images.
  * </ol>
@@ -61,9 +61,9 @@ public final class ImageEncoder implements AutoCloseable {
   private static final long WORKER_STOP_SECONDS = 5;
 
   private final ModelRegistry registry;
-  private final EncoderLimits limits;
+  private final ImageLimits limits;
   private final ImageDecoder decoder;
-  private final Map<String, VisionModel> models = new LinkedHashMap<>();
+  private final Map<String, ImageModel> models = new LinkedHashMap<>();
   private final ExecutorService workers;
 
   /**
@@ -81,7 +81,7 @@ public final class ImageEncoder implements AutoCloseable {
   public ImageEncoder(
       ModelRegistry registry,
       InferenceBackend backend,
-      EncoderLimits limits,
+      ImageLimits limits,
       BatcherConfig batcher,
       int workerThreads,
       MeterRegistry meters) {
@@ -93,10 +93,10 @@ public final class ImageEncoder implements AutoCloseable {
         String id = pack.manifest().id();
         models.put(
             id,
-            new VisionModel(pack, backend, batcher, Ticker.system(), new BatchMetrics(meters, id)));
+            new ImageModel(pack, backend, batcher, Ticker.system(), new BatchMetrics(meters, id)));
       }
     } catch (RuntimeException e) {
-      models.values().forEach(VisionModel::close);
+      models.values().forEach(ImageModel::close);
       throw e;
     }
     this.workers = newWorkers(workerThreads);
@@ -104,10 +104,10 @@ public final class ImageEncoder implements AutoCloseable {
 
   /** The vision encoders of the packs, for the caller to load into its inference backend. */
   public static List<BackendModel> backendModels(ModelRegistry registry, ModelPrecision precision) {
-    return registry.packs().stream().map(p -> VisionModel.backendModel(p, precision)).toList();
+    return registry.packs().stream().map(p -> ImageModel.backendModel(p, precision)).toList();
   }
 
-  public EncoderLimits limits() {
+  public ImageLimits limits() {
     return limits;
   }
 
@@ -122,10 +122,9 @@ public final class ImageEncoder implements AutoCloseable {
    * @param cancelled true once the caller no longer wants the answer; read before each image is
    *     decoded and before each model call
    */
-  public CompletableFuture<ImageEncodings> encode(
-      ImageEncodeRequest request, BooleanSupplier cancelled) {
+  public CompletableFuture<ImageEncoding> encode(ImageRequest request, BooleanSupplier cancelled) {
     try {
-      VisionModel model = modelFor(request);
+      ImageModel model = modelFor(request);
       return prepareAll(model, request, cancelled)
           .thenCompose(prepared -> runAll(model, prepared, cancelled))
           .thenApplyAsync(items -> assemble(model, request, items), workers);
@@ -137,7 +136,7 @@ public final class ImageEncoder implements AutoCloseable {
   /** Stops the batchers (the queued images still run), then the worker threads. */
   @Override
   public void close() {
-    models.values().forEach(VisionModel::close);
+    models.values().forEach(ImageModel::close);
     workers.shutdown();
     try {
       if (!workers.awaitTermination(WORKER_STOP_SECONDS, TimeUnit.SECONDS)) {
@@ -149,7 +148,7 @@ public final class ImageEncoder implements AutoCloseable {
     }
   }
 
-  private VisionModel modelFor(ImageEncodeRequest request) {
+  private ImageModel modelFor(ImageRequest request) {
     int count = request.images().size();
     if (count == 0) {
       throw new InvalidInputException(
@@ -164,7 +163,7 @@ public final class ImageEncoder implements AutoCloseable {
               + " images per request");
     }
     ModelPack pack = registry.resolve(request.model());
-    VisionModel model = models.get(pack.manifest().id());
+    ImageModel model = models.get(pack.manifest().id());
     if (request.includeFeatures() && !model.hasPatchFeatures()) {
       throw new InvalidInputException(
           "include_features: model " + pack.manifest().id() + " has no patch features");
@@ -172,8 +171,8 @@ public final class ImageEncoder implements AutoCloseable {
     return model;
   }
 
-  private CompletableFuture<List<PreparedImage>> prepareAll(
-      VisionModel model, ImageEncodeRequest request, BooleanSupplier cancelled) {
+  private CompletableFuture<List<ImageItem>> prepareAll(
+      ImageModel model, ImageRequest request, BooleanSupplier cancelled) {
     List<ImageInput> images = request.images();
     boolean features = request.includeFeatures();
     if (images.size() == 1) {
@@ -181,7 +180,7 @@ public final class ImageEncoder implements AutoCloseable {
       return CompletableFuture.completedFuture(
           List.of(prepare(model, 0, images.get(0), features, cancelled)));
     }
-    List<CompletableFuture<PreparedImage>> futures = new ArrayList<>(images.size());
+    List<CompletableFuture<ImageItem>> futures = new ArrayList<>(images.size());
     try {
       for (int i = 0; i < images.size(); i++) {
         int index = i;
@@ -195,8 +194,8 @@ public final class ImageEncoder implements AutoCloseable {
     return inOrder(futures);
   }
 
-  private PreparedImage prepare(
-      VisionModel model,
+  private ImageItem prepare(
+      ImageModel model,
       int index,
       ImageInput input,
       boolean includeFeatures,
@@ -218,7 +217,7 @@ public final class ImageEncoder implements AutoCloseable {
               + limits.maxImageBytes()
               + " bytes per image");
     }
-    return new PreparedImage(model.crop(decode(index, input)), includeFeatures);
+    return new ImageItem(model.crop(decode(index, input)), includeFeatures);
   }
 
   private RgbImage decode(int index, ImageInput input) {
@@ -237,14 +236,14 @@ public final class ImageEncoder implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<List<ItemEncoding>> runAll(
-      VisionModel model, List<PreparedImage> prepared, BooleanSupplier cancelled) {
-    List<CompletableFuture<ItemEncoding>> futures = new ArrayList<>(prepared.size());
-    for (PreparedImage image : prepared) {
+  private CompletableFuture<List<EncodedImageItem>> runAll(
+      ImageModel model, List<ImageItem> prepared, BooleanSupplier cancelled) {
+    List<CompletableFuture<EncodedImageItem>> futures = new ArrayList<>(prepared.size());
+    for (ImageItem image : prepared) {
       futures.add(model.submit(image, cancelled));
     }
     // Once one image fails, the request fails: drop its other images if they are still queued.
-    for (CompletableFuture<ItemEncoding> future : futures) {
+    for (CompletableFuture<EncodedImageItem> future : futures) {
       future.whenComplete(
           (value, error) -> {
             if (error != null) {
@@ -255,8 +254,8 @@ public final class ImageEncoder implements AutoCloseable {
     return inOrder(futures);
   }
 
-  private ImageEncodings assemble(
-      VisionModel model, ImageEncodeRequest request, List<ItemEncoding> items) {
+  private ImageEncoding assemble(
+      ImageModel model, ImageRequest request, List<EncodedImageItem> items) {
     int n = items.size();
     int dim = (int) items.get(0).embedding().dim(0);
     float[] values = new float[n * dim];
@@ -268,11 +267,11 @@ public final class ImageEncoder implements AutoCloseable {
     }
     Optional<Tensor> patches =
         request.includeFeatures()
-            ? Optional.of(Tensor.stack(items.stream().map(ItemEncoding::patchFeatures).toList()))
+            ? Optional.of(
+                Tensor.stack(items.stream().map(EncodedImageItem::patchFeatures).toList()))
             : Optional.empty();
     ModelPack pack = model.pack();
-    return new ImageEncodings(
-        pack.name(), pack.version(), Tensor.ofFloats(values, n, dim), patches);
+    return new ImageEncoding(pack.name(), pack.version(), Tensor.ofFloats(values, n, dim), patches);
   }
 
   /** Scales {@code values[from .. from + length)} to unit L2 norm; a zero vector stays zero. */

@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.mmserve.inference.Tensor;
 import java.util.Objects;
@@ -12,9 +12,9 @@ import java.util.Optional;
  * @param embeddings FLOAT32 [N, D]
  * @param patchFeatures FLOAT32 [N, P, W], when the request asked for them
  */
-public record ImageEncodings(
+public record ImageEncoding(
     String model, String modelVersion, Tensor embeddings, Optional<Tensor> patchFeatures) {
-  public ImageEncodings {
+  public ImageEncoding {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(modelVersion, "modelVersion");
     Objects.requireNonNull(embeddings, "embeddings");

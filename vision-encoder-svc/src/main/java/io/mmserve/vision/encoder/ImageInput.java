@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.vision.image.RawImage;

@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.mmserve.vision.image.RgbImage;
 
@@ -9,4 +9,4 @@ import io.mmserve.vision.image.RgbImage;
  * @param crop the centre crop, of the model's input size
  * @param includeFeatures whether the caller wants the patch features too
  */
-record PreparedImage(RgbImage crop, boolean includeFeatures) {}
+record ImageItem(RgbImage crop, boolean includeFeatures) {}

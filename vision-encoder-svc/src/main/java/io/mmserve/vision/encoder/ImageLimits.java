@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.mmserve.vision.image.ImageDecoder;
 
@@ -10,17 +10,17 @@ import io.mmserve.vision.image.ImageDecoder;
  * @param maxImageBytes most bytes of one image: the encoded file, or the raw pixel data
  * @param maxPixels most pixels ({@code width * height}) of one image, read from its header
  */
-public record EncoderLimits(int maxItems, long maxImageBytes, long maxPixels) {
+public record ImageLimits(int maxItems, long maxImageBytes, long maxPixels) {
   public static final int DEFAULT_MAX_ITEMS = 64;
   public static final long DEFAULT_MAX_IMAGE_BYTES = 20L << 20;
   public static final long DEFAULT_MAX_PIXELS = ImageDecoder.DEFAULT_MAX_PIXELS;
 
   /** Requests are one protobuf message, so their size must stay below 2 GiB. */
-  static final int MAX_ITEMS = 4096;
+  public static final int MAX_ITEMS = 4096;
 
-  static final long MAX_IMAGE_BYTES = Integer.MAX_VALUE;
+  public static final long MAX_IMAGE_BYTES = Integer.MAX_VALUE;
 
-  public EncoderLimits {
+  public ImageLimits {
     if (maxItems < 1 || maxItems > MAX_ITEMS) {
       throw new IllegalArgumentException(
           "maxItems must be in 1.." + MAX_ITEMS + ", but was " + maxItems);
@@ -36,8 +36,8 @@ public record EncoderLimits(int maxItems, long maxImageBytes, long maxPixels) {
   }
 
   /** The default limits. */
-  public static EncoderLimits defaults() {
-    return new EncoderLimits(DEFAULT_MAX_ITEMS, DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS);
+  public static ImageLimits defaults() {
+    return new ImageLimits(DEFAULT_MAX_ITEMS, DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS);
   }
 
   /** The largest request these limits admit, in bytes of image data: items x bytes per image. */

@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.DType;
@@ -42,7 +42,7 @@ import java.util.function.BooleanSupplier;
  * it, and the backend has finished reading it when {@code infer} returns), runs the model once, and
  * hands each item its rows of the outputs.
  */
-final class VisionModel implements AutoCloseable {
+final class ImageModel implements AutoCloseable {
   /**
    * How the model packs round the resized long side and the crop offset: truncated and floored, as
    * Hugging Face's CLIPImageProcessor does and as the packs' reference preprocessing ({@code
@@ -61,14 +61,14 @@ final class VisionModel implements AutoCloseable {
   private final long[] imageShape;
   private final int floatsPerImage;
   private final ByteBuffer pixels; // touched only by the batcher's worker thread
-  private final DynamicBatcher<PreparedImage, ItemEncoding> batcher;
+  private final DynamicBatcher<ImageItem, EncodedImageItem> batcher;
 
   /**
    * Checks the pack's vision section and starts the batcher's worker thread.
    *
    * @throws ModelPackException if the pack has no vision side or one this service cannot run
    */
-  VisionModel(
+  ImageModel(
       ModelPack pack,
       InferenceBackend backend,
       BatcherConfig batcherConfig,
@@ -153,7 +153,7 @@ final class VisionModel implements AutoCloseable {
    * Queues one prepared image for a model call; see {@link DynamicBatcher#submit(Object,
    * BooleanSupplier)} for how the future fails.
    */
-  CompletableFuture<ItemEncoding> submit(PreparedImage image, BooleanSupplier cancelled) {
+  CompletableFuture<EncodedImageItem> submit(ImageItem image, BooleanSupplier cancelled) {
     return batcher.submit(image, cancelled);
   }
 
@@ -163,7 +163,7 @@ final class VisionModel implements AutoCloseable {
     batcher.close();
   }
 
-  private List<BatchResult<ItemEncoding>> run(List<PreparedImage> items) {
+  private List<BatchResult<EncodedImageItem>> run(List<ImageItem> items) {
     int n = items.size();
     FloatBuffer floats = pixels.asFloatBuffer();
     for (int i = 0; i < n; i++) {
@@ -175,10 +175,10 @@ final class VisionModel implements AutoCloseable {
         backend.infer(backendName, Map.of(inputName, Tensor.wrap(DType.FLOAT32, shape, batch)));
     Tensor embeddings = output(outputs, embeddingsName, n);
     Tensor patches = patchFeaturesName.map(name -> output(outputs, name, n)).orElse(null);
-    List<BatchResult<ItemEncoding>> results = new ArrayList<>(n);
+    List<BatchResult<EncodedImageItem>> results = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Tensor features = patches != null && items.get(i).includeFeatures() ? patches.row(i) : null;
-      results.add(BatchResult.success(new ItemEncoding(embeddings.row(i), features)));
+      results.add(BatchResult.success(new EncodedImageItem(embeddings.row(i), features)));
     }
     return results;
   }

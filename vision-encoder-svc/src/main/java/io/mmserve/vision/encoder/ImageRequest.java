@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import java.util.List;
 import java.util.Objects;
@@ -11,9 +11,9 @@ import java.util.Objects;
  * @param includeFeatures also return the patch features
  * @param normalize L2-normalise the embeddings; false returns them as the model outputs them
  */
-public record ImageEncodeRequest(
+public record ImageRequest(
     String model, List<ImageInput> images, boolean includeFeatures, boolean normalize) {
-  public ImageEncodeRequest {
+  public ImageRequest {
     Objects.requireNonNull(model, "model");
     images = List.copyOf(images);
   }

@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +14,7 @@ import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.inference.pack.VisionSpec;
+import io.mmserve.vision.Golden;
 import io.mmserve.vision.image.ClipPreprocessor;
 import io.mmserve.vision.image.ImageDecoder;
 import io.mmserve.vision.image.RgbImage;
@@ -42,7 +43,7 @@ class ImageEncoderGoldenTest {
 
   private final ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
   private final ClipPreprocessor preprocessor =
-      new ClipPreprocessor(VisionModel.preprocessorConfig(vision()));
+      new ClipPreprocessor(ImageModel.preprocessorConfig(vision()));
 
   @BeforeAll
   static void startEncoder() {
@@ -56,7 +57,7 @@ class ImageEncoderGoldenTest {
         new ImageEncoder(
             registry,
             backend,
-            EncoderLimits.defaults(),
+            ImageLimits.defaults(),
             new BatcherConfig(32, java.time.Duration.ofMillis(2), 1024),
             2,
             new SimpleMeterRegistry());
@@ -129,10 +130,10 @@ class ImageEncoderGoldenTest {
   @Test
   void encode_matchesReferenceEmbeddingsAndPatchFeatures() {
     List<Golden.Image> images = Golden.images();
-    ImageEncodings out =
+    ImageEncoding out =
         encoder
             .encode(
-                new ImageEncodeRequest(
+                new ImageRequest(
                     "",
                     images.stream().map(i -> ImageInput.encoded(i.bytes())).toList(),
                     true,

@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +15,7 @@ import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.errors.CancelledException;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.OverloadedException;
+import io.mmserve.vision.Golden;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +35,7 @@ class ImageEncoderTest {
       new ImageEncoder(
           new ModelRegistry(List.of(pack)),
           backend,
-          EncoderLimits.defaults(),
+          ImageLimits.defaults(),
           new BatcherConfig(32, Duration.ofMillis(2), 64),
           2,
           new SimpleMeterRegistry());
@@ -62,7 +63,7 @@ class ImageEncoderTest {
   void encode_callerGoneBeforeTheModelCall_isDroppedWithoutRunningIt() {
     // Still wanted while decoding (first read), gone by the time the batcher looks (later reads).
     AtomicInteger reads = new AtomicInteger();
-    CompletableFuture<ImageEncodings> result =
+    CompletableFuture<ImageEncoding> result =
         encoder.encode(request(Golden.image(".png")), () -> reads.getAndIncrement() > 0);
 
     CompletionException e = assertThrows(CompletionException.class, result::join);
@@ -72,7 +73,7 @@ class ImageEncoderTest {
 
   @Test
   void encode_callerGoneBeforeDecoding_decodesNothing() {
-    CompletableFuture<ImageEncodings> result =
+    CompletableFuture<ImageEncoding> result =
         encoder.encode(request(Golden.image(".png"), Golden.image(".jpg")), () -> true);
 
     CompletionException e = assertThrows(CompletionException.class, result::join);
@@ -82,7 +83,7 @@ class ImageEncoderTest {
 
   @Test
   void encode_includeFeaturesFalse_returnsNoPatchFeatures() {
-    ImageEncodings out = encoder.encode(request(Golden.image(".png")), () -> false).join();
+    ImageEncoding out = encoder.encode(request(Golden.image(".png")), () -> false).join();
 
     assertEquals(pack.name(), out.model());
     assertEquals(pack.version(), out.modelVersion());
@@ -91,8 +92,8 @@ class ImageEncoderTest {
 
   @Test
   void encode_neverThrows_failsTheFutureInstead() {
-    CompletableFuture<ImageEncodings> result =
-        encoder.encode(new ImageEncodeRequest("", List.of(), false, true), () -> false);
+    CompletableFuture<ImageEncoding> result =
+        encoder.encode(new ImageRequest("", List.of(), false, true), () -> false);
 
     CompletionException e = assertThrows(CompletionException.class, result::join);
     assertInstanceOf(InvalidInputException.class, e.getCause());
@@ -143,8 +144,8 @@ class ImageEncoderTest {
     assertEquals(overload, e.getCause());
   }
 
-  private static ImageEncodeRequest request(Golden.Image... images) {
-    return new ImageEncodeRequest(
+  private static ImageRequest request(Golden.Image... images) {
+    return new ImageRequest(
         "", List.of(images).stream().map(i -> ImageInput.encoded(i.bytes())).toList(), false, true);
   }
 }

@@ -1,4 +1,4 @@
-package io.mmserve.vision;
+package io.mmserve.vision.encoder;
 
 import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.Tensor;
@@ -8,16 +8,16 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Passes calls to a real backend and records the batch size of each. */
-final class RecordingBackend implements InferenceBackend {
+public final class RecordingBackend implements InferenceBackend {
   private final InferenceBackend delegate;
   private final List<Long> batchSizes = new CopyOnWriteArrayList<>();
 
-  RecordingBackend(InferenceBackend delegate) {
+  public RecordingBackend(InferenceBackend delegate) {
     this.delegate = delegate;
   }
 
   /** The leading dimension of the first input of each call, in call order. */
-  List<Long> batchSizes() {
+  public List<Long> batchSizes() {
     return List.copyOf(batchSizes);
   }
 
