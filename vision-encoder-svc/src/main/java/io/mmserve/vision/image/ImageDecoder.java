@@ -2,6 +2,7 @@ package io.mmserve.vision.image;
 
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
+import java.util.Optional;
 
 /**
  * Turns one request item (encoded bytes or raw pixels) into an {@link RgbImage} with the values PIL
@@ -25,11 +26,21 @@ public final class ImageDecoder {
 
   private final long maxPixels;
   private final ImageIoReaders readers = new ImageIoReaders();
+  private final Optional<TurboJpeg> turbo;
 
   /**
    * @param maxPixels largest {@code width * height} accepted, in 1..{@link #MAX_PIXELS_CEILING}
    */
   public ImageDecoder(long maxPixels) {
+    this(maxPixels, TurboJpeg.load());
+  }
+
+  /**
+   * @param turbo libjpeg-turbo for JPEGs, or empty for the JDK's ImageIO reader only (tests compare
+   *     the two)
+   */
+  ImageDecoder(long maxPixels, Optional<TurboJpeg> turbo) {
+    this.turbo = turbo;
     if (maxPixels < 1 || maxPixels > MAX_PIXELS_CEILING) {
       throw new IllegalArgumentException(
           "maxPixels must be in 1.." + MAX_PIXELS_CEILING + ", but was " + maxPixels);
@@ -131,7 +142,7 @@ public final class ImageDecoder {
 
   private EncodedImage parse(ImageFormat format, byte[] data) throws BadImageException {
     return switch (format) {
-      case JPEG -> JpegImage.parse(data, readers);
+      case JPEG -> JpegImage.parse(data, readers, turbo);
       case PNG -> PngImage.parse(data, readers);
       case GIF -> GifImage.parse(data, readers);
       case BMP -> BmpImage.parse(data, readers);

@@ -4,6 +4,7 @@ import java.awt.image.Raster;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Optional;
 
 /**
  * A JPEG whose marker structure has been walked: frame header, JFIF, Adobe and EXIF segments, and
@@ -26,6 +27,7 @@ final class JpegImage implements EncodedImage {
 
   private final byte[] data;
   private final ImageIoReaders readers;
+  private final Optional<TurboJpeg> turbo;
   private int width;
   private int height;
   private int components;
@@ -36,14 +38,21 @@ final class JpegImage implements EncodedImage {
   private boolean sawExif;
   private int markerEnd; // position after the marker most recently read by nextMarker
 
-  private JpegImage(byte[] data, ImageIoReaders readers) {
+  private JpegImage(byte[] data, ImageIoReaders readers, Optional<TurboJpeg> turbo) {
     this.data = data;
     this.readers = readers;
+    this.turbo = turbo;
   }
 
-  /** Walks the marker structure of {@code data}, which starts with the JPEG magic bytes. */
-  static JpegImage parse(byte[] data, ImageIoReaders readers) throws BadImageException {
-    JpegImage image = new JpegImage(data, readers);
+  /**
+   * Walks the marker structure of {@code data}, which starts with the JPEG magic bytes.
+   *
+   * @param turbo libjpeg-turbo, which decodes grey, YCbCr and RGB JPEGs when present; CMYK and the
+   *     rest, or every JPEG when it is empty, go through the JDK's ImageIO reader
+   */
+  static JpegImage parse(byte[] data, ImageIoReaders readers, Optional<TurboJpeg> turbo)
+      throws BadImageException {
+    JpegImage image = new JpegImage(data, readers, turbo);
     image.walkHeaders();
     return image;
   }
@@ -61,6 +70,10 @@ final class JpegImage implements EncodedImage {
   @Override
   public RgbImage decode() throws BadImageException {
     ColorSpace space = colorSpace();
+    if (turbo.isPresent() && space != ColorSpace.CMYK) {
+      RgbImage rgb = new RgbImage(width, height, turbo.get().decodeRgb(data, width, height));
+      return ExifOrientation.apply(rgb, orientation);
+    }
     Raster raster = readers.readRaster(readers.jpeg(), data, width, height, "JPEG");
     if (raster.getNumBands() != components) {
       throw new BadImageException(

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need when they are missing (as root, or through sudo):
+#   libturbojpeg0   libjpeg-turbo's TurboJPEG library; vision-encoder-svc decodes JPEGs with it
+#                   (without it, it falls back to the JDK's slower ImageIO reader, and the test
+#                   that checks the fast path fails)
+# Does nothing when everything is there. Called by ./mmserve test (and so by .ci/run).
+set -euo pipefail
+missing=()
+ldconfig -p 2>/dev/null | grep -q 'libturbojpeg\.so\.0 ' || missing+=(libturbojpeg0)
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+  else
+    echo "system-packages: please install ${missing[*]} (Debian/Ubuntu: apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+echo "system-packages: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2 \
+  || { "${sudo[@]}" apt-get update -q >&2 && "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2; }
