@@ -19,10 +19,11 @@ import java.nio.ByteOrder;
 
 /**
  * fusion-svc for gateway tests, computing what the real one does in plain double arithmetic: Score
- * and Classify are {@link #LOGIT_SCALE} x cosine (Classify with a softmax over the labels). Match's
- * logit is the dot product of the first token feature and the first patch feature of each pair (the
- * fake encoders put the item's vector there), its probability the sigmoid. It remembers the last
- * request of each kind and the last deadline, and answers with {@link #failWith} when set.
+ * and Classify are {@link #LOGIT_SCALE} x cosine, 0 with a zero vector (Classify with a softmax
+ * over the labels). Match's logit is the dot product of the first token feature and the first patch
+ * feature of each pair (the fake encoders put the item's vector there), its probability the
+ * sigmoid. It remembers the last request of each kind and the last deadline, and answers with
+ * {@link #failWith} when set.
  */
 final class FakeFusion extends FusionGrpc.FusionImplBase {
   static final float LOGIT_SCALE = 10f;
@@ -133,7 +134,7 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
       na += a[k] * a[k];
       nb += b[k] * b[k];
     }
-    return dot / Math.sqrt(na * nb);
+    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
   }
 
   static float[] softmax(float[] logits) {
