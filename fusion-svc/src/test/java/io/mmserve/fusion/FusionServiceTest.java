@@ -22,14 +22,12 @@ import io.mmserve.fusion.v1.MatchResponse;
 import io.mmserve.fusion.v1.ScoreRequest;
 import io.mmserve.fusion.v1.ScoreResponse;
 import io.mmserve.inference.DType;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
-import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -75,23 +73,11 @@ class FusionServiceTest {
   }
 
   static Tensor floats(float[] values, long... shape) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(values);
-    return Tensor.newBuilder()
-        .setDtype(DataType.FLOAT32)
-        .addAllShape(Arrays.stream(shape).boxed().toList())
-        .setData(ByteString.copyFrom(b))
-        .build();
+    return TensorCodec.encodeFloats(values, shape);
   }
 
   static Tensor longs(long[] values, long... shape) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    b.asLongBuffer().put(values);
-    return Tensor.newBuilder()
-        .setDtype(DataType.INT64)
-        .addAllShape(Arrays.stream(shape).boxed().toList())
-        .setData(ByteString.copyFrom(b))
-        .build();
+    return TensorCodec.encode(io.mmserve.inference.Tensor.ofLongs(values, shape));
   }
 
   static Tensor tensor(Npy.Array a) {
@@ -99,9 +85,7 @@ class FusionServiceTest {
   }
 
   static float[] values(Tensor t) {
-    float[] out = new float[t.getData().size() / 4];
-    t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-    return out;
+    return TensorCodec.decode("t", t).toFloatArray();
   }
 
   /** Image {@code image} against every reference caption. */

@@ -1,6 +1,5 @@
 package io.mmserve.gateway;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -12,10 +11,8 @@ import io.mmserve.fusion.v1.MatchRequest;
 import io.mmserve.fusion.v1.MatchResponse;
 import io.mmserve.fusion.v1.ScoreRequest;
 import io.mmserve.fusion.v1.ScoreResponse;
-import io.mmserve.tensor.v1.DataType;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.tensor.v1.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * fusion-svc for gateway tests, computing what the real one does in plain double arithmetic: Score
@@ -177,26 +174,10 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
   }
 
   static float[] floats(Tensor tensor) {
-    float[] values = new float[tensor.getData().size() / Float.BYTES];
-    tensor
-        .getData()
-        .asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer()
-        .get(values);
-    return values;
+    return TensorCodec.decode("tensor", tensor).toFloatArray();
   }
 
   private static Tensor vector(float[] values) {
-    ByteBuffer data =
-        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : values) {
-      data.putFloat(v);
-    }
-    return Tensor.newBuilder()
-        .setDtype(DataType.FLOAT32)
-        .addShape(values.length)
-        .setData(ByteString.copyFrom(data.flip()))
-        .build();
+    return TensorCodec.encodeFloats(values, values.length);
   }
 }
