@@ -5,6 +5,7 @@ import io.mmserve.fusion.model.ClassifyResult;
 import io.mmserve.fusion.model.FusionEngine;
 import io.mmserve.fusion.model.MatchResult;
 import io.mmserve.fusion.model.ScoreResult;
+import io.mmserve.fusion.model.TensorInput;
 import io.mmserve.fusion.v1.ClassifyRequest;
 import io.mmserve.fusion.v1.ClassifyResponse;
 import io.mmserve.fusion.v1.FusionGrpc;
@@ -12,14 +13,18 @@ import io.mmserve.fusion.v1.MatchRequest;
 import io.mmserve.fusion.v1.MatchResponse;
 import io.mmserve.fusion.v1.ScoreRequest;
 import io.mmserve.fusion.v1.ScoreResponse;
+import io.mmserve.inference.DType;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
+import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.tensor.v1.Tensor;
 import java.util.function.Supplier;
 
 /**
- * {@code mmserve.fusion.v1.Fusion}: unpacks the request tensors, delegates to the {@link
- * FusionEngine} on the calling gRPC thread, and packs the results. Every error reaches the client
- * through {@link StatusMapper}.
+ * {@code mmserve.fusion.v1.Fusion}: decodes the request tensors ({@link TensorCodec}), delegates to
+ * the {@link FusionEngine} on the calling gRPC thread, and packs the results. Every error reaches
+ * the client through {@link StatusMapper}.
  */
 public final class FusionService extends FusionGrpc.FusionImplBase {
   private final FusionEngine engine;
@@ -36,16 +41,16 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
           ScoreResult r =
               engine.score(
                   request.getModel(),
-                  TensorMessages.floats(
+                  floats(
                       "image_embeddings",
                       request.hasImageEmbeddings(),
                       request.getImageEmbeddings()),
-                  TensorMessages.floats(
+                  floats(
                       "text_embeddings", request.hasTextEmbeddings(), request.getTextEmbeddings()));
           return ScoreResponse.newBuilder()
               .setLogitsPerImage(
-                  TensorMessages.toMessage(r.logitsPerImage(), r.images(), r.texts()))
-              .setLogitsPerText(TensorMessages.toMessage(r.logitsPerText(), r.texts(), r.images()))
+                  TensorCodec.encodeFloats(r.logitsPerImage(), r.images(), r.texts()))
+              .setLogitsPerText(TensorCodec.encodeFloats(r.logitsPerText(), r.texts(), r.images()))
               .setLogitScale(r.logitScale())
               .setModel(r.model().name())
               .setModelVersion(r.model().version())
@@ -61,16 +66,17 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
           MatchResult r =
               engine.match(
                   request.getModel(),
-                  TensorMessages.floats(
-                      "token_features", request.hasTokenFeatures(), request.getTokenFeatures()),
-                  TensorMessages.longs(
-                      "attention_mask", request.hasAttentionMask(), request.getAttentionMask()),
-                  TensorMessages.floats(
-                      "patch_features", request.hasPatchFeatures(), request.getPatchFeatures()));
+                  floats("token_features", request.hasTokenFeatures(), request.getTokenFeatures()),
+                  input(
+                      "attention_mask",
+                      request.hasAttentionMask(),
+                      request.getAttentionMask(),
+                      DType.INT64),
+                  floats("patch_features", request.hasPatchFeatures(), request.getPatchFeatures()));
           return MatchResponse.newBuilder()
               .setProbabilities(
-                  TensorMessages.toMessage(r.probabilities(), r.probabilities().length))
-              .setLogits(TensorMessages.toMessage(r.logits(), r.logits().length))
+                  TensorCodec.encodeFloats(r.probabilities(), r.probabilities().length))
+              .setLogits(TensorCodec.encodeFloats(r.logits(), r.logits().length))
               .setModel(r.model().name())
               .setModelVersion(r.model().version())
               .build();
@@ -85,21 +91,38 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
           ClassifyResult r =
               engine.classify(
                   request.getModel(),
-                  TensorMessages.floats(
+                  floats(
                       "image_embeddings",
                       request.hasImageEmbeddings(),
                       request.getImageEmbeddings()),
-                  TensorMessages.floats(
+                  floats(
                       "label_embeddings",
                       request.hasLabelEmbeddings(),
                       request.getLabelEmbeddings()));
           return ClassifyResponse.newBuilder()
-              .setProbabilities(TensorMessages.toMessage(r.probabilities(), r.images(), r.labels()))
-              .setLogits(TensorMessages.toMessage(r.logits(), r.images(), r.labels()))
+              .setProbabilities(TensorCodec.encodeFloats(r.probabilities(), r.images(), r.labels()))
+              .setLogits(TensorCodec.encodeFloats(r.logits(), r.images(), r.labels()))
               .setModel(r.model().name())
               .setModelVersion(r.model().version())
               .build();
         });
+  }
+
+  /** The FLOAT32 tensor of request field {@code field}, which must be set. */
+  static TensorInput floats(String field, boolean present, Tensor message) {
+    return input(field, present, message, DType.FLOAT32);
+  }
+
+  /**
+   * The tensor of request field {@code field}, decoded by the {@link TensorCodec}.
+   *
+   * @throws InvalidInputException if it is not set or is malformed
+   */
+  static TensorInput input(String field, boolean present, Tensor message, DType dtype) {
+    if (!present) {
+      throw new InvalidInputException(field + " is required");
+    }
+    return new TensorInput(field, TensorCodec.decode(field, message, dtype));
   }
 
   /** Computes the response after checking the deadline; any failure becomes a gRPC status. */

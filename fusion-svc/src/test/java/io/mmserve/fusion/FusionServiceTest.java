@@ -21,14 +21,13 @@ import io.mmserve.fusion.v1.MatchRequest;
 import io.mmserve.fusion.v1.MatchResponse;
 import io.mmserve.fusion.v1.ScoreRequest;
 import io.mmserve.fusion.v1.ScoreResponse;
+import io.mmserve.inference.DType;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
-import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -74,23 +73,11 @@ class FusionServiceTest {
   }
 
   static Tensor floats(float[] values, long... shape) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(values);
-    return Tensor.newBuilder()
-        .setDtype(DataType.FLOAT32)
-        .addAllShape(Arrays.stream(shape).boxed().toList())
-        .setData(ByteString.copyFrom(b))
-        .build();
+    return TensorCodec.encodeFloats(values, shape);
   }
 
   static Tensor longs(long[] values, long... shape) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    b.asLongBuffer().put(values);
-    return Tensor.newBuilder()
-        .setDtype(DataType.INT64)
-        .addAllShape(Arrays.stream(shape).boxed().toList())
-        .setData(ByteString.copyFrom(b))
-        .build();
+    return TensorCodec.encode(io.mmserve.inference.Tensor.ofLongs(values, shape));
   }
 
   static Tensor tensor(Npy.Array a) {
@@ -98,9 +85,7 @@ class FusionServiceTest {
   }
 
   static float[] values(Tensor t) {
-    float[] out = new float[t.getData().size() / 4];
-    t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-    return out;
+    return TensorCodec.decode("t", t).toFloatArray();
   }
 
   /** Image {@code image} against every reference caption. */
@@ -224,6 +209,38 @@ class FusionServiceTest {
   }
 
   @Test
+  void score_rejectsEmbeddingsThatAreNotNormalised() {
+    float[] doubled = ReferencePack.array("text_embeds").floats();
+    int dim = (int) ReferencePack.array("text_embeds").shape()[1];
+    for (int i = dim; i < 2 * dim; i++) {
+      doubled[i] *= 2;
+    }
+    assertInvalid(
+        () ->
+            stub.score(
+                score()
+                    .setTextEmbeddings(floats(doubled, ReferencePack.array("text_embeds").shape()))
+                    .build()),
+        "text_embeddings[1]: has length 2.0; embeddings must be L2-normalised");
+  }
+
+  @Test
+  void score_givesZeroLogitsForAZeroEmbedding() {
+    float[] texts = ReferencePack.array("text_embeds").floats();
+    long[] shape = ReferencePack.array("text_embeds").shape();
+    int dim = (int) shape[1];
+    Arrays.fill(texts, dim, 2 * dim, 0f);
+
+    ScoreResponse r = stub.score(score().setTextEmbeddings(floats(texts, shape)).build());
+
+    float[] perImage = values(r.getLogitsPerImage());
+    int images = (int) ReferencePack.array("image_embeds").shape()[0];
+    for (int i = 0; i < images; i++) {
+      assertEquals(0f, perImage[i * (int) shape[0] + 1], "image " + i + ", text 1");
+    }
+  }
+
+  @Test
   void score_rejectsMissingTensor() {
     assertInvalid(
         () -> stub.score(score().clearTextEmbeddings().build()), "text_embeddings is required");
@@ -240,7 +257,8 @@ class FusionServiceTest {
   void score_rejectsDataOfTheWrongLength() {
     Tensor shortData = floats(new float[3], 1, 3).toBuilder().setShape(1, 4).build();
     assertInvalid(
-        () -> stub.score(score().setTextEmbeddings(shortData).build()), "but its data holds");
+        () -> stub.score(score().setTextEmbeddings(shortData).build()),
+        "text_embeddings: shape [1, 4] needs 16 bytes of FLOAT32, but its data holds 12 bytes");
   }
 
   @Test
@@ -353,9 +371,10 @@ class FusionServiceTest {
           single
               .match(
                   "",
-                  TensorMessages.floats("token_features", true, request.getTokenFeatures()),
-                  TensorMessages.longs("attention_mask", true, request.getAttentionMask()),
-                  TensorMessages.floats("patch_features", true, request.getPatchFeatures()))
+                  FusionService.floats("token_features", true, request.getTokenFeatures()),
+                  FusionService.input(
+                      "attention_mask", true, request.getAttentionMask(), DType.INT64),
+                  FusionService.floats("patch_features", true, request.getPatchFeatures()))
               .logits();
       assertArrayEquals(one, values(stub.match(request).getLogits()));
     }

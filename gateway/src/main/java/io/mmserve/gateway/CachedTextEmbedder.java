@@ -5,7 +5,10 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.inference.TensorCodec;
+import io.mmserve.tensor.v1.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,12 +35,12 @@ final class CachedTextEmbedder {
   }
 
   /**
-   * The embeddings of {@code texts}, row i for text i.
+   * The embeddings of {@code texts} as a FLOAT32 [texts, D] tensor, row i for text i.
    *
    * @param model the version the other side of the request was encoded with
    * @param requestId the public request's id, for the encoder's logs
    */
-  ListenableFuture<EmbeddingMatrix> embed(
+  ListenableFuture<Tensor> embed(
       Backends.Calls backends, ModelVersion model, List<String> texts, String requestId) {
     float[][] rows = new float[texts.size()][];
     LinkedHashSet<String> missing = new LinkedHashSet<>();
@@ -48,7 +51,7 @@ final class CachedTextEmbedder {
       }
     }
     if (missing.isEmpty()) {
-      return Futures.immediateFuture(EmbeddingMatrix.ofRows(List.of(rows)));
+      return Futures.immediateFuture(TensorCodec.encodeRows(List.of(rows)));
     }
     List<String> toEncode = new ArrayList<>(missing);
     List<List<String>> chunks = new ArrayList<>();
@@ -72,7 +75,7 @@ final class CachedTextEmbedder {
         MoreExecutors.directExecutor());
   }
 
-  private EmbeddingMatrix fill(
+  private Tensor fill(
       ModelVersion model,
       List<String> texts,
       float[][] rows,
@@ -84,12 +87,14 @@ final class CachedTextEmbedder {
       EncodeTextResponse response = responses.get(c);
       Encodings.requireVersion(
           Backends.TEXT_ENCODER, model, response.getModel(), response.getModelVersion());
-      EmbeddingMatrix matrix =
-          EmbeddingMatrix.fromTensor(
+      float[] values =
+          AnswerTensors.embeddingValues(
               Backends.TEXT_ENCODER, response.getEmbeddings(), encoded.size());
+      int dim = values.length / encoded.size();
       for (int i = 0; i < encoded.size(); i++) {
-        fresh.put(encoded.get(i), matrix.row(i));
-        cache.put(model, encoded.get(i), matrix.row(i));
+        float[] row = Arrays.copyOfRange(values, i * dim, (i + 1) * dim);
+        fresh.put(encoded.get(i), row);
+        cache.put(model, encoded.get(i), row);
       }
     }
     for (int i = 0; i < rows.length; i++) {
@@ -97,6 +102,6 @@ final class CachedTextEmbedder {
         rows[i] = fresh.get(texts.get(i));
       }
     }
-    return EmbeddingMatrix.ofRows(List.of(rows));
+    return TensorCodec.encodeRows(List.of(rows));
   }
 }

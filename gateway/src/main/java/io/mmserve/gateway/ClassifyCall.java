@@ -9,6 +9,7 @@ import io.mmserve.api.v1.ClassifyResponse;
 import io.mmserve.api.v1.LabelScore;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
+import io.mmserve.tensor.v1.Tensor;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -55,16 +56,16 @@ final class ClassifyCall {
   private ListenableFuture<ClassifyResponse> classify(
       ClassifyRequest request, LabelPrompts prompts, EncodeImageResponse images) {
     ModelVersion model = new ModelVersion(images.getModel(), images.getModelVersion());
-    EmbeddingMatrix imageEmbeddings =
-        EmbeddingMatrix.fromTensor(
+    Tensor imageEmbeddings =
+        AnswerTensors.embeddings(
             Backends.VISION_ENCODER, images.getEmbeddings(), request.getImagesCount());
     return Futures.transformAsync(
         texts.embed(backends, model, prompts.prompts(), request.getRequestId()),
         labelEmbeddings -> {
           io.mmserve.fusion.v1.ClassifyRequest fusion =
               io.mmserve.fusion.v1.ClassifyRequest.newBuilder()
-                  .setImageEmbeddings(imageEmbeddings.toTensor())
-                  .setLabelEmbeddings(labelEmbeddings.toTensor())
+                  .setImageEmbeddings(imageEmbeddings)
+                  .setLabelEmbeddings(labelEmbeddings)
                   .setModel(model.pinned())
                   .build();
           return Futures.transform(
@@ -83,8 +84,10 @@ final class ClassifyCall {
     int images = request.getImagesCount();
     int labels = prompts.labels().size();
     float[] probabilities =
-        Tensors.floats(Backends.FUSION, "probabilities", answer.getProbabilities(), images, labels);
-    float[] logits = Tensors.floats(Backends.FUSION, "logits", answer.getLogits(), images, labels);
+        AnswerTensors.floats(
+            Backends.FUSION, "probabilities", answer.getProbabilities(), images, labels);
+    float[] logits =
+        AnswerTensors.floats(Backends.FUSION, "logits", answer.getLogits(), images, labels);
     int keep = request.getTopK() == 0 ? labels : Math.min(request.getTopK(), labels);
     ClassifyResponse.Builder response =
         ClassifyResponse.newBuilder()

@@ -73,14 +73,14 @@ final class EncoderAdapters {
               .setModel(first.getModel())
               .setModelVersion(first.getModelVersion())
               .setEmbeddings(
-                  Tensors.gatherRows(tensors(responses, EncodeTextResponse::getEmbeddings), rows));
+                  TensorRows.gather(tensors(responses, EncodeTextResponse::getEmbeddings), rows));
       if (first.hasTokenFeatures()) {
         out.setTokenFeatures(
-            Tensors.gatherRows(tensors(responses, EncodeTextResponse::getTokenFeatures), rows));
+            TensorRows.gather(tensors(responses, EncodeTextResponse::getTokenFeatures), rows));
       }
       if (first.hasAttentionMask()) {
         out.setAttentionMask(
-            Tensors.gatherRows(tensors(responses, EncodeTextResponse::getAttentionMask), rows));
+            TensorRows.gather(tensors(responses, EncodeTextResponse::getAttentionMask), rows));
       }
       for (int i = 0; i < rows.length; i++) {
         EncodeTextResponse r = responses.get(i);
@@ -154,10 +154,10 @@ final class EncoderAdapters {
               .setModel(first.getModel())
               .setModelVersion(first.getModelVersion())
               .setEmbeddings(
-                  Tensors.gatherRows(tensors(responses, EncodeImageResponse::getEmbeddings), rows));
+                  TensorRows.gather(tensors(responses, EncodeImageResponse::getEmbeddings), rows));
       if (first.hasPatchFeatures()) {
         out.setPatchFeatures(
-            Tensors.gatherRows(tensors(responses, EncodeImageResponse::getPatchFeatures), rows));
+            TensorRows.gather(tensors(responses, EncodeImageResponse::getPatchFeatures), rows));
       }
       return out.build();
     }

@@ -106,8 +106,8 @@ final class MatchCall {
   /** {probabilities, logits} of the {@code n} pairs of a fusion Match answer. */
   static float[][] scores(io.mmserve.fusion.v1.MatchResponse answer, int n) {
     return new float[][] {
-      Tensors.floats(Backends.FUSION, "probabilities", answer.getProbabilities(), n),
-      Tensors.floats(Backends.FUSION, "logits", answer.getLogits(), n)
+      AnswerTensors.floats(Backends.FUSION, "probabilities", answer.getProbabilities(), n),
+      AnswerTensors.floats(Backends.FUSION, "logits", answer.getLogits(), n)
     };
   }
 }

@@ -173,8 +173,8 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   private static EmbedTextResponse toEmbedTextResponse(
       EmbedTextRequest request, EncodeTextResponse response) {
     int n = request.getTextsCount();
-    EmbeddingMatrix matrix =
-        EmbeddingMatrix.fromTensor(Backends.TEXT_ENCODER, response.getEmbeddings(), n);
+    float[] values =
+        AnswerTensors.embeddingValues(Backends.TEXT_ENCODER, response.getEmbeddings(), n);
     if (response.getTruncatedCount() != n || response.getTokenCountsCount() != n) {
       throw new IllegalStateException(
           Backends.TEXT_ENCODER
@@ -193,7 +193,7 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
             .setRequestId(request.getRequestId());
     for (int i = 0; i < n; i++) {
       out.addEmbeddings(
-          embedding(matrix, i)
+          embedding(values, n, i)
               .setTruncated(response.getTruncated(i))
               .setTokenCount(response.getTokenCounts(i)));
     }
@@ -203,23 +203,25 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   private static EmbedImageResponse toEmbedImageResponse(
       EmbedImageRequest request, EncodeImageResponse response) {
     int n = request.getImagesCount();
-    EmbeddingMatrix matrix =
-        EmbeddingMatrix.fromTensor(Backends.VISION_ENCODER, response.getEmbeddings(), n);
+    float[] values =
+        AnswerTensors.embeddingValues(Backends.VISION_ENCODER, response.getEmbeddings(), n);
     EmbedImageResponse.Builder out =
         EmbedImageResponse.newBuilder()
             .setModel(response.getModel())
             .setModelVersion(response.getModelVersion())
             .setRequestId(request.getRequestId());
     for (int i = 0; i < n; i++) {
-      out.addEmbeddings(embedding(matrix, i));
+      out.addEmbeddings(embedding(values, n, i));
     }
     return out.build();
   }
 
-  private static Embedding.Builder embedding(EmbeddingMatrix matrix, int row) {
+  /** Row {@code row} of the [n, D] row-major {@code values}. */
+  private static Embedding.Builder embedding(float[] values, int n, int row) {
+    int dim = values.length / n;
     Embedding.Builder embedding = Embedding.newBuilder().setIndex(row);
-    for (int col = 0; col < matrix.cols(); col++) {
-      embedding.addValues(matrix.get(row, col));
+    for (int col = 0; col < dim; col++) {
+      embedding.addValues(values[row * dim + col]);
     }
     return embedding;
   }

@@ -12,6 +12,7 @@ import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.kit.errors.InvalidInputException;
+import io.mmserve.tensor.v1.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -29,13 +30,15 @@ final class RankCall {
   /**
    * What one case of query and candidate modality produced.
    *
+   * @param query FLOAT32 [1, D], L2-normalised
+   * @param candidates FLOAT32 [candidates, D], L2-normalised rows
    * @param reranker match probabilities of the given candidate indexes, in that order; null when
    *     the request does not rerank
    */
   private record Encoded(
       ModelVersion model,
-      EmbeddingMatrix query,
-      EmbeddingMatrix candidates,
+      Tensor query,
+      Tensor candidates,
       Function<List<Integer>, ListenableFuture<float[]>> reranker) {}
 
   RankCall(Backends.Calls backends, CachedTextEmbedder texts, RequestLimits limits) {
@@ -120,15 +123,15 @@ final class RankCall {
                       : top ->
                           match(
                               MatchCall.matchRequest(
-                                  Tensors.repeatRow(q.getTokenFeatures(), 0, top.size()),
-                                  Tensors.repeatRow(q.getAttentionMask(), 0, top.size()),
-                                  Tensors.selectRows(c.getPatchFeatures(), top),
+                                  TensorRows.repeat(q.getTokenFeatures(), 0, top.size()),
+                                  TensorRows.repeat(q.getAttentionMask(), 0, top.size()),
+                                  TensorRows.select(c.getPatchFeatures(), top),
                                   model),
                               top.size());
               return new Encoded(
                   model,
-                  EmbeddingMatrix.fromTensor(Backends.TEXT_ENCODER, q.getEmbeddings(), 1),
-                  EmbeddingMatrix.fromTensor(
+                  AnswerTensors.embeddings(Backends.TEXT_ENCODER, q.getEmbeddings(), 1),
+                  AnswerTensors.embeddings(
                       Backends.VISION_ENCODER, c.getEmbeddings(), candidates.size()),
                   reranker);
             },
@@ -143,8 +146,7 @@ final class RankCall {
             image(request.getModel(), List.of(request.getQueryImage()), rerank, request)),
         q -> {
           ModelVersion model = new ModelVersion(q.getModel(), q.getModelVersion());
-          EmbeddingMatrix query =
-              EmbeddingMatrix.fromTensor(Backends.VISION_ENCODER, q.getEmbeddings(), 1);
+          Tensor query = AnswerTensors.embeddings(Backends.VISION_ENCODER, q.getEmbeddings(), 1);
           Function<List<Integer>, ListenableFuture<float[]>> reranker =
               !rerank
                   ? null
@@ -160,7 +162,7 @@ final class RankCall {
                               MatchCall.matchRequest(
                                   t.getTokenFeatures(),
                                   t.getAttentionMask(),
-                                  Tensors.repeatRow(q.getPatchFeatures(), 0, top.size()),
+                                  TensorRows.repeat(q.getPatchFeatures(), 0, top.size()),
                                   model),
                               top.size());
                         },
@@ -180,8 +182,7 @@ final class RankCall {
             text(request.getModel(), List.of(request.getQueryText()), false, request)),
         q -> {
           ModelVersion model = new ModelVersion(q.getModel(), q.getModelVersion());
-          EmbeddingMatrix query =
-              EmbeddingMatrix.fromTensor(Backends.TEXT_ENCODER, q.getEmbeddings(), 1);
+          Tensor query = AnswerTensors.embeddings(Backends.TEXT_ENCODER, q.getEmbeddings(), 1);
           return Futures.transform(
               texts.embed(
                   backends,
@@ -201,16 +202,12 @@ final class RankCall {
     return Futures.transform(
         backends.encodeImage(image(request.getModel(), all, false, request)),
         r -> {
-          EmbeddingMatrix both =
-              EmbeddingMatrix.fromTensor(Backends.VISION_ENCODER, r.getEmbeddings(), all.size());
-          List<float[]> candidates = new ArrayList<>();
-          for (int i = 1; i < all.size(); i++) {
-            candidates.add(both.row(i));
-          }
+          Tensor both =
+              AnswerTensors.embeddings(Backends.VISION_ENCODER, r.getEmbeddings(), all.size());
           return new Encoded(
               new ModelVersion(r.getModel(), r.getModelVersion()),
-              EmbeddingMatrix.ofRows(List.of(both.row(0))),
-              EmbeddingMatrix.ofRows(candidates),
+              TensorRows.range(both, 0, 1),
+              TensorRows.range(both, 1, all.size()),
               null);
         },
         directExecutor());
@@ -221,16 +218,17 @@ final class RankCall {
     // whatever its modality, and row 0 of logits_per_image holds every candidate's logit
     io.mmserve.fusion.v1.ScoreRequest score =
         io.mmserve.fusion.v1.ScoreRequest.newBuilder()
-            .setImageEmbeddings(encoded.query().toTensor())
-            .setTextEmbeddings(encoded.candidates().toTensor())
+            .setImageEmbeddings(encoded.query())
+            .setTextEmbeddings(encoded.candidates())
             .setModel(encoded.model().pinned())
             .build();
-    int n = encoded.candidates().rows();
+    int n = (int) encoded.candidates().getShape(0);
     return Futures.transformAsync(
         backends.score(score),
         answer -> {
           float[] logits =
-              Tensors.floats(Backends.FUSION, "logits_per_image", answer.getLogitsPerImage(), 1, n);
+              AnswerTensors.floats(
+                  Backends.FUSION, "logits_per_image", answer.getLogitsPerImage(), 1, n);
           float scale = answer.getLogitScale();
           if (!(scale > 0)) {
             throw new IllegalStateException("fusion-svc returned logit scale " + scale);

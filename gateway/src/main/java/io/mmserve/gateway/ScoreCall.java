@@ -10,18 +10,32 @@ import io.mmserve.api.v1.ScoreResponse;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.kit.errors.InvalidInputException;
+import io.mmserve.tensor.v1.Tensor;
 import java.util.Optional;
 
 /**
- * Score: each side is taken as given (embeddings, checked) or encoded (images, texts; both sides at
- * once), and fusion-svc computes the logit matrices in both directions.
+ * Score: each side is taken as given (embeddings, checked and L2-normalised) or encoded (images,
+ * texts, normalised by the encoders; both sides at once), and fusion-svc computes the logit
+ * matrices in both directions.
  */
 final class ScoreCall {
   private final Backends.Calls backends;
   private final RequestLimits limits;
 
-  /** One side of the request once it is embeddings, with the model that encoded it, if any. */
-  private record Side(EmbeddingMatrix embeddings, Optional<ModelVersion> model) {}
+  /**
+   * One side of the request once it is embeddings, with the model that encoded it, if any.
+   *
+   * @param embeddings FLOAT32 [rows, size], L2-normalised rows as fusion-svc takes them
+   */
+  private record Side(Tensor embeddings, Optional<ModelVersion> model) {
+    long rows() {
+      return embeddings.getShape(0);
+    }
+
+    long size() {
+      return embeddings.getShape(1);
+    }
+  }
 
   ScoreCall(Backends.Calls backends, RequestLimits limits) {
     this.backends = backends;
@@ -38,12 +52,12 @@ final class ScoreCall {
     boolean givenTexts = request.getTextEmbeddingsCount() > 0;
     checkOneForm("image_embeddings", givenImages, "images", request.getImagesCount() > 0);
     checkOneForm("text_embeddings", givenTexts, "texts", request.getTextsCount() > 0);
-    EmbeddingMatrix imageEmbeddings = null;
-    EmbeddingMatrix textEmbeddings = null;
+    Tensor imageEmbeddings = null;
+    Tensor textEmbeddings = null;
     if (givenImages) {
       limits.checkEmbeddingCount("image_embeddings", request.getImageEmbeddingsCount());
       imageEmbeddings =
-          CallerEmbeddings.check("image_embeddings", request.getImageEmbeddingsList(), 0, "");
+          CallerEmbeddings.normalized("image_embeddings", request.getImageEmbeddingsList(), 0, "");
     } else {
       limits.checkImageCount(request.getImagesCount());
       ImageChecks.checkAll("images", request.getImagesList());
@@ -52,11 +66,12 @@ final class ScoreCall {
       limits.checkEmbeddingCount("text_embeddings", request.getTextEmbeddingsCount());
       textEmbeddings =
           imageEmbeddings == null
-              ? CallerEmbeddings.check("text_embeddings", request.getTextEmbeddingsList(), 0, "")
-              : CallerEmbeddings.check(
+              ? CallerEmbeddings.normalized(
+                  "text_embeddings", request.getTextEmbeddingsList(), 0, "")
+              : CallerEmbeddings.normalized(
                   "text_embeddings",
                   request.getTextEmbeddingsList(),
-                  imageEmbeddings.cols(),
+                  (int) imageEmbeddings.getShape(1),
                   "image_embeddings[0]");
     } else {
       limits.checkTextCount(request.getTextsCount());
@@ -99,7 +114,7 @@ final class ScoreCall {
         backends.encodeImage(encode),
         r ->
             new Side(
-                EmbeddingMatrix.fromTensor(
+                AnswerTensors.embeddings(
                     Backends.VISION_ENCODER, r.getEmbeddings(), request.getImagesCount()),
                 Optional.of(new ModelVersion(r.getModel(), r.getModelVersion()))),
         directExecutor());
@@ -117,7 +132,7 @@ final class ScoreCall {
         backends.encodeText(encode),
         r ->
             new Side(
-                EmbeddingMatrix.fromTensor(
+                AnswerTensors.embeddings(
                     Backends.TEXT_ENCODER, r.getEmbeddings(), request.getTextsCount()),
                 Optional.of(new ModelVersion(r.getModel(), r.getModelVersion()))),
         directExecutor());
@@ -136,21 +151,21 @@ final class ScoreCall {
       // a side the caller gave must have the size of the side the model encoded
       if (images.model().isEmpty()) {
         CallerEmbeddings.checkModelSize(
-            "image_embeddings", images.embeddings(), texts.embeddings().cols(), model.get());
+            "image_embeddings", images.embeddings(), texts.size(), model.get());
       }
       if (texts.model().isEmpty()) {
         CallerEmbeddings.checkModelSize(
-            "text_embeddings", texts.embeddings(), images.embeddings().cols(), model.get());
+            "text_embeddings", texts.embeddings(), images.size(), model.get());
       }
     }
     io.mmserve.fusion.v1.ScoreRequest fusion =
         io.mmserve.fusion.v1.ScoreRequest.newBuilder()
-            .setImageEmbeddings(images.embeddings().toTensor())
-            .setTextEmbeddings(texts.embeddings().toTensor())
+            .setImageEmbeddings(images.embeddings())
+            .setTextEmbeddings(texts.embeddings())
             .setModel(model.map(ModelVersion::pinned).orElse(request.getModel()))
             .build();
-    int rows = images.embeddings().rows();
-    int cols = texts.embeddings().rows();
+    int rows = (int) images.rows();
+    int cols = (int) texts.rows();
     return Futures.transform(
         backends.score(fusion),
         answer ->
@@ -159,7 +174,7 @@ final class ScoreCall {
                     matrix(
                         rows,
                         cols,
-                        Tensors.floats(
+                        AnswerTensors.floats(
                             Backends.FUSION,
                             "logits_per_image",
                             answer.getLogitsPerImage(),
@@ -169,7 +184,7 @@ final class ScoreCall {
                     matrix(
                         cols,
                         rows,
-                        Tensors.floats(
+                        AnswerTensors.floats(
                             Backends.FUSION,
                             "logits_per_text",
                             answer.getLogitsPerText(),

@@ -1,6 +1,5 @@
 package io.mmserve.gateway;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -12,17 +11,16 @@ import io.mmserve.fusion.v1.MatchRequest;
 import io.mmserve.fusion.v1.MatchResponse;
 import io.mmserve.fusion.v1.ScoreRequest;
 import io.mmserve.fusion.v1.ScoreResponse;
-import io.mmserve.tensor.v1.DataType;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.tensor.v1.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * fusion-svc for gateway tests, computing what the real one does in plain double arithmetic: Score
- * and Classify are {@link #LOGIT_SCALE} x cosine (Classify with a softmax over the labels). Match's
- * logit is the dot product of the first token feature and the first patch feature of each pair (the
- * fake encoders put the item's vector there), its probability the sigmoid. It remembers the last
- * request of each kind and the last deadline, and answers with {@link #failWith} when set.
+ * and Classify are {@link #LOGIT_SCALE} x cosine, 0 with a zero vector (Classify with a softmax
+ * over the labels). Match's logit is the dot product of the first token feature and the first patch
+ * feature of each pair (the fake encoders put the item's vector there), its probability the
+ * sigmoid. It remembers the last request of each kind and the last deadline, and answers with
+ * {@link #failWith} when set.
  */
 final class FakeFusion extends FusionGrpc.FusionImplBase {
   static final float LOGIT_SCALE = 10f;
@@ -133,7 +131,7 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
       na += a[k] * a[k];
       nb += b[k] * b[k];
     }
-    return dot / Math.sqrt(na * nb);
+    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
   }
 
   static float[] softmax(float[] logits) {
@@ -176,26 +174,10 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
   }
 
   static float[] floats(Tensor tensor) {
-    float[] values = new float[tensor.getData().size() / Float.BYTES];
-    tensor
-        .getData()
-        .asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer()
-        .get(values);
-    return values;
+    return TensorCodec.decode("tensor", tensor).toFloatArray();
   }
 
   private static Tensor vector(float[] values) {
-    ByteBuffer data =
-        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : values) {
-      data.putFloat(v);
-    }
-    return Tensor.newBuilder()
-        .setDtype(DataType.FLOAT32)
-        .addShape(values.length)
-        .setData(ByteString.copyFrom(data.flip()))
-        .build();
+    return TensorCodec.encodeFloats(values, values.length);
   }
 }

@@ -1,6 +1,5 @@
 package io.mmserve.gateway;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -8,10 +7,8 @@ import io.grpc.stub.StreamObserver;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.encoder.v1.TextEncoderGrpc;
-import io.mmserve.tensor.v1.DataType;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.tensor.v1.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -124,53 +121,28 @@ final class FakeTextEncoder extends TextEncoderGrpc.TextEncoderImplBase {
 
   /** A FLOAT32 [rows.length, cols] tensor. */
   static Tensor tensor(float[][] rows, int cols) {
-    ByteBuffer data =
-        ByteBuffer.allocate(rows.length * cols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    for (float[] row : rows) {
-      for (float v : row) {
-        data.putFloat(v);
-      }
+    float[] values = new float[rows.length * cols];
+    for (int r = 0; r < rows.length; r++) {
+      System.arraycopy(rows[r], 0, values, r * cols, cols);
     }
-    return Tensor.newBuilder()
-        .setDtype(DataType.FLOAT32)
-        .addShape(rows.length)
-        .addShape(cols)
-        .setData(ByteString.copyFrom(data.flip()))
-        .build();
+    return TensorCodec.encodeFloats(values, rows.length, cols);
   }
 
   /** FLOAT32 [N, positions, W]: position 0 of item n holds rows[n], the others zeros. */
   static Tensor features(float[][] rows, int positions) {
     int width = rows[0].length;
-    ByteBuffer data =
-        ByteBuffer.allocate(rows.length * positions * width * Float.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
-    for (float[] row : rows) {
-      for (int p = 0; p < positions; p++) {
-        for (float v : row) {
-          data.putFloat(p == 0 ? v : 0f);
-        }
-      }
+    float[] values = new float[rows.length * positions * width];
+    for (int n = 0; n < rows.length; n++) {
+      System.arraycopy(rows[n], 0, values, n * positions * width, width);
     }
-    return Tensor.newBuilder()
-        .setDtype(DataType.FLOAT32)
-        .addShape(rows.length)
-        .addShape(positions)
-        .addShape(width)
-        .setData(ByteString.copyFrom(data.flip()))
-        .build();
+    return TensorCodec.encodeFloats(values, rows.length, positions, width);
   }
 
   private static Tensor mask(int n) {
-    ByteBuffer data = ByteBuffer.allocate(n * TOKENS * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    long[] values = new long[n * TOKENS];
     for (int i = 0; i < n; i++) {
-      data.putLong(1L).putLong(0L);
+      values[i * TOKENS] = 1;
     }
-    return Tensor.newBuilder()
-        .setDtype(DataType.INT64)
-        .addShape(n)
-        .addShape(TOKENS)
-        .setData(ByteString.copyFrom(data.flip()))
-        .build();
+    return TensorCodec.encode(io.mmserve.inference.Tensor.ofLongs(values, n, TOKENS));
   }
 }

@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,6 +90,25 @@ class ScoreCallTest {
     assertEquals(0f, response.getLogitsPerImage().getValues(0), 1e-6);
     assertEquals(10f, response.getLogitsPerImage().getValues(1), 1e-5);
     assertEquals(FakeFusion.VERSION, response.getModelVersion());
+  }
+
+  @Test
+  void score_givenEmbeddings_sendsThemToFusionL2Normalised() {
+    stack
+        .client()
+        .score(
+            ScoreRequest.newBuilder()
+                .addImageEmbeddings(embedding(3, 4))
+                .addTextEmbeddings(embedding(0, -2))
+                .addTextEmbeddings(embedding(0, 0))
+                .build());
+
+    assertArrayEquals(
+        new float[] {0.6f, 0.8f},
+        FakeFusion.floats(stack.fusion.lastScore.getImageEmbeddings()),
+        1e-7f);
+    assertArrayEquals(
+        new float[] {0, -1, 0, 0}, FakeFusion.floats(stack.fusion.lastScore.getTextEmbeddings()));
   }
 
   @Test

@@ -2,14 +2,18 @@ package io.mmserve.inference;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * An immutable dense tensor: a dtype, a shape, and the elements in row-major order as little-endian
- * bytes in a direct buffer (so ONNX Runtime can read them without a copy on little-endian
- * machines). Every factory copies its input except {@link #wrap}.
+ * bytes. Every factory copies its input into a new array on the Java heap, except {@link #wrap},
+ * which shares the caller's buffer (direct memory for a model's input batch or output). Heap bytes
+ * are what {@link TensorCodec} can hand to a protobuf message without a copy (protobuf-java shares
+ * arrays, never direct memory); ONNX Runtime reads direct buffers in place and copies heap ones
+ * into native memory itself.
  */
 public final class Tensor {
   private final DType dtype;
@@ -27,6 +31,31 @@ public final class Tensor {
     ByteBuffer buffer = allocate(DType.FLOAT32, shape, values.length);
     buffer.asFloatBuffer().put(values);
     return new Tensor(DType.FLOAT32, shape.clone(), buffer);
+  }
+
+  /**
+   * A FLOAT32 [rows, dim] tensor holding a copy of {@code rows}, which must all have the same
+   * length.
+   *
+   * @throws IllegalArgumentException if there are no rows or their lengths differ
+   */
+  public static Tensor ofFloatRows(List<float[]> rows) {
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("a matrix needs at least one row");
+    }
+    int dim = rows.get(0).length;
+    long[] shape = {rows.size(), dim};
+    ByteBuffer buffer = allocate(DType.FLOAT32, shape, (long) rows.size() * dim);
+    FloatBuffer floats = buffer.asFloatBuffer();
+    for (int r = 0; r < rows.size(); r++) {
+      float[] row = rows.get(r);
+      if (row.length != dim) {
+        throw new IllegalArgumentException(
+            "row " + r + " has " + row.length + " values, but row 0 has " + dim);
+      }
+      floats.put(row);
+    }
+    return new Tensor(DType.FLOAT32, shape, buffer);
   }
 
   /** An INT64 tensor holding a copy of {@code values}. */
@@ -104,6 +133,14 @@ public final class Tensor {
     return data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /**
+   * The elements' own buffer, writable if it was: only for {@link TensorCodec}, which hands it to a
+   * message read-only.
+   */
+  ByteBuffer buffer() {
+    return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
   /** The elements as floats; only for FLOAT32. */
   public float[] toFloatArray() {
     requireDtype(DType.FLOAT32);
@@ -177,7 +214,7 @@ public final class Tensor {
     if (bytes > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("tensor of " + bytes + " bytes is too large");
     }
-    return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+    return ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   private static void checkByteCount(DType dtype, long[] shape, int bytes) {

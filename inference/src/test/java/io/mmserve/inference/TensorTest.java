@@ -32,12 +32,20 @@ class TensorTest {
   }
 
   @Test
-  void data_isDirectLittleEndian() {
+  void data_isLittleEndianAndReadOnly() {
     ByteBuffer data = Tensor.ofFloats(new float[] {1f}, 1).data();
 
-    assertTrue(data.isDirect());
+    assertTrue(data.isReadOnly());
     assertEquals(ByteOrder.LITTLE_ENDIAN, data.order());
     assertEquals(0x3f800000, data.getInt(0));
+  }
+
+  @Test
+  void factories_copyIntoHeapArraysThatAMessageCanShare() {
+    assertTrue(Tensor.ofFloats(new float[] {1f}, 1).buffer().hasArray());
+    assertTrue(Tensor.ofLongs(new long[] {1}, 1).buffer().hasArray());
+    assertTrue(Tensor.ofFloatRows(List.of(new float[] {1f})).buffer().hasArray());
+    assertTrue(Tensor.stack(List.of(Tensor.ofFloats(new float[] {1f}, 1))).buffer().hasArray());
   }
 
   @Test
@@ -66,6 +74,24 @@ class TensorTest {
   @Test
   void ofFloats_rejectsValueCountThatDoesNotMatchShape() {
     assertThrows(IllegalArgumentException.class, () -> Tensor.ofFloats(new float[5], 2, 3));
+  }
+
+  @Test
+  void ofFloatRows_stacksRowsIntoAMatrix() {
+    Tensor t = Tensor.ofFloatRows(List.of(new float[] {1, 2}, new float[] {3, 4}));
+
+    assertArrayEquals(new long[] {2, 2}, t.shape());
+    assertArrayEquals(new float[] {1, 2, 3, 4}, t.toFloatArray());
+  }
+
+  @Test
+  void ofFloatRows_rejectsRowsOfDifferentLengths() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Tensor.ofFloatRows(List.of(new float[] {1, 2}, new float[] {3})));
+
+    assertEquals("row 1 has 1 values, but row 0 has 2", e.getMessage());
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.encoder.v1.TextEncoderGrpc;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.StatusMapper;
 import io.mmserve.text.encoder.TextEncoder;
@@ -74,11 +75,11 @@ public final class TextEncoderService extends TextEncoderGrpc.TextEncoderImplBas
         EncodeTextResponse.newBuilder()
             .setModel(encoding.model())
             .setModelVersion(encoding.modelVersion())
-            .setEmbeddings(TensorMessages.toMessage(encoding.embeddings()))
+            .setEmbeddings(TensorCodec.encode(encoding.embeddings()))
             .addAllTruncated(encoding.truncated())
             .addAllTokenCounts(encoding.tokenCounts());
-    encoding.tokenFeatures().ifPresent(t -> response.setTokenFeatures(TensorMessages.toMessage(t)));
-    encoding.attentionMask().ifPresent(t -> response.setAttentionMask(TensorMessages.toMessage(t)));
+    encoding.tokenFeatures().ifPresent(t -> response.setTokenFeatures(TensorCodec.encode(t)));
+    encoding.attentionMask().ifPresent(t -> response.setAttentionMask(TensorCodec.encode(t)));
     return response.build();
   }
 

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.encoder.v1.TextEncoderGrpc;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.inference.batch.BatcherConfig;
 import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
@@ -30,7 +31,6 @@ import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
 import io.mmserve.text.encoder.TextEncoder;
 import io.mmserve.text.encoder.TextLimits;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
@@ -177,14 +177,7 @@ class TextEncoderServiceTest {
         "token_features");
     assertEquals(DataType.INT64, response.getAttentionMask().getDtype());
     assertArrayEquals(masks.shape(), shape(response.getAttentionMask()));
-    long[] mask = new long[(int) masks.size()];
-    response
-        .getAttentionMask()
-        .getData()
-        .asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asLongBuffer()
-        .get(mask);
+    long[] mask = TensorCodec.decode("attention_mask", response.getAttentionMask()).toLongArray();
     assertArrayEquals(masks.longs(), mask);
   }
 
@@ -197,8 +190,6 @@ class TextEncoderServiceTest {
   }
 
   static float[] floats(Tensor tensor) {
-    float[] out = new float[tensor.getData().size() / Float.BYTES];
-    tensor.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-    return out;
+    return TensorCodec.decode("tensor", tensor).toFloatArray();
   }
 }

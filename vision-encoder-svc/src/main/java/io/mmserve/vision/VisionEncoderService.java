@@ -8,6 +8,7 @@ import io.mmserve.api.v1.PixelFormat;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.MmserveException;
@@ -140,8 +141,8 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
         EncodeImageResponse.newBuilder()
             .setModel(encodings.model())
             .setModelVersion(encodings.modelVersion())
-            .setEmbeddings(TensorMessages.toProto(encodings.embeddings()));
-    encodings.patchFeatures().ifPresent(p -> out.setPatchFeatures(TensorMessages.toProto(p)));
+            .setEmbeddings(TensorCodec.encode(encodings.embeddings()));
+    encodings.patchFeatures().ifPresent(p -> out.setPatchFeatures(TensorCodec.encode(p)));
     return out.build();
   }
 

@@ -8,8 +8,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.tensor.v1.Tensor;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,11 +21,9 @@ final class Responses {
     return EncodeImageRequest.newBuilder().addAllImages(images).setNormalize(true).build();
   }
 
-  /** The elements of a FLOAT32 wire tensor, read as packed little-endian. */
+  /** The elements of a FLOAT32 wire tensor. */
   static float[] floats(Tensor tensor) {
-    float[] out = new float[tensor.getData().size() / Float.BYTES];
-    tensor.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-    return out;
+    return TensorCodec.decode("tensor", tensor).toFloatArray();
   }
 
   /** Row {@code row} of {@code actual} (rows of expected.length) equals expected within tol. */

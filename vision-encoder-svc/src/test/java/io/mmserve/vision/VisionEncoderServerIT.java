@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,14 +44,7 @@ class VisionEncoderServerIT {
     EncodeImageResponse response = encode(service, jpeg);
 
     float[] expected = Golden.row(Golden.array("image_embeds"), jpeg.index());
-    float[] actual = new float[expected.length];
-    response
-        .getEmbeddings()
-        .getData()
-        .asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer()
-        .get(actual);
+    float[] actual = Responses.floats(response.getEmbeddings());
     assertArrayEquals(expected, actual, (float) EMBEDDING_TOLERANCE);
   }
 

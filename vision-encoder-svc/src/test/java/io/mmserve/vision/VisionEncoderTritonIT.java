@@ -28,7 +28,6 @@ import io.mmserve.vision.encoder.ImageEncoding;
 import io.mmserve.vision.encoder.ImageInput;
 import io.mmserve.vision.encoder.ImageLimits;
 import io.mmserve.vision.encoder.ImageRequest;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -117,14 +116,7 @@ class VisionEncoderTritonIT {
       Golden.Image jpeg = Golden.image(".jpg");
       EncodeImageResponse response = encode(service, jpeg);
       float[] expected = Golden.row(Golden.array("image_embeds"), jpeg.index());
-      float[] actual = new float[expected.length];
-      response
-          .getEmbeddings()
-          .getData()
-          .asReadOnlyByteBuffer()
-          .order(ByteOrder.LITTLE_ENDIAN)
-          .asFloatBuffer()
-          .get(actual);
+      float[] actual = Responses.floats(response.getEmbeddings());
       assertArrayEquals(expected, actual, (float) EMBEDDING_TOLERANCE);
       assertEquals(ServingStatus.SERVING, health(service));
 

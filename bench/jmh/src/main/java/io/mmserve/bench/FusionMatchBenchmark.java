@@ -1,9 +1,8 @@
 package io.mmserve.bench;
 
-import io.mmserve.fusion.model.FloatInput;
 import io.mmserve.fusion.model.FusionEngine;
 import io.mmserve.fusion.model.FusionLimits;
-import io.mmserve.fusion.model.LongInput;
+import io.mmserve.fusion.model.TensorInput;
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.Tensor;
@@ -58,9 +57,9 @@ public class FusionMatchBenchmark {
 
   private FusionEngine engine;
   private OnnxRuntimeBackend onnx;
-  private FloatInput tokens;
-  private LongInput mask;
-  private FloatInput patches;
+  private TensorInput tokens;
+  private TensorInput mask;
+  private TensorInput patches;
   private Map<String, Tensor> onnxInputs;
 
   @Setup(Level.Trial)
@@ -91,14 +90,14 @@ public class FusionMatchBenchmark {
     long[] tShape = {PAIRS, length, width};
     long[] mShape = {PAIRS, length};
     long[] pShape = {PAIRS, patchCount, width};
-    tokens = new FloatInput("token_features", tShape, tv);
-    mask = new LongInput("attention_mask", mShape, mv);
-    patches = new FloatInput("patch_features", pShape, pv);
+    tokens = new TensorInput("token_features", Tensor.ofFloats(tv, tShape));
+    mask = new TensorInput("attention_mask", Tensor.ofLongs(mv, mShape));
+    patches = new TensorInput("patch_features", Tensor.ofFloats(pv, pShape));
     onnxInputs =
         Map.of(
-            "token_features", Tensor.ofFloats(tv, tShape),
-            "attention_mask", Tensor.ofLongs(mv, mShape),
-            "patch_features", Tensor.ofFloats(pv, pShape));
+            "token_features", tokens.tensor(),
+            "attention_mask", mask.tensor(),
+            "patch_features", patches.tensor());
 
     engine = new FusionEngine(new ModelRegistry(List.of(pack)), FusionLimits.defaults(), threads);
     onnx =

@@ -2,6 +2,7 @@ package io.mmserve.bench;
 
 import io.mmserve.fusion.model.EmbeddingMatrix;
 import io.mmserve.fusion.model.Similarity;
+import io.mmserve.inference.Vectors;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,10 +15,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Score of one query against {@code n} embeddings through fusion-svc's domain code, as FusionEngine
- * computes it: {@code logits = logit_scale x q . E^T} ({@link Similarity#logits}, which
- * re-normalises both sides), then optionally the softmax over the {@code n} logits ({@link
- * Similarity#softmaxRows}). Compare with bench/score_numpy.py via bench/score.sh.
+ * Score of one query against {@code n} unit embeddings through fusion-svc's domain code, as
+ * FusionEngine computes it: {@code logits = logit_scale x q . E^T} ({@link Similarity#logits}, on
+ * rows the encoders already normalised), then optionally the softmax over the {@code n} logits
+ * ({@link Similarity#softmaxRows}). Compare with bench/score_numpy.py via bench/score.sh.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,16 +46,10 @@ public class ScoreBenchmark {
   private static float[] unitRows(Random random, int rows, int dim) {
     float[] out = new float[rows * dim];
     for (int r = 0; r < rows; r++) {
-      double squares = 0;
       for (int c = 0; c < dim; c++) {
-        float v = (float) random.nextGaussian();
-        out[r * dim + c] = v;
-        squares += (double) v * v;
+        out[r * dim + c] = (float) random.nextGaussian();
       }
-      float inv = (float) (1 / Math.sqrt(squares));
-      for (int c = 0; c < dim; c++) {
-        out[r * dim + c] *= inv;
-      }
+      Vectors.normalize(out, r * dim, dim);
     }
     return out;
   }

@@ -1,7 +1,8 @@
 package io.mmserve.fusion.model;
 
 /**
- * Checked embeddings: {@code rows} rows of {@code dim} finite values, row-major.
+ * Checked embeddings: {@code rows} rows of {@code dim} finite values, row-major, each row
+ * L2-normalised (unit length, or a zero vector), so that a dot product of two rows is their cosine.
  *
  * @param name the request field the rows came from, for messages
  */

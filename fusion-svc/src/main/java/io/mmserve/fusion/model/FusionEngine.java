@@ -63,8 +63,13 @@ public final class FusionEngine implements AutoCloseable {
     return models.get(registry.resolve(name).manifest().id());
   }
 
-  /** Logits between image and text embeddings, both directions. */
-  public ScoreResult score(String model, FloatInput images, FloatInput texts) {
+  /**
+   * Logits between image and text embeddings, both directions.
+   *
+   * @param images FLOAT32 [I, D], L2-normalised rows (unit length, or zero)
+   * @param texts FLOAT32 [T, D], L2-normalised rows
+   */
+  public ScoreResult score(String model, TensorInput images, TensorInput texts) {
     FusionModel m = model(model);
     EmbeddingMatrix[] pair = FusionInputs.embeddingPair(images, texts, m);
     long cells = (long) pair[0].rows() * pair[1].rows();
@@ -89,8 +94,13 @@ public final class FusionEngine implements AutoCloseable {
         pair[1].rows());
   }
 
-  /** Zero-shot probabilities of each image over the labels. */
-  public ClassifyResult classify(String model, FloatInput images, FloatInput labels) {
+  /**
+   * Zero-shot probabilities of each image over the labels.
+   *
+   * @param images FLOAT32 [I, D], L2-normalised rows (unit length, or zero)
+   * @param labels FLOAT32 [K, D], L2-normalised rows
+   */
+  public ClassifyResult classify(String model, TensorInput images, TensorInput labels) {
     FusionModel m = model(model);
     EmbeddingMatrix[] pair = FusionInputs.embeddingPair(images, labels, m);
     if (pair[1].rows() > limits.maxLabels()) {
@@ -106,8 +116,15 @@ public final class FusionEngine implements AutoCloseable {
         pair[1].rows());
   }
 
-  /** Match probabilities of image-text pairs from their features. */
-  public MatchResult match(String model, FloatInput tokens, LongInput mask, FloatInput patches) {
+  /**
+   * Match probabilities of image-text pairs from their features.
+   *
+   * @param tokens FLOAT32 [N, L, W] text token features
+   * @param mask INT64 [N, L] text attention mask
+   * @param patches FLOAT32 [N, P, W] image patch features
+   */
+  public MatchResult match(
+      String model, TensorInput tokens, TensorInput mask, TensorInput patches) {
     FusionModel m = model(model);
     MatchHead head =
         m.head()

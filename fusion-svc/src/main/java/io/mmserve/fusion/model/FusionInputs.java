@@ -1,27 +1,34 @@
 package io.mmserve.fusion.model;
 
+import io.mmserve.inference.Vectors;
 import io.mmserve.kit.errors.InvalidInputException;
 import java.util.Arrays;
 
 /**
- * Checks a caller's arrays against the rules of fusion-svc and the served model, and turns them
+ * Checks a caller's tensors against the rules of fusion-svc and the served model, and turns them
  * into checked values. Every failure is an {@link InvalidInputException} naming the field, the
  * index where there is one, and the rule.
  */
 final class FusionInputs {
+  /**
+   * How far the squared length of an embedding may be from 1. Embeddings normalised in float32 (the
+   * encoders', the gateway's, PyTorch's) are within {@code dim x 2^-24} of it.
+   */
+  static final double UNIT_LENGTH_TOLERANCE = 1e-3;
+
   private FusionInputs() {}
 
   /** Two embedding matrices of the same width, that of the model's embeddings. */
-  static EmbeddingMatrix[] embeddingPair(FloatInput a, FloatInput b, FusionModel model) {
+  static EmbeddingMatrix[] embeddingPair(TensorInput a, TensorInput b, FusionModel model) {
     EmbeddingMatrix first = matrix(a);
     EmbeddingMatrix second = matrix(b);
     if (first.dim() != second.dim()) {
       throw new InvalidInputException(
-          a.name()
+          a.field()
               + " rows have "
               + first.dim()
               + " values but "
-              + b.name()
+              + b.field()
               + " rows have "
               + second.dim()
               + "; embeddings must have the same size");
@@ -40,62 +47,62 @@ final class FusionInputs {
 
   /** The inputs of a Match, checked against the model's declared shapes and the pair limit. */
   static MatchFeatures match(
-      FloatInput tokens, LongInput mask, FloatInput patches, FusionModel model, int maxPairs) {
-    requirePresent(tokens.name(), tokens.shape());
-    requirePresent(mask.name(), mask.shape());
-    requirePresent(patches.name(), patches.shape());
-    requireRank(tokens.name(), tokens.shape(), 3, "[pairs, tokens, width]");
-    requireRank(mask.name(), mask.shape(), 2, "[pairs, tokens]");
-    requireRank(patches.name(), patches.shape(), 3, "[pairs, patches, width]");
-    long pairs = tokens.shape()[0];
+      TensorInput tokens, TensorInput mask, TensorInput patches, FusionModel model, int maxPairs) {
+    long[] tokenShape = tokens.tensor().shape();
+    long[] maskShape = mask.tensor().shape();
+    long[] patchShape = patches.tensor().shape();
+    requireRank(tokens.field(), tokenShape, 3, "[pairs, tokens, width]");
+    requireRank(mask.field(), maskShape, 2, "[pairs, tokens]");
+    requireRank(patches.field(), patchShape, 3, "[pairs, patches, width]");
+    long pairs = tokenShape[0];
     if (pairs == 0) {
-      throw new InvalidInputException(tokens.name() + " is empty; at least one pair is required");
+      throw new InvalidInputException(tokens.field() + " is empty; at least one pair is required");
     }
-    if (mask.shape()[0] != pairs || patches.shape()[0] != pairs) {
+    if (maskShape[0] != pairs || patchShape[0] != pairs) {
       throw new InvalidInputException(
           "pair counts differ: "
-              + tokens.name()
+              + tokens.field()
               + " has "
               + pairs
               + ", "
-              + mask.name()
+              + mask.field()
               + " "
-              + mask.shape()[0]
+              + maskShape[0]
               + ", "
-              + patches.name()
+              + patches.field()
               + " "
-              + patches.shape()[0]);
+              + patchShape[0]);
     }
     if (pairs > maxPairs) {
       throw new InvalidInputException(
           pairs + " pairs exceed the limit of " + maxPairs + " pairs per request");
     }
-    requireDeclared(tokens.name(), tokens.shape(), model.tokenShape(), model);
-    requireDeclared(patches.name(), patches.shape(), model.patchShape(), model);
-    requireDeclared(mask.name(), mask.shape(), model.maskShape(), model);
-    if (mask.shape()[1] != tokens.shape()[1]) {
+    requireDeclared(tokens.field(), tokenShape, model.tokenShape(), model);
+    requireDeclared(patches.field(), patchShape, model.patchShape(), model);
+    requireDeclared(mask.field(), maskShape, model.maskShape(), model);
+    if (maskShape[1] != tokenShape[1]) {
       throw new InvalidInputException(
-          mask.name()
+          mask.field()
               + " has shape "
-              + Arrays.toString(mask.shape())
+              + Arrays.toString(maskShape)
               + " but "
-              + tokens.name()
+              + tokens.field()
               + " has "
-              + tokens.shape()[1]
+              + tokenShape[1]
               + " tokens per text; the mask must be ["
               + pairs
               + ", "
-              + tokens.shape()[1]
+              + tokenShape[1]
               + "]");
     }
-    requireFinite(tokens, 3);
-    requireFinite(patches, 3);
-    long[] m = mask.values();
-    int length = (int) mask.shape()[1];
+    float[] tokenValues = finiteValues(tokens, tokenShape);
+    float[] patchValues = finiteValues(patches, patchShape);
+    long[] m = mask.tensor().toLongArray();
+    int length = (int) maskShape[1];
     for (int i = 0; i < m.length; i++) {
       if (m[i] != 0 && m[i] != 1) {
         throw new InvalidInputException(
-            mask.name()
+            mask.field()
                 + "["
                 + i / length
                 + "]["
@@ -106,32 +113,35 @@ final class FusionInputs {
       }
     }
     return new MatchFeatures(
-        tokens.values(),
-        mask.values(),
-        patches.values(),
-        (int) pairs,
-        length,
-        (int) patches.shape()[1],
-        (int) tokens.shape()[2]);
+        tokenValues, m, patchValues, (int) pairs, length, (int) patchShape[1], (int) tokenShape[2]);
   }
 
-  private static EmbeddingMatrix matrix(FloatInput in) {
-    requirePresent(in.name(), in.shape());
-    requireRank(in.name(), in.shape(), 2, "[rows, dim]");
-    if (in.shape()[0] == 0) {
-      throw new InvalidInputException(in.name() + " is empty; at least one row is required");
+  /** A checked [rows, dim] matrix of finite, L2-normalised rows. */
+  private static EmbeddingMatrix matrix(TensorInput in) {
+    long[] shape = in.tensor().shape();
+    requireRank(in.field(), shape, 2, "[rows, dim]");
+    if (shape[0] == 0) {
+      throw new InvalidInputException(in.field() + " is empty; at least one row is required");
     }
-    if (in.shape()[1] == 0) {
-      throw new InvalidInputException(in.name() + " rows are empty; embeddings need values");
+    if (shape[1] == 0) {
+      throw new InvalidInputException(in.field() + " rows are empty; embeddings need values");
     }
-    requireFinite(in, 2);
-    return new EmbeddingMatrix(in.name(), in.values(), (int) in.shape()[0], (int) in.shape()[1]);
-  }
-
-  private static void requirePresent(String name, long[] shape) {
-    if (shape == null) {
-      throw new InvalidInputException(name + " is required");
+    float[] values = finiteValues(in, shape);
+    int rows = (int) shape[0];
+    int dim = (int) shape[1];
+    for (int r = 0; r < rows; r++) {
+      double squares = Vectors.squaredNorm(values, r * dim, dim);
+      if (squares != 0 && !(Math.abs(squares - 1) <= UNIT_LENGTH_TOLERANCE)) {
+        throw new InvalidInputException(
+            in.field()
+                + "["
+                + r
+                + "]: has length "
+                + (float) Math.sqrt(squares)
+                + "; embeddings must be L2-normalised (length 1, or 0 for a zero vector)");
+      }
     }
+    return new EmbeddingMatrix(in.field(), values, rows, dim);
   }
 
   private static void requireRank(String name, long[] shape, int rank, String form) {
@@ -162,18 +172,21 @@ final class FusionInputs {
     }
   }
 
-  private static void requireFinite(FloatInput in, int rank) {
-    float[] v = in.values();
+  /** The elements of a FLOAT32 input, after checking that each is finite. */
+  private static float[] finiteValues(TensorInput in, long[] shape) {
+    float[] v = in.tensor().toFloatArray();
     for (int i = 0; i < v.length; i++) {
       if (!Float.isFinite(v[i])) {
         throw new InvalidInputException(
-            in.name() + index(in.shape(), i, rank) + " is " + v[i] + "; values must be finite");
+            in.field() + index(shape, i) + " is " + v[i] + "; values must be finite");
       }
     }
+    return v;
   }
 
   /** "[r][c]..." of flat index {@code i} in {@code shape}. */
-  private static String index(long[] shape, int i, int rank) {
+  private static String index(long[] shape, int i) {
+    int rank = shape.length;
     StringBuilder out = new StringBuilder();
     long rest = i;
     long[] strides = new long[rank];

@@ -1,36 +1,16 @@
 package io.mmserve.fusion.model;
 
 /**
- * CLIP similarity: {@code logit_scale x cosine} between embedding rows, the softmax of a row, and
- * the top k of a row. Stateless; every method allocates only its result.
+ * CLIP similarity: {@code logit_scale x cosine} between L2-normalised embedding rows, the softmax
+ * of a row, and the top k of a row. Stateless; every method allocates only its result.
  */
 public final class Similarity {
   private Similarity() {}
 
-  /** The rows of {@code m} scaled to unit length; a row of zero length is an error. */
-  public static float[] normalizedRows(EmbeddingMatrix m) {
-    float[] out = new float[m.values().length];
-    int dim = m.dim();
-    for (int r = 0; r < m.rows(); r++) {
-      double squares = 0;
-      for (int c = 0; c < dim; c++) {
-        double v = m.values()[r * dim + c];
-        squares += v * v;
-      }
-      if (!(squares > 0)) {
-        throw new io.mmserve.kit.errors.InvalidInputException(
-            m.name() + "[" + r + "]: has length 0; a cosine needs a non-zero embedding");
-      }
-      float inv = (float) (1 / Math.sqrt(squares));
-      for (int c = 0; c < dim; c++) {
-        out[r * dim + c] = m.values()[r * dim + c] * inv;
-      }
-    }
-    return out;
-  }
-
   /**
-   * {@code scale x cosine(a_i, b_j)} as an [A, B] row-major matrix.
+   * {@code scale x cosine(a_i, b_j)} as an [A, B] row-major matrix: {@code scale x a_i . b_j},
+   * since the rows are L2-normalised (a zero row has cosine 0 with every row). The rows are not
+   * normalised again here: the encoders did it (or the gateway, for embeddings a caller sent).
    *
    * @throws IllegalArgumentException if the widths differ (callers check inputs first)
    */
@@ -38,13 +18,13 @@ public final class Similarity {
     if (a.dim() != b.dim()) {
       throw new IllegalArgumentException("widths differ: " + a.dim() + " vs " + b.dim());
     }
-    float[] na = normalizedRows(a);
-    float[] nb = normalizedRows(b);
+    float[] va = a.values();
+    float[] vb = b.values();
     int dim = a.dim();
     float[] out = new float[a.rows() * b.rows()];
     for (int i = 0; i < a.rows(); i++) {
       for (int j = 0; j < b.rows(); j++) {
-        out[i * b.rows() + j] = scale * VectorOps.dot(na, i * dim, nb, j * dim, dim);
+        out[i * b.rows() + j] = scale * VectorOps.dot(va, i * dim, vb, j * dim, dim);
       }
     }
     return out;

@@ -29,6 +29,17 @@ class SimilarityTest {
   }
 
   @Test
+  void logits_areTheScaledDotProductsOfTheRowsAsGiven() {
+    EmbeddingMatrix images = new EmbeddingMatrix("images", new float[] {0.6f, 0.8f, 0, 0}, 2, 2);
+    EmbeddingMatrix texts = new EmbeddingMatrix("texts", new float[] {1, 0, 0, 1}, 2, 2);
+
+    float[] logits = Similarity.logits(images, texts, 50f);
+
+    // the zero row scores 0 against everything: the one rule for a zero vector
+    assertArrayEquals(new float[] {30f, 40f, 0f, 0f}, logits, 1e-5f);
+  }
+
+  @Test
   void transpose_matchesReferenceLogitsPerText() {
     EmbeddingMatrix images = matrix("image_embeds");
     EmbeddingMatrix texts = matrix("text_embeds");

@@ -96,8 +96,8 @@ final class OnnxModel implements AutoCloseable {
               + ", but was "
               + tensor);
     }
-    // Tensor data is a direct little-endian buffer: on little-endian hosts (native order)
-    // ONNX Runtime reads it in place; elsewhere it makes a native-order copy itself.
+    // A direct little-endian buffer (the vision batch) ONNX Runtime reads in place on little-endian
+    // hosts; a heap buffer (text ids) or another byte order it copies into native memory itself.
     ByteBuffer data = tensor.data();
     return switch (tensor.dtype()) {
       case FLOAT32 -> OnnxTensor.createTensor(env, data.asFloatBuffer(), tensor.shape());

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.Tensor;
+import io.mmserve.inference.Vectors;
 import io.mmserve.inference.batch.BatcherConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPackException;
@@ -152,7 +153,7 @@ public final class TextEncoder implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       float[] row = rows.get(i).embedding().toFloatArray();
       if (request.normalize()) {
-        Embeddings.normalize(row);
+        Vectors.normalize(row);
       }
       System.arraycopy(row, 0, embeddings, i * dim, dim);
     }

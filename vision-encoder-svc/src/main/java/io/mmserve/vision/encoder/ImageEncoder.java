@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.Tensor;
+import io.mmserve.inference.Vectors;
 import io.mmserve.inference.batch.BatcherConfig;
 import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.pack.ModelPack;
@@ -262,7 +263,7 @@ public final class ImageEncoder implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       items.get(i).embedding().data().asFloatBuffer().get(values, i * dim, dim);
       if (request.normalize()) {
-        l2Normalize(values, i * dim, dim);
+        Vectors.normalize(values, i * dim, dim);
       }
     }
     Optional<Tensor> patches =
@@ -272,21 +273,6 @@ public final class ImageEncoder implements AutoCloseable {
             : Optional.empty();
     ModelPack pack = model.pack();
     return new ImageEncoding(pack.name(), pack.version(), Tensor.ofFloats(values, n, dim), patches);
-  }
-
-  /** Scales {@code values[from .. from + length)} to unit L2 norm; a zero vector stays zero. */
-  static void l2Normalize(float[] values, int from, int length) {
-    double sum = 0;
-    for (int i = from; i < from + length; i++) {
-      sum += (double) values[i] * values[i];
-    }
-    if (sum == 0) {
-      return;
-    }
-    double inverse = 1 / Math.sqrt(sum);
-    for (int i = from; i < from + length; i++) {
-      values[i] = (float) (values[i] * inverse);
-    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.mmserve.vision.encoder;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -97,25 +96,6 @@ class ImageEncoderTest {
 
     CompletionException e = assertThrows(CompletionException.class, result::join);
     assertInstanceOf(InvalidInputException.class, e.getCause());
-  }
-
-  @Test
-  void l2Normalize_isIdempotent() {
-    float[] v = {3, 4, 0};
-    ImageEncoder.l2Normalize(v, 0, 3);
-    float[] once = v.clone();
-    ImageEncoder.l2Normalize(v, 0, 3);
-
-    assertArrayEquals(new float[] {0.6f, 0.8f, 0}, once, 1e-7f);
-    assertArrayEquals(once, v, 0f);
-  }
-
-  @Test
-  void l2Normalize_leavesAZeroVectorZero() {
-    float[] v = {0, 0, 0, 0};
-    ImageEncoder.l2Normalize(v, 1, 2);
-
-    assertArrayEquals(new float[4], v, 0f);
   }
 
   @Test
