@@ -55,17 +55,6 @@ class AdminHttpServerTest {
   }
 
   @Test
-  void metrics_includeTheJvmsHeapGcAndProcessMeters() throws Exception {
-    String body = get("/metrics").body();
-
-    assertTrue(body.contains("jvm_memory_used_bytes{area=\"heap\""), "heap in use");
-    assertTrue(body.contains("jvm_memory_max_bytes{area=\"heap\""), "heap limit");
-    assertTrue(body.contains("jvm_threads_live_threads"), "threads");
-    assertTrue(body.contains("process_cpu_usage"), "process CPU");
-    assertTrue(body.contains("process_uptime_seconds"), "uptime");
-  }
-
-  @Test
   void healthz_answers200WhileHealthy() throws Exception {
     HttpResponse<String> response = get("/healthz");
 
