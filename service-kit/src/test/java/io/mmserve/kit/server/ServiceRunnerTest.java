@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -178,10 +179,13 @@ class ServiceRunnerTest {
     assertEquals(503, get("/healthz").statusCode());
   }
 
-  // ---------------------------------------------------------------------------------------------
+  @Test
+  void serviceParts_needAtLeastOneService() {
+    assertThrows(IllegalArgumentException.class, ServiceParts::of);
+    assertNull(ServiceParts.of(new TestService()).dependencyReady());
+  }
 
-  private RunningService start(
-      java.util.function.Function<Integer, ServiceParts> parts, String... args)
+  private RunningService start(Function<Integer, ServiceParts> parts, String... args)
       throws StartFailure {
     return start((limit, startup) -> parts.apply(limit), args);
   }
@@ -242,11 +246,5 @@ class ServiceRunnerTest {
               .build();
       return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
-  }
-
-  @Test
-  void serviceParts_needAtLeastOneService() {
-    assertThrows(IllegalArgumentException.class, ServiceParts::of);
-    assertNull(ServiceParts.of(new TestService()).dependencyReady());
   }
 }
