@@ -55,9 +55,7 @@ final class RunningService {
     if (!stopped.compareAndSet(false, true)) {
       return;
     }
-    log.info("{} stopping", name);
-    ShutdownHook.closeAll(closingOrder);
-    log.info("{} stopped", name);
+    ShutdownHook.closeAll(closingOrder); // the JVM hook logs "stopping" and "stopped" around it
   }
 
   /** Blocks until the gRPC server has terminated, after {@link #stop()} on another thread. */
