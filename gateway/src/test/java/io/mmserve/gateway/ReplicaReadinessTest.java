@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +41,7 @@ class ReplicaReadinessTest {
   private final FakeTextEncoder textA = new FakeTextEncoder();
   private final FakeTextEncoder textB = new FakeTextEncoder();
   private final AtomicBoolean tritonOfA = new AtomicBoolean(true);
+  private final ScheduledExecutorService readinessPolls = Executors.newScheduledThreadPool(1);
   private ManagedChannel gatewayChannel;
 
   @BeforeEach
@@ -84,6 +87,7 @@ class ReplicaReadinessTest {
     for (AutoCloseable c : toClose.reversed()) {
       c.close();
     }
+    readinessPolls.shutdownNow();
   }
 
   @Test
@@ -124,7 +128,8 @@ class ReplicaReadinessTest {
                 InProcessServerBuilder.forName(prefix + name + ":1").directExecutor(),
                 List.of(encoder),
                 serverConfig(),
-                new SimpleMeterRegistry())
+                new SimpleMeterRegistry(),
+                readinessPolls)
             .followReadiness(dependencyReady::get, POLL)
             .start();
     toClose.add(server);

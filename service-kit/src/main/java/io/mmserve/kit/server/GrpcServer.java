@@ -15,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * a dependency is not ready (an encoder's Triton), for Check and for Watch streams alike, so
  * clients that watch health (the gateway) route around the server.
  *
- * <p>Tests pass an in-process builder and a scheduler they drive; services get both from {@link
- * ServiceRunner}.
+ * <p>Tests pass an in-process builder and a scheduler they drive; {@link ServiceRunner} passes a
+ * Netty builder ({@link #nettyBuilder}) and a daemon scheduler it owns.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
@@ -48,14 +47,12 @@ public final class GrpcServer implements AutoCloseable {
   private final Duration shutdownGrace;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile boolean serving;
-  private final ScheduledExecutorService givenScheduler;
-  private ScheduledExecutorService ownScheduler;
+  private final ScheduledExecutorService scheduler;
   private ScheduledFuture<?> readinessPoll;
   private volatile boolean dependencyReady = true;
 
   /**
-   * A server whose {@link #followReadiness} polls on a daemon thread of its own, made on first use
-   * and stopped by {@link #stop()}.
+   * A server that cannot {@link #followReadiness}: it has no scheduler to poll on.
    *
    * @see #GrpcServer(ServerBuilder, List, ServerConfig, MeterRegistry, ScheduledExecutorService)
    */
@@ -75,7 +72,7 @@ public final class GrpcServer implements AutoCloseable {
    * @param config max inbound message size and shutdown grace are taken from here
    * @param registry where request metrics go
    * @param scheduler where {@link #followReadiness} polls; owned by the caller, who shuts it down
-   *     (this server only cancels its poll on {@link #stop()}); null for a thread of its own
+   *     (this server only cancels its poll on {@link #stop()}); null if it is never called
    */
   public GrpcServer(
       ServerBuilder<?> builder,
@@ -83,7 +80,7 @@ public final class GrpcServer implements AutoCloseable {
       ServerConfig config,
       MeterRegistry registry,
       ScheduledExecutorService scheduler) {
-    this.givenScheduler = scheduler;
+    this.scheduler = scheduler;
     this.shutdownGrace = config.shutdownGrace();
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     for (BindableService service : services) {
@@ -124,22 +121,15 @@ public final class GrpcServer implements AutoCloseable {
    * is true and the server is started). A poll that throws counts as not ready. Call at most once,
    * before or after {@link #start()}; {@code ready} must return within a bounded time.
    *
-   * @throws IllegalStateException if called a second time
+   * @throws IllegalStateException if called a second time, or the server was built without a
+   *     scheduler
    */
   public synchronized GrpcServer followReadiness(BooleanSupplier ready, Duration interval) {
+    if (scheduler == null) {
+      throw new IllegalStateException("followReadiness needs a server built with a scheduler");
+    }
     if (readinessPoll != null) {
       throw new IllegalStateException("followReadiness was already called");
-    }
-    ScheduledExecutorService scheduler = givenScheduler;
-    if (scheduler == null) {
-      ownScheduler =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "mmserve-readiness");
-                t.setDaemon(true);
-                return t;
-              });
-      scheduler = ownScheduler;
     }
     readinessPoll =
         scheduler.scheduleWithFixedDelay(
@@ -198,9 +188,6 @@ public final class GrpcServer implements AutoCloseable {
       health.enterTerminalState();
       if (readinessPoll != null) {
         readinessPoll.cancel(false);
-      }
-      if (ownScheduler != null) {
-        ownScheduler.shutdownNow();
       }
     }
     server.shutdown();

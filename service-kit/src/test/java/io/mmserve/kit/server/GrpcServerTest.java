@@ -295,4 +295,17 @@ class GrpcServerTest {
         IllegalStateException.class,
         () -> server.followReadiness(() -> true, Duration.ofSeconds(1)));
   }
+
+  @Test
+  void followReadiness_withoutAScheduler_isRefused() {
+    GrpcServer withoutScheduler =
+        new GrpcServer(
+            InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
+            List.of(new TestService()),
+            new ServerConfig("127.0.0.1", 0, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(1)),
+            registry);
+
+    assertThrows(
+        IllegalStateException.class, () -> withoutScheduler.followReadiness(() -> true, POLL));
+  }
 }
