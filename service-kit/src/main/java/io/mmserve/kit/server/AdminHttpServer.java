@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -28,12 +29,20 @@ public final class AdminHttpServer implements AutoCloseable {
   /**
    * Binds the port (0 picks a free one) but serves nothing until {@link #start()}.
    *
-   * @throws IOException if the address cannot be bound
+   * @throws IOException if the address cannot be bound; the message names it
    */
   public AdminHttpServer(
       String host, int port, PrometheusMeterRegistry registry, BooleanSupplier healthy)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    try {
+      server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    } catch (BindException e) {
+      BindException named =
+          new BindException(
+              "admin HTTP server cannot bind " + host + ":" + port + ": " + e.getMessage());
+      named.initCause(e);
+      throw named;
+    }
     executor =
         Executors.newSingleThreadExecutor(
             r -> {

@@ -1,12 +1,14 @@
 package io.mmserve.kit.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,5 +82,17 @@ class AdminHttpServerTest {
             .timeout(Duration.ofSeconds(10))
             .build();
     return client.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void constructor_namesTheAddressItCannotBind() {
+    BindException e =
+        assertThrows(
+            BindException.class,
+            () -> new AdminHttpServer("127.0.0.1", admin.port(), registry, healthy::get));
+
+    assertTrue(
+        e.getMessage().startsWith("admin HTTP server cannot bind 127.0.0.1:" + admin.port() + ": "),
+        e.getMessage());
   }
 }
