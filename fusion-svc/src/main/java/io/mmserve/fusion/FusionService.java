@@ -18,13 +18,14 @@ import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.kit.server.Replies;
 import io.mmserve.tensor.v1.Tensor;
 import java.util.function.Supplier;
 
 /**
  * {@code mmserve.fusion.v1.Fusion}: decodes the request tensors ({@link TensorCodec}), delegates to
- * the {@link FusionEngine} on the calling gRPC thread, and packs the results. Every error reaches
- * the client through {@link StatusMapper}.
+ * the {@link FusionEngine} on the calling gRPC thread, and packs the results. {@link Replies} sends
+ * them: every error reaches the client through {@link StatusMapper}.
  */
 public final class FusionService extends FusionGrpc.FusionImplBase {
   private final FusionEngine engine;
@@ -127,15 +128,11 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
 
   /** Computes the response after checking the deadline; any failure becomes a gRPC status. */
   private static <T> void respond(StreamObserver<T> observer, Supplier<T> call) {
-    T response;
-    try {
-      Deadlines.checkNotExpired();
-      response = call.get();
-    } catch (RuntimeException e) {
-      observer.onError(StatusMapper.toStatusException(e));
-      return;
-    }
-    observer.onNext(response);
-    observer.onCompleted();
+    Replies.now(
+        () -> {
+          Deadlines.checkNotExpired();
+          return call.get();
+        },
+        observer);
   }
 }

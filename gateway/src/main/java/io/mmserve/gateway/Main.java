@@ -1,75 +1,48 @@
 package io.mmserve.gateway;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mmserve.gateway.resilience.BackendPool;
-import io.mmserve.kit.config.Config;
-import io.mmserve.kit.config.ConfigException;
-import io.mmserve.kit.config.ConfigLoader;
-import io.mmserve.kit.server.AdminHttpServer;
-import io.mmserve.kit.server.GrpcServer;
-import io.mmserve.kit.server.ServerConfig;
-import io.mmserve.kit.server.ShutdownHook;
-import java.io.IOException;
-import java.util.List;
+import io.mmserve.kit.server.ServiceParts;
+import io.mmserve.kit.server.ServiceRunner;
+import io.mmserve.kit.server.Startup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the gateway: reads the config once, opens the encoder and fusion channels, serves {@code
- * mmserve.v1.Multimodal} with health and reflection, and the admin endpoint. Stops on SIGINT or
- * SIGTERM: the gRPC server first (in-flight calls finish), then the admin server, then the
- * channels.
+ * Starts the gateway: opens the encoder and fusion channels and serves {@code
+ * mmserve.v1.Multimodal}. {@link ServiceRunner} does the rest the same way for every service: the
+ * config, health and reflection, the admin endpoint, the log line {@code "gateway serving on
+ * HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the channels close after the
+ * servers).
  */
 public final class Main {
+  static final String SERVICE = "gateway";
+
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}
 
-  public static void main(String[] args) throws IOException, InterruptedException {
-    Config config;
-    ServerConfig serverConfig;
-    GatewayConfig gatewayConfig;
-    try {
-      config = ConfigLoader.load(GatewayConfig.defaults(), args, System.getenv());
-      serverConfig = ServerConfig.from(config);
-      gatewayConfig = GatewayConfig.from(config);
-    } catch (ConfigException e) {
-      System.err.println("gateway: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    log.info("gateway config:\n{}", config);
+  public static void main(String[] args) {
+    new ServiceRunner<>(SERVICE, GatewayConfig.defaults(), GatewayConfig::from, Main::build)
+        .run(args);
+  }
 
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private static ServiceParts build(GatewayConfig config, Startup startup) {
     BackendStack backends =
-        new BackendStack(
-            gatewayConfig,
-            BackendPool.ChannelFactory.plaintext(gatewayConfig.maxInboundMessageBytes()),
-            registry);
-    MultimodalService service =
+        startup.closeOnStop(
+            new BackendStack(
+                config,
+                BackendPool.ChannelFactory.plaintext(config.maxInboundMessageBytes()),
+                startup.meters()));
+    log.info(
+        "{} backends: text encoder {}, vision encoder {}, fusion {}",
+        SERVICE,
+        config.textEncoderTarget(),
+        config.visionEncoderTarget(),
+        config.fusionTarget());
+    return ServiceParts.of(
         new MultimodalService(
             backends.backends,
-            new LabelEmbeddingCache(gatewayConfig.labelEmbeddingCacheEntries(), registry),
-            gatewayConfig.limits());
-    GrpcServer server =
-        new GrpcServer(
-            GrpcServer.nettyBuilder(serverConfig), List.of(service), serverConfig, registry);
-    AdminHttpServer admin = new AdminHttpServer(serverConfig, registry, server::isServing);
-
-    server.start();
-    admin.start();
-    ShutdownHook.install("gateway", server, admin, backends, registry::close);
-    ShutdownHook.exitNormallyOnStopSignals();
-    log.info(
-        "gateway serving on {}:{} (admin on {}:{}; text encoder {}, vision encoder {}, fusion {})",
-        serverConfig.grpcHost(),
-        server.port(),
-        serverConfig.adminHost(),
-        admin.port(),
-        gatewayConfig.textEncoderTarget(),
-        gatewayConfig.visionEncoderTarget(),
-        gatewayConfig.fusionTarget());
-    server.awaitTermination();
+            new LabelEmbeddingCache(config.labelEmbeddingCacheEntries(), startup.meters()),
+            config.limits()));
   }
 }

@@ -1,6 +1,5 @@
 package io.mmserve.gateway;
 
-import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -32,6 +31,7 @@ import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.kit.server.Replies;
 import java.util.function.Function;
 
 /**
@@ -42,8 +42,9 @@ import java.util.function.Function;
  * until their issue lands.
  *
  * <p>Backend calls carry the caller's deadline, or the default deadline when the caller set none,
- * and are cancelled with the caller's call (see {@link Backends#forCurrentCall()}). A backend's
- * error reaches the caller with the backend's status code and description.
+ * and are cancelled with the caller's call (see {@link Backends#forCurrentCall()}). {@link Replies}
+ * sends each answer: a backend's error reaches the caller with the backend's status code and
+ * description, other failures through the one {@link StatusMapper}.
  */
 public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   static final Status UPSERT_NOT_IMPLEMENTED = notYetImplemented("Upsert");
@@ -77,7 +78,7 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
             .setRequestId(request.getRequestId())
             .build();
     ListenableFuture<EncodeTextResponse> answer = backends.forCurrentCall().encodeText(encode);
-    reply(translate(answer, response -> toEmbedTextResponse(request, response)), out);
+    Replies.whenDone(translate(answer, response -> toEmbedTextResponse(request, response)), out);
   }
 
   @Override
@@ -93,31 +94,32 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
             .setRequestId(request.getRequestId())
             .build();
     ListenableFuture<EncodeImageResponse> answer = backends.forCurrentCall().encodeImage(encode);
-    reply(translate(answer, response -> toEmbedImageResponse(request, response)), out);
+    Replies.whenDone(translate(answer, response -> toEmbedImageResponse(request, response)), out);
   }
 
   @Override
   public void classify(ClassifyRequest request, StreamObserver<ClassifyResponse> out) {
     Deadlines.checkNotExpired();
-    reply(new ClassifyCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
+    Replies.whenDone(
+        new ClassifyCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
   }
 
   @Override
   public void rank(RankRequest request, StreamObserver<RankResponse> out) {
     Deadlines.checkNotExpired();
-    reply(new RankCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
+    Replies.whenDone(new RankCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
   }
 
   @Override
   public void match(MatchRequest request, StreamObserver<MatchResponse> out) {
     Deadlines.checkNotExpired();
-    reply(new MatchCall(backends.forCurrentCall(), limits).run(request), out);
+    Replies.whenDone(new MatchCall(backends.forCurrentCall(), limits).run(request), out);
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
     Deadlines.checkNotExpired();
-    reply(new ScoreCall(backends.forCurrentCall(), limits).run(request), out);
+    Replies.whenDone(new ScoreCall(backends.forCurrentCall(), limits).run(request), out);
   }
 
   @Override
@@ -145,29 +147,6 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   private static <E, R> ListenableFuture<R> translate(
       ListenableFuture<E> answer, Function<E, R> translate) {
     return Futures.transform(answer, translate::apply, MoreExecutors.directExecutor());
-  }
-
-  /**
-   * Sends the outcome to the caller. A failure becomes a status through the one {@link
-   * StatusMapper}: a backend's status passes through, typed domain exceptions get their code, and
-   * anything else is INTERNAL (logged, never sent).
-   */
-  private static <R> void reply(ListenableFuture<R> answer, StreamObserver<R> out) {
-    Futures.addCallback(
-        answer,
-        new FutureCallback<R>() {
-          @Override
-          public void onSuccess(R response) {
-            out.onNext(response);
-            out.onCompleted();
-          }
-
-          @Override
-          public void onFailure(Throwable t) {
-            out.onError(StatusMapper.toStatusException(t));
-          }
-        },
-        MoreExecutors.directExecutor());
   }
 
   private static EmbedTextResponse toEmbedTextResponse(

@@ -8,6 +8,7 @@ import io.mmserve.encoder.v1.TextEncoderGrpc;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.kit.server.Replies;
 import io.mmserve.text.encoder.TextEncoder;
 import io.mmserve.text.encoder.TextEncoding;
 import io.mmserve.text.encoder.TextRequest;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Asynchronous: the gRPC thread checks, tokenizes and queues the texts, then returns; the answer
  * is sent from the batcher's thread when the encodings are ready. Texts of a caller that cancels or
- * runs out of time are dropped before inference. Every error reaches the client through {@link
- * StatusMapper}.
+ * runs out of time are dropped before inference. {@link Replies} sends the answer: every error
+ * reaches the client through {@link StatusMapper}, and a cancelled call gets nothing.
  */
 public final class TextEncoderService extends TextEncoderGrpc.TextEncoderImplBase {
   private static final Logger log = LoggerFactory.getLogger(TextEncoderService.class);
@@ -49,25 +50,10 @@ public final class TextEncoderService extends TextEncoderGrpc.TextEncoderImplBas
                   request.getNormalize()),
               Deadlines.cancellationOf(context));
     } catch (RuntimeException e) {
-      fail(request, responseObserver, e);
-      return;
+      encoding = CompletableFuture.failedFuture(e);
     }
-    encoding.whenComplete(
-        (result, error) -> {
-          if (error != null) {
-            fail(request, responseObserver, error);
-            return;
-          }
-          EncodeTextResponse response;
-          try {
-            response = toResponse(result);
-          } catch (RuntimeException e) {
-            fail(request, responseObserver, e);
-            return;
-          }
-          responseObserver.onNext(response);
-          responseObserver.onCompleted();
-        });
+    encoding.whenComplete((result, error) -> logFailure(request, error));
+    Replies.whenDone(encoding, TextEncoderService::toResponse, responseObserver);
   }
 
   static EncodeTextResponse toResponse(TextEncoding encoding) {
@@ -83,11 +69,9 @@ public final class TextEncoderService extends TextEncoderGrpc.TextEncoderImplBas
     return response.build();
   }
 
-  private static void fail(
-      EncodeTextRequest request, StreamObserver<EncodeTextResponse> observer, Throwable error) {
-    if (!request.getRequestId().isEmpty()) {
+  private static void logFailure(EncodeTextRequest request, Throwable error) {
+    if (error != null && !request.getRequestId().isEmpty()) {
       log.debug("EncodeText request_id={} failed: {}", request.getRequestId(), error.toString());
     }
-    observer.onError(StatusMapper.toStatusException(error));
   }
 }

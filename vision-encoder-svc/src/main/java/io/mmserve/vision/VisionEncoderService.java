@@ -1,7 +1,6 @@
 package io.mmserve.vision;
 
 import io.grpc.Context;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.PixelFormat;
@@ -14,6 +13,7 @@ import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.kit.server.Replies;
 import io.mmserve.vision.encoder.ImageEncoder;
 import io.mmserve.vision.encoder.ImageEncoding;
 import io.mmserve.vision.encoder.ImageInput;
@@ -23,17 +23,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code mmserve.encoder.v1.VisionEncoder}: translates EncodeImage requests to {@link ImageEncoder}
- * calls and their results back to protos. Completes each call asynchronously when the encoder's
- * future does; every failure reaches the client as a status made by {@link StatusMapper}.
+ * calls and their results back to protos. {@link Replies} completes each call when the encoder's
+ * future does: every failure reaches the client as a status made by {@link StatusMapper}, and a
+ * cancelled call gets nothing.
  */
 public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderImplBase {
-  private static final Logger log = LoggerFactory.getLogger(VisionEncoderService.class);
-
   private final ImageEncoder encoder;
 
   public VisionEncoderService(ImageEncoder encoder) {
@@ -52,33 +49,7 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
-    result.whenComplete((encodings, error) -> reply(responseObserver, encodings, error));
-  }
-
-  private static void reply(
-      StreamObserver<EncodeImageResponse> observer, ImageEncoding encodings, Throwable error) {
-    if (isCancelled(observer)) {
-      return; // the caller is gone: nothing can be sent
-    }
-    Throwable failure = error;
-    EncodeImageResponse response = null;
-    if (failure == null) {
-      try {
-        response = toProto(encodings);
-      } catch (RuntimeException e) {
-        failure = e;
-      }
-    }
-    try {
-      if (failure != null) {
-        observer.onError(StatusMapper.toStatusException(failure));
-      } else {
-        observer.onNext(response);
-        observer.onCompleted();
-      }
-    } catch (RuntimeException e) {
-      log.debug("EncodeImage reply not sent; the call was cancelled meanwhile", e);
-    }
+    Replies.whenDone(result, VisionEncoderService::toProto, responseObserver);
   }
 
   private ImageRequest toDomain(EncodeImageRequest request) {
@@ -144,9 +115,5 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
             .setEmbeddings(TensorCodec.encode(encodings.embeddings()));
     encodings.patchFeatures().ifPresent(p -> out.setPatchFeatures(TensorCodec.encode(p)));
     return out.build();
-  }
-
-  private static boolean isCancelled(StreamObserver<?> observer) {
-    return observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
   }
 }

@@ -2,16 +2,10 @@ package io.mmserve.kit.server;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -23,8 +17,7 @@ import java.util.function.BooleanSupplier;
  * from the registry, {@code GET /healthz} answers 200 "ok" while {@code healthy} says so and 503
  * "not serving" otherwise. One daemon thread, owned here and stopped by {@link #close()}.
  *
- * <p>The registry also gets the JVM's and the process's own meters (heap and non-heap memory, GC
- * pauses, threads, class loading, CPU, uptime, open files), so every service reports them.
+ * <p>It serves the registry as it is; {@link ServiceRunner} binds the {@link StandardMeters} to it.
  */
 public final class AdminHttpServer implements AutoCloseable {
   /** The Prometheus text exposition format. */
@@ -32,24 +25,24 @@ public final class AdminHttpServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
-  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
   /**
    * Binds the port (0 picks a free one) but serves nothing until {@link #start()}.
    *
-   * @throws IOException if the address cannot be bound
+   * @throws IOException if the address cannot be bound; the message names it
    */
   public AdminHttpServer(
       String host, int port, PrometheusMeterRegistry registry, BooleanSupplier healthy)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    new JvmMemoryMetrics().bindTo(registry);
-    gcMetrics.bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-    new FileDescriptorMetrics().bindTo(registry);
+    try {
+      server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    } catch (BindException e) {
+      BindException named =
+          new BindException(
+              "admin HTTP server cannot bind " + host + ":" + port + ": " + e.getMessage());
+      named.initCause(e);
+      throw named;
+    }
     executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -91,7 +84,6 @@ public final class AdminHttpServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
-    gcMetrics.close();
   }
 
   private static void respond(HttpExchange exchange, int code, String contentType, String body)

@@ -15,8 +15,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * a dependency is not ready (an encoder's Triton), for Check and for Watch streams alike, so
  * clients that watch health (the gateway) route around the server.
  *
- * <p>Tests pass an in-process builder; {@code Main} passes {@link #nettyBuilder(ServerConfig)}.
+ * <p>Tests pass an in-process builder and a scheduler they drive; {@link ServiceRunner} passes a
+ * Netty builder ({@link #nettyBuilder}) and a daemon scheduler it owns.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
@@ -46,8 +47,22 @@ public final class GrpcServer implements AutoCloseable {
   private final Duration shutdownGrace;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile boolean serving;
-  private volatile ScheduledExecutorService readinessPoller;
+  private final ScheduledExecutorService scheduler;
+  private ScheduledFuture<?> readinessPoll;
   private volatile boolean dependencyReady = true;
+
+  /**
+   * A server that cannot {@link #followReadiness}: it has no scheduler to poll on.
+   *
+   * @see #GrpcServer(ServerBuilder, List, ServerConfig, MeterRegistry, ScheduledExecutorService)
+   */
+  public GrpcServer(
+      ServerBuilder<?> builder,
+      List<? extends BindableService> services,
+      ServerConfig config,
+      MeterRegistry registry) {
+    this(builder, services, config, registry, null);
+  }
 
   /**
    * Configures {@code builder} and builds the server; nothing listens until {@link #start()}.
@@ -56,12 +71,16 @@ public final class GrpcServer implements AutoCloseable {
    * @param services the application's services
    * @param config max inbound message size and shutdown grace are taken from here
    * @param registry where request metrics go
+   * @param scheduler where {@link #followReadiness} polls; owned by the caller, who shuts it down
+   *     (this server only cancels its poll on {@link #stop()}); null if it is never called
    */
   public GrpcServer(
       ServerBuilder<?> builder,
       List<? extends BindableService> services,
       ServerConfig config,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      ScheduledExecutorService scheduler) {
+    this.scheduler = scheduler;
     this.shutdownGrace = config.shutdownGrace();
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     for (BindableService service : services) {
@@ -97,44 +116,40 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   /**
-   * Polls {@code ready} every {@code interval} on a daemon thread of its own and reports health
-   * NOT_SERVING while it is false (SERVING again once it is true and the server is started). Call
-   * at most once, before or after {@link #start()}; {@code ready} must return within a bounded
-   * time.
+   * Polls {@code ready} every {@code interval} (the first poll at once) on the scheduler and
+   * reports health NOT_SERVING while it is false, for Check and Watch alike (SERVING again once it
+   * is true and the server is started). A poll that throws counts as not ready. Call at most once,
+   * before or after {@link #start()}; {@code ready} must return within a bounded time.
+   *
+   * @throws IllegalStateException if called a second time, or the server was built without a
+   *     scheduler
    */
   public synchronized GrpcServer followReadiness(BooleanSupplier ready, Duration interval) {
-    if (readinessPoller != null) {
+    if (scheduler == null) {
+      throw new IllegalStateException("followReadiness needs a server built with a scheduler");
+    }
+    if (readinessPoll != null) {
       throw new IllegalStateException("followReadiness was already called");
     }
-    ScheduledExecutorService poller =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "mmserve-readiness");
-              t.setDaemon(true);
-              return t;
-            });
-    readinessPoller = poller;
-    poller.scheduleWithFixedDelay(
-        () -> {
-          boolean now;
-          try {
-            now = ready.getAsBoolean();
-          } catch (RuntimeException e) {
-            now = false;
-          }
-          if (now != dependencyReady) {
-            log.info(
-                "dependency {}: health {}",
-                now ? "ready" : "not ready",
-                now ? "SERVING" : "NOT_SERVING");
-          }
-          dependencyReady = now;
-          publishHealth();
-        },
-        0,
-        interval.toNanos(),
-        TimeUnit.NANOSECONDS);
+    readinessPoll =
+        scheduler.scheduleWithFixedDelay(
+            () -> pollReadiness(ready), 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     return this;
+  }
+
+  private void pollReadiness(BooleanSupplier ready) {
+    boolean now;
+    try {
+      now = ready.getAsBoolean();
+    } catch (RuntimeException e) {
+      now = false;
+    }
+    if (now != dependencyReady) {
+      log.info(
+          "dependency {}: health {}", now ? "ready" : "not ready", now ? "SERVING" : "NOT_SERVING");
+    }
+    dependencyReady = now;
+    publishHealth();
   }
 
   private synchronized void publishHealth() {
@@ -171,10 +186,9 @@ public final class GrpcServer implements AutoCloseable {
     synchronized (this) {
       serving = false;
       health.enterTerminalState();
-    }
-    ScheduledExecutorService poller = readinessPoller;
-    if (poller != null) {
-      poller.shutdownNow();
+      if (readinessPoll != null) {
+        readinessPoll.cancel(false);
+      }
     }
     server.shutdown();
     try {

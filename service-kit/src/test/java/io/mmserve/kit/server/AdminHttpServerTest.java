@@ -1,12 +1,14 @@
 package io.mmserve.kit.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,17 +57,6 @@ class AdminHttpServerTest {
   }
 
   @Test
-  void metrics_includeTheJvmsHeapGcAndProcessMeters() throws Exception {
-    String body = get("/metrics").body();
-
-    assertTrue(body.contains("jvm_memory_used_bytes{area=\"heap\""), "heap in use");
-    assertTrue(body.contains("jvm_memory_max_bytes{area=\"heap\""), "heap limit");
-    assertTrue(body.contains("jvm_threads_live_threads"), "threads");
-    assertTrue(body.contains("process_cpu_usage"), "process CPU");
-    assertTrue(body.contains("process_uptime_seconds"), "uptime");
-  }
-
-  @Test
   void healthz_answers200WhileHealthy() throws Exception {
     HttpResponse<String> response = get("/healthz");
 
@@ -91,5 +82,17 @@ class AdminHttpServerTest {
             .timeout(Duration.ofSeconds(10))
             .build();
     return client.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void constructor_namesTheAddressItCannotBind() {
+    BindException e =
+        assertThrows(
+            BindException.class,
+            () -> new AdminHttpServer("127.0.0.1", admin.port(), registry, healthy::get));
+
+    assertTrue(
+        e.getMessage().startsWith("admin HTTP server cannot bind 127.0.0.1:" + admin.port() + ": "),
+        e.getMessage());
   }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +42,10 @@ class GrpcServerTest {
   private static final String METHOD = "grpc.testing.SimpleService/UnaryRpc";
   private static final long WAIT_SECONDS = 10;
 
+  private static final Duration POLL = Duration.ofMillis(500);
+
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final ManualScheduler scheduler = new ManualScheduler();
   private GrpcServer server;
   private ManagedChannel channel;
 
@@ -55,7 +59,8 @@ class GrpcServerTest {
                 InProcessServerBuilder.forName(name).directExecutor(),
                 List.of(new TestService()),
                 config,
-                registry)
+                registry,
+                scheduler)
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
@@ -207,54 +212,79 @@ class GrpcServerTest {
   @Test
   void followReadiness_watchStreamsSeeNotServingWhileTheDependencyIsDownAndServingAfter()
       throws Exception {
-    java.util.concurrent.atomic.AtomicBoolean ready =
-        new java.util.concurrent.atomic.AtomicBoolean(true);
-    server.followReadiness(ready::get, Duration.ofMillis(10));
+    AtomicBoolean ready = new AtomicBoolean(true);
+    server.followReadiness(ready::get, POLL);
+    scheduler.runDue();
     BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
     HealthGrpc.newStub(channel)
         .watch(
-            HealthCheckRequest.newBuilder().setService("").build(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(HealthCheckResponse response) {
-                seen.add(response.getStatus());
-              }
-
-              @Override
-              public void onError(Throwable t) {}
-
-              @Override
-              public void onCompleted() {}
-            });
+            HealthCheckRequest.getDefaultInstance(),
+            recordingObserver(seen, new AtomicReference<>()));
     assertEquals(ServingStatus.SERVING, seen.poll(WAIT_SECONDS, TimeUnit.SECONDS));
 
     ready.set(false);
+    scheduler.advance(POLL);
     assertEquals(ServingStatus.NOT_SERVING, seen.poll(WAIT_SECONDS, TimeUnit.SECONDS));
     assertFalse(server.isServing());
-    assertEquals(
-        ServingStatus.NOT_SERVING,
-        HealthGrpc.newBlockingStub(channel)
-            .check(HealthCheckRequest.newBuilder().setService("").build())
-            .getStatus());
 
     ready.set(true);
+    scheduler.advance(POLL);
     assertEquals(ServingStatus.SERVING, seen.poll(WAIT_SECONDS, TimeUnit.SECONDS));
     assertTrue(server.isServing());
   }
 
   @Test
-  void followReadiness_aFailingCheckCountsAsNotReady() throws Exception {
+  void followReadiness_checkAnswersNotServingForServerAndEachServiceWhileTheDependencyIsDown() {
+    AtomicBoolean ready = new AtomicBoolean(false);
+    server.followReadiness(ready::get, POLL);
+    scheduler.runDue();
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+
+    assertEquals(ServingStatus.NOT_SERVING, check(health, ""));
+    assertEquals(ServingStatus.NOT_SERVING, check(health, "grpc.testing.SimpleService"));
+
+    ready.set(true);
+    scheduler.advance(POLL);
+    assertEquals(ServingStatus.SERVING, check(health, ""));
+    assertEquals(ServingStatus.SERVING, check(health, "grpc.testing.SimpleService"));
+  }
+
+  @Test
+  void followReadiness_changesHealthOnlyAtTheNextPoll() {
+    AtomicBoolean ready = new AtomicBoolean(true);
+    server.followReadiness(ready::get, POLL);
+    scheduler.runDue();
+
+    ready.set(false);
+    scheduler.advance(POLL.minusMillis(1));
+    assertTrue(server.isServing(), "not polled yet");
+    scheduler.advance(Duration.ofMillis(1));
+    assertFalse(server.isServing());
+  }
+
+  @Test
+  void followReadiness_aFailingCheckCountsAsNotReady() {
     server.followReadiness(
         () -> {
           throw new IllegalStateException("triton unreachable");
         },
-        Duration.ofMillis(10));
+        POLL);
+    scheduler.runDue();
 
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-    while (server.isServing() && System.nanoTime() < until) {
-      Thread.sleep(5);
-    }
     assertFalse(server.isServing());
+    assertEquals(ServingStatus.NOT_SERVING, check(HealthGrpc.newBlockingStub(channel), ""));
+  }
+
+  @Test
+  void followReadiness_aReadyDependencyDoesNotMakeAStoppedServerServing() throws Exception {
+    server.followReadiness(() -> true, POLL);
+    scheduler.runDue();
+
+    server.stop();
+    scheduler.advance(POLL);
+
+    assertFalse(server.isServing());
+    assertEquals(0, scheduler.activeTasks(), "stop cancels the poll");
   }
 
   @Test
@@ -264,5 +294,18 @@ class GrpcServerTest {
     assertThrows(
         IllegalStateException.class,
         () -> server.followReadiness(() -> true, Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void followReadiness_withoutAScheduler_isRefused() {
+    GrpcServer withoutScheduler =
+        new GrpcServer(
+            InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
+            List.of(new TestService()),
+            new ServerConfig("127.0.0.1", 0, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(1)),
+            registry);
+
+    assertThrows(
+        IllegalStateException.class, () -> withoutScheduler.followReadiness(() -> true, POLL));
   }
 }

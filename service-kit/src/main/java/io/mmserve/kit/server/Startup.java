@@ -1,0 +1,48 @@
+package io.mmserve.kit.server;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Deque;
+
+/**
+ * What {@link ServiceRunner} hands a service while it builds its objects: the shared server
+ * settings, the registry for its meters, and a place to leave what it opens to be closed.
+ *
+ * <p>Used on the runner's thread during start-up only.
+ */
+public final class Startup {
+  private final ServerConfig server;
+  private final MeterRegistry meters;
+  private final Deque<AutoCloseable> closeFirst;
+
+  /**
+   * @param closeFirst the runner's resources, closed from the head: what is handed over here is
+   *     pushed onto it
+   */
+  Startup(ServerConfig server, MeterRegistry meters, Deque<AutoCloseable> closeFirst) {
+    this.server = server;
+    this.meters = meters;
+    this.closeFirst = closeFirst;
+  }
+
+  /** The settings every server shares (ports, message size, shutdown grace). */
+  public ServerConfig server() {
+    return server;
+  }
+
+  /** Where the service's own meters go; it is served on the admin port's {@code /metrics}. */
+  public MeterRegistry meters() {
+    return meters;
+  }
+
+  /**
+   * Hands {@code resource} to the runner, which closes it after the servers have stopped, or at
+   * once if start-up fails; resources close in the reverse order of this call (an encoder before
+   * the backend it was built on).
+   *
+   * @return {@code resource}, for use in an expression
+   */
+  public <T extends AutoCloseable> T closeOnStop(T resource) {
+    closeFirst.push(resource);
+    return resource;
+  }
+}

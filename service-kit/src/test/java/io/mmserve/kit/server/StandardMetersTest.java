@@ -1,0 +1,27 @@
+package io.mmserve.kit.server;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class StandardMetersTest {
+
+  @Test
+  void standardMeters_includeTheJvmsHeapGcAndProcessMeters() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (StandardMeters meters = new StandardMeters(registry)) {
+      String body = registry.scrape();
+
+      assertTrue(body.contains("jvm_memory_used_bytes{area=\"heap\""), "heap in use");
+      assertTrue(body.contains("jvm_memory_max_bytes{area=\"heap\""), "heap limit");
+      assertTrue(body.contains("jvm_threads_live_threads"), "threads");
+      assertTrue(body.contains("jvm_classes_loaded_classes"), "class loading");
+      assertTrue(body.contains("process_cpu_usage"), "process CPU");
+      assertTrue(body.contains("process_uptime_seconds"), "uptime");
+    } finally {
+      registry.close();
+    }
+  }
+}
