@@ -76,4 +76,17 @@ class VisionEncoderConfigTest {
 
     assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
   }
+
+  @Test
+  void flags_setTheBatchingKeysTheTextEncoderHasToo() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(),
+            List.of("--batching.max-batch-size=4", "--batching.max-in-flight=2"),
+            Map.of());
+
+    VisionEncoderConfig vision = VisionEncoderConfig.from(config);
+
+    assertEquals(BatchingSettings.ofItems(4, Duration.ofMillis(2), 1024, 2), vision.batching());
+  }
 }

@@ -100,9 +100,13 @@ final class ImageModel implements AutoCloseable {
     this.floatsPerImage = preprocessor.floatsPerImage();
     this.batchBytes = Math.multiplyExact(batching.maxBatchSize(), floatsPerImage * Float.BYTES);
     this.pixelBuffers = new ArrayBlockingQueue<>(batching.maxInFlight());
-    this.batcher =
-        new DynamicBatcher<>("vision-" + pack.manifest().id(), batching, this::run, metrics);
+    this.batcher = new DynamicBatcher<>(batcherName(pack), batching, this::run, metrics);
     metrics.watch(batcher);
+  }
+
+  /** The batcher's name, in thread names and overload messages. */
+  static String batcherName(ModelPack pack) {
+    return "vision-encoder " + pack.manifest().id();
   }
 
   /** The name the pack's vision encoder has on the inference backend. */
