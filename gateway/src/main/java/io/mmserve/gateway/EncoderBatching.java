@@ -5,6 +5,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.common.util.concurrent.SettableFuture;
 import io.grpc.Channel;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -155,8 +156,16 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     Q request = adapter.request(key, items, requestIds(ids));
     Deadline deadline =
         Deadline.after(Math.max(0, deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);
-    ListenableFuture<R> response =
-        pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+    // The batch belongs to no single caller: send it outside the gRPC context of whichever call's
+    // thread happens to send it, so that caller's end (or cancellation) does not cancel the
+    // others'.
+    ListenableFuture<R> response;
+    Context previous = Context.ROOT.attach();
+    try {
+      response = pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+    } finally {
+      Context.ROOT.detach(previous);
+    }
     CompletableFuture<List<Row<R>>> rows = new CompletableFuture<>();
     Futures.addCallback(
         response,
