@@ -66,7 +66,7 @@ final class ImageModel implements AutoCloseable {
   private final DynamicBatcher<ImageItem, EncodedImageItem> batcher;
 
   /**
-   * Checks the pack's vision section and starts the batcher's worker thread.
+   * Checks the pack's vision section and starts the batcher's worker threads.
    *
    * @throws ModelPackException if the pack has no vision side or one this service cannot run
    */
@@ -157,7 +157,7 @@ final class ImageModel implements AutoCloseable {
     return batcher.submit(image, cancelled);
   }
 
-  /** Runs the queued images, then stops the batcher's worker thread. */
+  /** Runs the queued images, then stops the batcher's worker threads. */
   @Override
   public void close() {
     batcher.close();
