@@ -11,9 +11,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,21 +204,19 @@ public final class DynamicBatcher<I, O> implements BatcherLoad, AutoCloseable {
 
   private static ExecutorService workerThreads(String name, int threads) {
     AtomicInteger count = new AtomicInteger();
-    return Executors.newFixedThreadPool(
-        threads,
-        r -> {
-          Thread t = new Thread(r, "mmserve-batcher-" + name + "-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    return Executors.newFixedThreadPool(threads, daemon(name, () -> "" + count.incrementAndGet()));
   }
 
   private static ScheduledExecutorService timerThread(String name) {
-    return Executors.newSingleThreadScheduledExecutor(
-        r -> {
-          Thread t = new Thread(r, "mmserve-batcher-" + name + "-timer");
-          t.setDaemon(true);
-          return t;
-        });
+    return Executors.newSingleThreadScheduledExecutor(daemon(name, () -> "timer"));
+  }
+
+  /** Daemon threads named {@code mmserve-batcher-<name>-<suffix>}. */
+  private static ThreadFactory daemon(String name, Supplier<String> suffix) {
+    return r -> {
+      Thread t = new Thread(r, "mmserve-batcher-" + name + "-" + suffix.get());
+      t.setDaemon(true);
+      return t;
+    };
   }
 }
