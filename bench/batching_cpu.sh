@@ -35,7 +35,7 @@ for size in 64 1 64 1; do
   out=$( { /usr/bin/time -f "ghzcpu %U %S" "$ghz" "${call[@]}" -z 10s 127.0.0.1:51051; } 2>&1)
   g1=$(ticks "$gw"); t1=$(ticks "$text")
   n=$(echo "$out" | awk '/\[OK\]/ {print $2}')
-  items=$(curl -s 127.0.0.1:9191/metrics | awk '/^mmserve_gateway_batch_items_(count|sum)\{queue="text"/ {v[$1 ~ /count/ ? "c" : "s"] = $2} END {if (v["c"] > 0) printf "%.1f", v["s"] / v["c"]; else print "-"}')
+  items=$(curl -s 127.0.0.1:9191/metrics | awk '/^mmserve_batch_size_(count|sum)\{batcher="text"/ {v[$1 ~ /count/ ? "c" : "s"] = $2} END {if (v["c"] > 0) printf "%.1f", v["s"] / v["c"]; else print "-"}')
   python3 - "$size" "$n" "$g0" "$g1" "$t0" "$t1" "$hz" "$out" "$items" <<'PY'
 import re, sys
 size, n, g0, g1, t0, t1, hz, out, items = sys.argv[1:]

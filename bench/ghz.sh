@@ -11,7 +11,7 @@
 #    (bench/data/photo_640x480.jpg) and Classify (same image, 8 labels), each at fixed concurrency 64
 #    and then at a fixed rate of 70% of the throughput it reached at concurrency 64;
 # 4. restarts the stack with the gateway's batching off (batching.text/image.max-batch-size=1), then
-#    with all batching off (also the encoders' batch.max-size=1), and runs EmbedText and EmbedImage
+#    with all batching off (also the encoders' batching.max-batch-size=1), and runs EmbedText and EmbedImage
 #    at concurrency 64 on each;
 # 5. stops the stack (by PID; also on error or Ctrl-C) and writes the results table, with the
 #    batching on/off throughput ratio and p99/p50 at 70% of peak, into docs/benchmarks.md between
@@ -170,7 +170,7 @@ fi
 # Batching off: one item per model call in the gateway and in the encoders.
 if start_stack batching-off \
   --gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1 \
-  --encoder-flag batch.max-size=1; then
+  --encoder-flag batching.max-batch-size=1; then
   warm_up EmbedText EmbedImage
   for scenario in EmbedText EmbedImage; do
     measure "$scenario" "batching off" "concurrency $CONCURRENCY" -c "$CONCURRENCY" -z "$DURATION"
@@ -188,7 +188,7 @@ cat >"$header" <<EOF
 
 ${machine}
 - command: \`${command}\` (ghz $("$ghz" --version 2>&1); ${DURATION} per measurement after ${WARMUP} warm-up per scenario; concurrency ${CONCURRENCY}; stack, ghz and this script share the machine)
-- stack: \`./mmserve up\` with the bundled shapes-clip pack, one replica of each service; "gateway batching off" adds \`--gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1\`, "batching off" also \`--encoder-flag batch.max-size=1\`
+- stack: \`./mmserve up\` with the bundled shapes-clip pack, one replica of each service; "gateway batching off" adds \`--gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1\`, "batching off" also \`--encoder-flag batching.max-batch-size=1\`
 EOF
 
 if [[ $record == 1 ]]; then

@@ -13,7 +13,8 @@
 #
 # Environment: LOAD_SECONDS (default 15, each measurement), ROUNDS (default 2: direct and encoder
 # alternate, the report averages the rounds), WARMUP_SECONDS (default 5),
-# CONCURRENCY (default 32), BATCH_MAX_DELAY (default 2ms, the encoders' batch.max-delay),
+# CONCURRENCY (default 32), BATCH_MAX_DELAY (default 2ms, the encoders' batching.max-delay),
+# BATCH_MAX_IN_FLIGHT (default 1, the encoders' batching.max-in-flight: model calls at once),
 # MMSERVE_JAVA_OPTS (service JVM flags).
 set -euo pipefail
 # Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
@@ -33,6 +34,7 @@ LOAD_SECONDS="${LOAD_SECONDS:-15}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 CONCURRENCY="${CONCURRENCY:-32}"
 BATCH_MAX_DELAY="${BATCH_MAX_DELAY:-2ms}"
+BATCH_MAX_IN_FLIGHT="${BATCH_MAX_IN_FLIGHT:-1}"
 ROUNDS="${ROUNDS:-2}"
 PACK=models/shapes-clip
 TEXT_JAR=text-encoder-svc/target/text-encoder-svc.jar
@@ -85,7 +87,8 @@ start_encoder() {
   local jar="$1" port="$2" log="$3"
   # shellcheck disable=SC2086
   java ${MMSERVE_JAVA_OPTS:-} -jar "$jar" --grpc.port="$port" --admin.port=0 --model.packs="$PACK" \
-    --backend=triton --triton.target=127.0.0.1:$TRITON_GRPC --batch.max-delay="$BATCH_MAX_DELAY" \
+    --backend=triton --triton.target=127.0.0.1:$TRITON_GRPC --batching.max-delay="$BATCH_MAX_DELAY" \
+    --batching.max-in-flight="$BATCH_MAX_IN_FLIGHT" \
     >"$log" 2>&1 &
   pids+=($!)
   await_line "$log" "serving on" "$!"
@@ -130,7 +133,7 @@ section="$work/section.md"
   echo "### Triton run, $(date -u +%F)"
   echo
   bench/machine.sh
-  echo "- command: \`triton/bench.sh\` (LOAD_SECONDS=$LOAD_SECONDS x ROUNDS=$ROUNDS alternating, WARMUP_SECONDS=$WARMUP_SECONDS, BATCH_MAX_DELAY=$BATCH_MAX_DELAY, concurrency $CONCURRENCY, batch-1 requests, one connection each)"
+  echo "- command: \`triton/bench.sh\` (LOAD_SECONDS=$LOAD_SECONDS x ROUNDS=$ROUNDS alternating, WARMUP_SECONDS=$WARMUP_SECONDS, BATCH_MAX_DELAY=$BATCH_MAX_DELAY, BATCH_MAX_IN_FLIGHT=$BATCH_MAX_IN_FLIGHT, concurrency $CONCURRENCY, batch-1 requests, one connection each)"
   echo "- Triton: PyTriton 0.7.0's tritonserver 2.51.0 on CPU, the pack's FP32 ONNX files run by ONNX Runtime 1.20.1 in the bound Python functions, dynamic batcher on (max batch 32, queue delay 500 µs); Triton, the encoders and ghz share the machine's CPUs"
   echo "- direct: \`inference.GRPCInferenceService/ModelInfer\` with the golden token ids / pixels of one caption / image (raw_input_contents); encoder: \`EncodeText\` of the same caption (tokenised in the encoder), \`EncodeImage\` of the same image's 64x64 centre crop as raw RGB8 (normalised in the encoder) and, for information, of its 640x480 JPEG file (decoded, resized and cropped in the encoder)"
   echo

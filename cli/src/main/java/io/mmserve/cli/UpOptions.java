@@ -93,7 +93,7 @@ record UpOptions(
           "  gets the list. Replicas are named text-encoder-svc#1, #2, ... in the output",
           "--gateway-flag KEY=VALUE (repeatable; e.g. batching.text.max-batch-size=1)"
               + "  --gateway-config FILE",
-          "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batch.max-size=1)",
+          "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batching.max-batch-size=1)",
           "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m)");
 
   UpOptions {

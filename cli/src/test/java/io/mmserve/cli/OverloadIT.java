@@ -46,7 +46,7 @@ class OverloadIT {
             "--jvm-option",
             "gateway=-Xmx256m",
             "--gateway-flag",
-            "batching.text.max-queue=16",
+            "batching.text.max-queue-items=16",
             "--gateway-flag",
             "batching.text.max-in-flight=1")) {
       CallerLoad.Result result;

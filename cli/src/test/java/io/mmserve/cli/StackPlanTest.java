@@ -146,13 +146,14 @@ class StackPlanTest {
 
   @Test
   void services_encoderFlags_reachEveryEncoderReplicaOnly() {
-    List<ServiceSpec> services = plan("--text-replicas=2", "--encoder-flag", "batch.max-size=1");
+    List<ServiceSpec> services =
+        plan("--text-replicas=2", "--encoder-flag", "batching.max-batch-size=1");
 
     for (ServiceSpec encoder : services.subList(0, 3)) {
-      assertTrue(encoder.command().contains("--batch.max-size=1"), encoder.name());
+      assertTrue(encoder.command().contains("--batching.max-batch-size=1"), encoder.name());
     }
-    assertFalse(services.get(3).command().contains("--batch.max-size=1"));
-    assertFalse(last(services).command().contains("--batch.max-size=1"));
+    assertFalse(services.get(3).command().contains("--batching.max-batch-size=1"));
+    assertFalse(last(services).command().contains("--batching.max-batch-size=1"));
   }
 
   @Test

@@ -128,9 +128,10 @@ class UpOptionsTest {
 
   @Test
   void parse_keepsEncoderFlags() {
-    UpOptions options = UpOptions.parse(List.of("--encoder-flag", "batch.max-size=1"), HOME);
+    UpOptions options =
+        UpOptions.parse(List.of("--encoder-flag", "batching.max-batch-size=1"), HOME);
 
-    assertEquals(List.of("batch.max-size=1"), options.encoderSettings());
+    assertEquals(List.of("batching.max-batch-size=1"), options.encoderSettings());
   }
 
   @Test

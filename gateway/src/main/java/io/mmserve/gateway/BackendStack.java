@@ -6,8 +6,9 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
-import io.mmserve.gateway.batching.BatchingSettings;
 import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.inference.batch.BatchMetrics;
+import io.mmserve.inference.batch.BatchingSettings;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -47,18 +48,20 @@ final class BackendStack implements AutoCloseable {
             text,
             new EncoderAdapters.Text(),
             capped(config.textBatching(), config.limits().maxTexts()),
+            config.textResilience().retryPushback(),
             scheduler,
             registry,
-            "text");
+            BatchMetrics.TEXT);
     imageBatching =
         new EncoderBatching<>(
             Backends.VISION_ENCODER,
             vision,
             new EncoderAdapters.Vision(),
             capped(config.imageBatching(), config.limits().maxImages()),
+            config.visionResilience().retryPushback(),
             scheduler,
             registry,
-            "image");
+            BatchMetrics.IMAGE);
     backends = new Backends(textBatching, imageBatching, fusion, config.defaultDeadline());
   }
 
@@ -82,17 +85,7 @@ final class BackendStack implements AutoCloseable {
    * may send ({@code limits.max-texts}, {@code limits.max-images}).
    */
   private static BatchingSettings capped(BatchingSettings settings, int maxPerCall) {
-    if (settings.maxBatchSize() <= maxPerCall) {
-      return settings;
-    }
-    return new BatchingSettings(
-        maxPerCall,
-        settings.maxDelay(),
-        settings.maxQueueItems(),
-        settings.maxQueueBytes(),
-        settings.maxBatchBytes(),
-        settings.maxInFlight(),
-        settings.retryPushback());
+    return settings.maxBatchSize() <= maxPerCall ? settings : settings.withMaxBatchSize(maxPerCall);
   }
 
   ScheduledExecutorService scheduler() {

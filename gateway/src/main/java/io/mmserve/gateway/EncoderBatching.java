@@ -5,18 +5,20 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.common.util.concurrent.SettableFuture;
 import io.grpc.Channel;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.mmserve.gateway.batching.AsyncBatcher;
-import io.mmserve.gateway.batching.BatchingSettings;
 import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.inference.batch.AsyncBatcher;
+import io.mmserve.inference.batch.BatchMetrics;
+import io.mmserve.inference.batch.BatchingSettings;
+import io.mmserve.inference.batch.Ticker;
+import io.mmserve.inference.batch.Timers;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,41 +75,42 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
   private final String backend;
   private final BackendPool pool;
   private final Adapter<Q, R, I> adapter;
+  private final Ticker ticker = Ticker.system(); // the clock of grpc Deadlines
   private final AsyncBatcher<Key, Tagged<I>, Row<R>> batcher; // null when batching is off
 
   /**
-   * @param queue the metric tag of this batcher: "text" or "image"
+   * @param retryPushback the retry hint of a request refused because the queue is full
+   * @param timers runs the batcher's delay and deadline timers
+   * @param batcherTag the {@code batcher} tag of this batcher's metrics: {@link BatchMetrics#TEXT}
+   *     or {@link BatchMetrics#IMAGE}
    */
   EncoderBatching(
       String backend,
       BackendPool pool,
       Adapter<Q, R, I> adapter,
       BatchingSettings settings,
+      Duration retryPushback,
       ScheduledExecutorService timers,
       MeterRegistry registry,
-      String queue) {
+      String batcherTag) {
     this.backend = backend;
     this.pool = pool;
     this.adapter = adapter;
-    this.batcher =
-        settings.off()
-            ? null
-            : new AsyncBatcher<>(
-                backend,
-                settings,
-                this::sendBatch,
-                t -> adapter.bytes(t.item()),
-                EncoderBatching::isItemSpecific,
-                this::forRequest,
-                timers,
-                System::nanoTime,
-                listener(registry, queue));
-    if (batcher != null) {
-      Gauge.builder("mmserve.gateway.queue.items", batcher, AsyncBatcher::queuedItems)
-          .description("Items waiting in the gateway's batch queue")
-          .tag("queue", queue)
-          .register(registry);
+    if (settings.off()) {
+      this.batcher = null;
+      return;
     }
+    BatchMetrics metrics = new BatchMetrics(registry, batcherTag, BatchMetrics.ALL_MODELS);
+    this.batcher =
+        AsyncBatcher.<Key, Tagged<I>, Row<R>>builder(backend, settings, this::sendBatch)
+            .sizer(t -> adapter.bytes(t.item()))
+            .itemSpecific(EncoderBatching::isItemSpecific)
+            .translator(this::forRequest)
+            .clock(ticker, Timers.of(timers))
+            .listener(metrics)
+            .retryPushback(retryPushback)
+            .build();
+    metrics.watch(batcher);
   }
 
   /**
@@ -123,7 +126,7 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     String requestId = adapter.requestId(request);
     List<Tagged<I>> items = new ArrayList<>(payload.size());
     payload.forEach(item -> items.add(new Tagged<>(item, requestId)));
-    long deadlineNanos = System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    long deadlineNanos = ticker.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
     CompletableFuture<List<Row<R>>> rows =
         batcher.submit(adapter.key(request), items, deadlineNanos, cancelled);
     SettableFuture<R> answer = SettableFuture.create();
@@ -152,9 +155,17 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     }
     Q request = adapter.request(key, items, requestIds(ids));
     Deadline deadline =
-        Deadline.after(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-    ListenableFuture<R> response =
-        pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+        Deadline.after(Math.max(0, deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);
+    // The batch belongs to no single caller: send it outside the gRPC context of whichever call's
+    // thread happens to send it, so that caller's end (or cancellation) does not cancel the
+    // others'.
+    ListenableFuture<R> response;
+    Context previous = Context.ROOT.attach();
+    try {
+      response = pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+    } finally {
+      Context.ROOT.detach(previous);
+    }
     CompletableFuture<List<Row<R>>> rows = new CompletableFuture<>();
     Futures.addCallback(
         response,
@@ -260,46 +271,6 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     String rewritten =
         adapter.itemsName() + "[" + indices[inBatch] + "]" + description.substring(m.end());
     return sre.getStatus().withDescription(rewritten).asRuntimeException(sre.getTrailers());
-  }
-
-  private static AsyncBatcher.Listener listener(MeterRegistry registry, String queue) {
-    Counter shed =
-        Counter.builder("mmserve.gateway.shed")
-            .description("Requests refused at once because the batch queue was full")
-            .tag("queue", queue)
-            .register(registry);
-    Counter dropped =
-        Counter.builder("mmserve.gateway.dropped.items")
-            .description("Queued items dropped because their caller had gone")
-            .tag("queue", queue)
-            .register(registry);
-    DistributionSummary items =
-        DistributionSummary.builder("mmserve.gateway.batch.items")
-            .description("Items per batch sent to the encoder")
-            .tag("queue", queue)
-            .register(registry);
-    DistributionSummary requests =
-        DistributionSummary.builder("mmserve.gateway.batch.requests")
-            .description("Caller requests per batch sent to the encoder")
-            .tag("queue", queue)
-            .register(registry);
-    return new AsyncBatcher.Listener() {
-      @Override
-      public void shed(int n) {
-        shed.increment();
-      }
-
-      @Override
-      public void batchSent(int n, int callers, long oldestWaitNanos) {
-        items.record(n);
-        requests.record(callers);
-      }
-
-      @Override
-      public void dropped(int n) {
-        dropped.increment(n);
-      }
-    };
   }
 
   @Override

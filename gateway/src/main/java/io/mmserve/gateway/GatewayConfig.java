@@ -1,8 +1,8 @@
 package io.mmserve.gateway;
 
-import io.mmserve.gateway.batching.BatchingSettings;
 import io.mmserve.gateway.resilience.ResilienceSettings;
 import io.mmserve.gateway.resilience.Target;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
@@ -24,8 +24,8 @@ import java.util.Map;
  * @param textResilience routing, breakers, bulkheads and retries of text-encoder-svc calls
  * @param visionResilience the same for vision-encoder-svc
  * @param fusionResilience the same for fusion-svc
- * @param textBatching the dynamic batcher of text-encoder-svc calls
- * @param imageBatching the dynamic batcher of vision-encoder-svc calls
+ * @param textBatching the dynamic batcher of text-encoder-svc calls ({@value #TEXT_BATCHING}.*)
+ * @param imageBatching the dynamic batcher of vision-encoder-svc calls ({@value #IMAGE_BATCHING}.*)
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -82,6 +82,14 @@ public record GatewayConfig(
   public static final String DEFAULT_LABEL_EMBEDDING_CACHE = "100000";
   public static final String DEFAULT_DEADLINE_VALUE = "30s";
 
+  /** The text batcher's defaults: 64 items, no delay, 4096 items and 64 MiB queued, 4 calls. */
+  public static final BatchingSettings DEFAULT_TEXT_BATCHING =
+      new BatchingSettings(64, Duration.ZERO, 4096, 64L << 20, 4L << 20, 4);
+
+  /** The image batcher's defaults: 32 items, no delay, 1024 items and 256 MiB queued, 4 calls. */
+  public static final BatchingSettings DEFAULT_IMAGE_BATCHING =
+      new BatchingSettings(32, Duration.ZERO, 1024, 256L << 20, 32L << 20, 4);
+
   /**
    * Requests carry whole images, so the gateway accepts larger messages than the kit's default; the
    * same limit applies to encoder answers.
@@ -128,35 +136,9 @@ public record GatewayConfig(
     defaults.put(RETRY_BUDGET_RATIO, "0.2");
     defaults.put(RETRY_BUDGET_BURST, "100");
     defaults.put(SHED_PUSHBACK, "100ms");
-    batchingDefaults(defaults, TEXT_BATCHING, "64", "4096", "64MiB", "4MiB");
-    batchingDefaults(defaults, IMAGE_BATCHING, "32", "1024", "256MiB", "32MiB");
+    defaults.putAll(BatchingSettings.defaultSettings(TEXT_BATCHING, DEFAULT_TEXT_BATCHING));
+    defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
     return Map.copyOf(defaults);
-  }
-
-  private static void batchingDefaults(
-      Map<String, String> defaults,
-      String prefix,
-      String maxBatchSize,
-      String maxQueue,
-      String maxQueueBytes,
-      String maxBatchBytes) {
-    defaults.put(prefix + ".max-batch-size", maxBatchSize);
-    defaults.put(prefix + ".max-delay", "0ms");
-    defaults.put(prefix + ".max-queue", maxQueue);
-    defaults.put(prefix + ".max-queue-bytes", maxQueueBytes);
-    defaults.put(prefix + ".max-batch-bytes", maxBatchBytes);
-    defaults.put(prefix + ".max-in-flight", "4");
-  }
-
-  private static BatchingSettings batching(Config config, String prefix) {
-    return new BatchingSettings(
-        config.getInt(prefix + ".max-batch-size", 1, 4096),
-        config.getDuration(prefix + ".max-delay", Duration.ZERO, Duration.ofSeconds(1)),
-        config.getInt(prefix + ".max-queue", 1, 1_000_000),
-        config.getBytes(prefix + ".max-queue-bytes", 1, 1L << 40),
-        config.getBytes(prefix + ".max-batch-bytes", 1, 1L << 31),
-        config.getInt(prefix + ".max-in-flight", 1, 1024),
-        config.getDuration(SHED_PUSHBACK, Duration.ZERO, Duration.ofMinutes(1)));
   }
 
   private static ResilienceSettings resilience(Config config, String backend) {
@@ -208,7 +190,7 @@ public record GatewayConfig(
         resilience(config, "text-encoder"),
         resilience(config, "vision-encoder"),
         resilience(config, "fusion"),
-        batching(config, TEXT_BATCHING),
-        batching(config, IMAGE_BATCHING));
+        BatchingSettings.from(config, TEXT_BATCHING),
+        BatchingSettings.from(config, IMAGE_BATCHING));
   }
 }

@@ -117,7 +117,7 @@ class GatewayBatchingTest {
     start(
         Map.of(
             "batching.text.max-in-flight", "1",
-            "batching.text.max-queue", "1",
+            "batching.text.max-queue-items", "1",
             "shed.retry-pushback", "250ms"));
     FakeTextEncoder encoder = gateway.textEncoder;
     encoder.gate = new CountDownLatch(1);
@@ -161,8 +161,8 @@ class GatewayBatchingTest {
         1.0,
         gateway
             .registry
-            .find("mmserve.gateway.dropped.items")
-            .tag("queue", "text")
+            .find("mmserve.batch.dropped.items")
+            .tag("batcher", "text")
             .counter()
             .count());
   }
@@ -305,7 +305,7 @@ class GatewayBatchingTest {
   }
 
   private double queuedItems(String queue) {
-    Gauge gauge = gateway.registry.find("mmserve.gateway.queue.items").tag("queue", queue).gauge();
+    Gauge gauge = gateway.registry.find("mmserve.batch.queued.items").tag("batcher", queue).gauge();
     assertNotNull(gauge, queue);
     return gauge.value();
   }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmserve.gateway.batching.BatchingSettings;
 import io.mmserve.gateway.resilience.ResilienceSettings;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
@@ -68,7 +68,6 @@ class GatewayConfigTest {
     assertEquals(64L << 20, text.maxQueueBytes());
     assertEquals(4L << 20, text.maxBatchBytes());
     assertEquals(4, text.maxInFlight());
-    assertEquals(Duration.ofMillis(100), text.retryPushback());
     assertEquals(32, config.imageBatching().maxBatchSize());
     assertEquals(1024, config.imageBatching().maxQueueItems());
     ResilienceSettings fusion = config.fusionResilience();
@@ -94,7 +93,7 @@ class GatewayConfigTest {
             List.of(
                 "--batching.text.max-batch-size=8",
                 "--batching.text.max-delay=5ms",
-                "--batching.text.max-queue=100",
+                "--batching.text.max-queue-items=100",
                 "--batching.text.max-in-flight=2",
                 "--batching.image.max-queue-bytes=1MiB",
                 "--batching.image.max-batch-bytes=512KiB",
@@ -114,7 +113,7 @@ class GatewayConfigTest {
     assertEquals(Duration.ofMillis(5), config.textBatching().maxDelay());
     assertEquals(100, config.textBatching().maxQueueItems());
     assertEquals(2, config.textBatching().maxInFlight());
-    assertEquals(Duration.ofMillis(250), config.textBatching().retryPushback());
+    assertEquals(Duration.ofMillis(250), config.textResilience().retryPushback());
     assertEquals(1L << 20, config.imageBatching().maxQueueBytes());
     assertEquals(512L << 10, config.imageBatching().maxBatchBytes());
     ResilienceSettings text = config.textResilience();
@@ -181,6 +180,21 @@ class GatewayConfigTest {
 
     ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
 
-    assertTrue(e.getMessage().startsWith("batching.image.max-batch-size "), e::getMessage);
+    assertEquals(
+        "batching.image.max-batch-size must be in 1..4096, but was 0"
+            + " (from flag --batching.image.max-batch-size)",
+        e.getMessage());
+  }
+
+  @Test
+  void load_refusesTheRenamedMaxQueueKey() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(
+                    GatewayConfig.defaults(), List.of("--batching.text.max-queue=16"), Map.of()));
+
+    assertTrue(e.getMessage().contains("batching.text.max-queue"), e::getMessage);
   }
 }

@@ -1,6 +1,5 @@
 package io.mmserve.text;
 
-import io.mmserve.inference.batch.BatcherConfig;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.server.ServiceParts;
@@ -41,17 +40,14 @@ public final class Main {
     TextEncoder encoder =
         startup.closeOnStop(
             new TextEncoder(
-                registry, opened.backend(), settings.batching(), text.limits(), startup.meters()));
+                registry, opened.backend(), text.batching(), text.limits(), startup.meters()));
     return ServiceParts.following(opened.ready(), new TextEncoderService(encoder));
   }
 
   /** Everything text-encoder-svc reads besides the shared server settings. */
-  private record Settings(TextEncoderConfig text, BackendSettings backend, BatcherConfig batching) {
+  private record Settings(TextEncoderConfig text, BackendSettings backend) {
     static Settings from(Config config) {
-      return new Settings(
-          TextEncoderConfig.from(config),
-          BackendSettings.from(config),
-          BatcherConfig.from(config, TextEncoderConfig.BATCH_PREFIX));
+      return new Settings(TextEncoderConfig.from(config), BackendSettings.from(config));
     }
   }
 }

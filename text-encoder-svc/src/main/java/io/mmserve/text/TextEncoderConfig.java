@@ -1,6 +1,6 @@
 package io.mmserve.text;
 
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.kit.config.Config;
@@ -14,23 +14,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * text-encoder-svc's own settings, beside the shared {@link ServerConfig}, {@link BackendSettings}
- * (with {@link OnnxRuntimeConfig}) and {@link BatcherConfig} (under {@value #BATCH_PREFIX}).
+ * text-encoder-svc's own settings, beside the shared {@link ServerConfig} and {@link
+ * BackendSettings} (with {@link OnnxRuntimeConfig}).
  *
  * @param packs the model pack directories, absolute; the first is the default model
  * @param precision which encoder files to run
  * @param limits per-request limits
+ * @param batching how texts of concurrent requests are grouped into model calls (under {@value
+ *     #BATCHING_PREFIX})
  * @param djlCacheDir where DJL extracts the tokenizers native library, unless the environment names
  *     a folder (DJL_CACHE_DIR, ENGINE_CACHE_DIR)
  */
 public record TextEncoderConfig(
-    List<Path> packs, ModelPrecision precision, TextLimits limits, Path djlCacheDir) {
+    List<Path> packs,
+    ModelPrecision precision,
+    TextLimits limits,
+    BatchingSettings batching,
+    Path djlCacheDir) {
   public static final String MODEL_PACKS = "model.packs";
   public static final String MODEL_PRECISION = "model.precision";
   public static final String MAX_ITEMS = "limits.max-items";
   public static final String MAX_TEXT_CHARS = "limits.max-text-chars";
   public static final String DJL_CACHE_DIR = "djl.cache-dir";
-  public static final String BATCH_PREFIX = "batch";
+  public static final String BATCHING_PREFIX = "batching";
 
   public static final int DEFAULT_GRPC_PORT = 50052;
   public static final int DEFAULT_ADMIN_PORT = 9092;
@@ -50,7 +56,8 @@ public record TextEncoderConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
-    defaults.putAll(BatcherConfig.defaultSettings(BATCH_PREFIX));
+    defaults.putAll(
+        BatchingSettings.defaultSettings(BATCHING_PREFIX, BatchingSettings.MODEL_DEFAULTS));
     defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);
     defaults.put(MODEL_PRECISION, DEFAULT_PRECISION);
     defaults.put(MAX_ITEMS, Integer.toString(TextLimits.DEFAULT_MAX_ITEMS));
@@ -78,6 +85,7 @@ public record TextEncoderConfig(
         new TextLimits(
             config.getInt(MAX_ITEMS, 1, MAX_ITEMS_LIMIT),
             config.getInt(MAX_TEXT_CHARS, 1, MAX_TEXT_CHARS_LIMIT)),
+        BatchingSettings.from(config, BATCHING_PREFIX),
         config.getPath(DJL_CACHE_DIR).toAbsolutePath());
   }
 }

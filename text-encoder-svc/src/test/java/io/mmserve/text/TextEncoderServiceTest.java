@@ -18,7 +18,7 @@ import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.encoder.v1.TextEncoderGrpc;
 import io.mmserve.inference.TensorCodec;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
@@ -63,7 +63,7 @@ class TextEncoderServiceTest {
         new TextEncoder(
             registry,
             backend,
-            new BatcherConfig(32, Duration.ofMillis(2), 1024),
+            BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1),
             new TextLimits(MAX_ITEMS, 1000),
             new SimpleMeterRegistry());
     String name = InProcessServerBuilder.generateName();

@@ -13,7 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.encoder.v1.TextEncoderGrpc;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
@@ -187,7 +187,7 @@ class TextEncoderTritonIT {
         new TextEncoder(
             registry,
             backend,
-            new BatcherConfig(32, Duration.ofMillis(2), 1024),
+            BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1),
             new TextLimits(256, 300),
             new SimpleMeterRegistry())) {
       return encoder.encode(request, () -> false).get(CALL_SECONDS, TimeUnit.SECONDS);

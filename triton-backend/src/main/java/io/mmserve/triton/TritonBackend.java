@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.Tensor;
+import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.kit.client.GrpcChannels;
 import io.mmserve.kit.errors.ModelNotFoundException;
@@ -56,6 +57,7 @@ public final class TritonBackend implements InferenceBackend {
   private final GRPCInferenceServiceBlockingStub stub;
   private final Map<String, TritonModel> models;
   private final RetryLoop retries;
+  private final Ticker ticker;
   private final AtomicLong requestIds = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -63,12 +65,14 @@ public final class TritonBackend implements InferenceBackend {
       TritonConfig config,
       ManagedChannel channel,
       Map<String, TritonModel> models,
-      RetryLoop retries) {
+      RetryLoop retries,
+      Ticker ticker) {
     this.config = config;
     this.channel = channel;
     this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     this.models = models;
     this.retries = retries;
+    this.ticker = ticker;
   }
 
   /**
@@ -81,21 +85,31 @@ public final class TritonBackend implements InferenceBackend {
   public static TritonBackend connect(TritonConfig config, List<BackendModel> specs) {
     ManagedChannel channel =
         GrpcChannels.plaintext(config.target(), config.maxInboundMessageBytes());
-    return open(config, channel, specs, RetryLoop.Sleeper.THREAD);
+    return open(config, channel, specs, RetryLoop.Sleeper.THREAD, Ticker.system());
   }
 
-  /** As {@link #connect}, over a given channel (tests pass an in-process one); owns the channel. */
+  /**
+   * As {@link #connect}, over a given channel (tests pass an in-process one); owns the channel.
+   *
+   * @param sleeper waits between retries
+   * @param ticker the clock of the start-up and request timeouts
+   */
   static TritonBackend open(
       TritonConfig config,
       ManagedChannel channel,
       List<BackendModel> specs,
-      RetryLoop.Sleeper sleeper) {
+      RetryLoop.Sleeper sleeper,
+      Ticker ticker) {
     RetryLoop retries =
         new RetryLoop(
-            config.initialBackoff(), config.maxBackoff(), sleeper, channel::resetConnectBackoff);
+            config.initialBackoff(),
+            config.maxBackoff(),
+            sleeper,
+            ticker,
+            channel::resetConnectBackoff);
     try {
       GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-      long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+      long deadline = ticker.nanoTime() + config.startupTimeout().toNanos();
       ServerMetadataResponse server =
           startupCall(
               retries,
@@ -149,7 +163,8 @@ public final class TritonBackend implements InferenceBackend {
             metadata.getVersionsList(),
             modelConfig.getMaxBatchSize());
       }
-      return new TritonBackend(config, channel, Collections.unmodifiableMap(models), retries);
+      return new TritonBackend(
+          config, channel, Collections.unmodifiableMap(models), retries, ticker);
     } catch (RuntimeException e) {
       channel.shutdownNow();
       throw e;
@@ -186,7 +201,7 @@ public final class TritonBackend implements InferenceBackend {
       }
       ordered.add(tensor);
     }
-    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    long deadline = ticker.nanoTime() + config.requestTimeout().toNanos();
     int batch = (int) ordered.get(0).dim(0);
     if (batch <= triton.maxBatchSize()) {
       return inferBatch(triton, ordered, deadline);

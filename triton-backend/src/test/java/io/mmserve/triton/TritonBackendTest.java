@@ -16,6 +16,7 @@ import io.mmserve.inference.DType;
 import io.mmserve.inference.Tensor;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.kit.errors.BackendUnavailableException;
+import io.mmserve.kit.errors.DeadlineExceededException;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.OverloadedException;
 import io.mmserve.kserve.v2.ModelInferRequest;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,8 +40,14 @@ class TritonBackendTest {
           List.of(new TensorSpec("ids", DType.INT64, List.of(-1L, 2L))),
           List.of(new TensorSpec("half", DType.FLOAT32, List.of(-1L, 2L))));
 
+  // time in these tests is the manual clock's; real gRPC deadlines stay far away
+  private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
+  private static final Duration ONE = Duration.ofSeconds(1);
+
   private final FakeTriton triton = new FakeTriton();
   private final List<Duration> sleeps = new ArrayList<>();
+  private final AtomicLong nanos = new AtomicLong(); // the backend's clock: moves only by sleeps
+  private Duration oversleep = Duration.ZERO; // how much longer than asked a sleep takes
   private Server server;
   private String name;
   private TritonBackend backend;
@@ -61,7 +69,15 @@ class TritonBackendTest {
 
   private TritonBackend open(TritonConfig config) {
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    return TritonBackend.open(config, channel, List.of(SPEC), sleeps::add);
+    return TritonBackend.open(config, channel, List.of(SPEC), this::sleep, nanos::get);
+  }
+
+  /**
+   * Records the wait and moves the clock on by it, plus any oversleep, as a loaded machine does.
+   */
+  private void sleep(Duration d) {
+    sleeps.add(d);
+    nanos.addAndGet(d.plus(oversleep).toNanos());
   }
 
   private TritonBackend open() {
@@ -106,13 +122,50 @@ class TritonBackendTest {
   @Test
   void infer_givesBackendUnavailableWhenRetriesRunOutOfTime() {
     backend =
-        open(
-            TritonConfig.forTarget("in-process")
-                .withTimeouts(Duration.ofMillis(40), Duration.ofSeconds(5), Duration.ofSeconds(1)));
+        open(TritonConfig.forTarget("in-process").withTimeouts(TEN_SECONDS, TEN_SECONDS, ONE));
     triton.alwaysFail = Status.UNAVAILABLE.withDescription("connection refused");
     BackendUnavailableException e =
         assertThrows(BackendUnavailableException.class, () -> backend.infer(MODEL, ids(1, 1)));
     assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+    // waits of 50, 100, 200, 400, 800 ms, then 1 s (the cap) while one more ends before 10 s
+    assertEquals(Duration.ofMillis(9550), sleeps.stream().reduce(Duration.ZERO, Duration::plus));
+    assertEquals(sleeps.size() + 1, triton.inferRequests.size());
+  }
+
+  @Test
+  void infer_startsNoRetryOnceTheDeadlineHasPassedAndGivesTheRetriedFailure() {
+    backend =
+        open(TritonConfig.forTarget("in-process").withTimeouts(TEN_SECONDS, TEN_SECONDS, ONE));
+    oversleep = Duration.ofSeconds(20); // a loaded machine: the wait ends after the deadline
+    triton.alwaysFail = Status.UNAVAILABLE.withDescription("connection refused");
+
+    BackendUnavailableException e =
+        assertThrows(BackendUnavailableException.class, () -> backend.infer(MODEL, ids(1, 1)));
+
+    assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+    assertEquals(1, sleeps.size());
+    assertEquals(1, triton.inferRequests.size(), "no call starts after the deadline");
+  }
+
+  @Test
+  void infer_givesTheRetriedFailureWhenARetryRunsOutOfTime() {
+    open();
+    triton.failNext(Status.UNAVAILABLE.withDescription("connection refused"));
+    triton.failNext(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded"));
+
+    BackendUnavailableException e =
+        assertThrows(BackendUnavailableException.class, () -> backend.infer(MODEL, ids(1, 1)));
+
+    assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+  }
+
+  @Test
+  void infer_givesDeadlineExceededWhenTheFirstAttemptRunsOutOfTime() {
+    open();
+    triton.failNext(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded"));
+
+    assertThrows(DeadlineExceededException.class, () -> backend.infer(MODEL, ids(1, 1)));
+    assertEquals(List.of(), sleeps);
   }
 
   @Test
@@ -127,9 +180,7 @@ class TritonBackendTest {
   @Test
   void infer_givesBackendUnavailableWhenAModelStaysUnloaded() {
     backend =
-        open(
-            TritonConfig.forTarget("in-process")
-                .withTimeouts(Duration.ofMillis(40), Duration.ofSeconds(5), Duration.ofSeconds(1)));
+        open(TritonConfig.forTarget("in-process").withTimeouts(TEN_SECONDS, TEN_SECONDS, ONE));
     triton.alwaysFail = Status.NOT_FOUND.withDescription("Request for unknown model");
     BackendUnavailableException e =
         assertThrows(BackendUnavailableException.class, () -> backend.infer(MODEL, ids(1, 1)));

@@ -48,7 +48,7 @@ public final class Main {
                 registry,
                 opened.backend(),
                 vision.limits(),
-                vision.batcher(),
+                vision.batching(),
                 vision.preprocessThreads(),
                 startup.meters()));
     return ServiceParts.following(opened.ready(), new VisionEncoderService(encoder));

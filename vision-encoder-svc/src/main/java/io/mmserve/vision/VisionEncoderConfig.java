@@ -1,6 +1,6 @@
 package io.mmserve.vision;
 
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.kit.config.Config;
@@ -23,14 +23,15 @@ import java.util.Map;
  * @param packs model pack directories, the default model first
  * @param precision which encoder file of each pack to run
  * @param limits what one request may hold
- * @param batcher how concurrent images are grouped into model calls
+ * @param batching how images of concurrent requests are grouped into model calls (under {@value
+ *     #BATCHING_PREFIX})
  * @param preprocessThreads threads that decode and preprocess the images of multi-image requests
  */
 public record VisionEncoderConfig(
     List<Path> packs,
     ModelPrecision precision,
     ImageLimits limits,
-    BatcherConfig batcher,
+    BatchingSettings batching,
     int preprocessThreads) {
   /** Default gRPC message limit: the gateway's 64 MiB request limit plus 1 MiB of framing. */
   public static final String DEFAULT_MAX_MESSAGE = "65MiB";
@@ -44,7 +45,7 @@ public record VisionEncoderConfig(
   public static final String MAX_IMAGE_BYTES = "limits.max-image-bytes";
   public static final String MAX_PIXELS = "limits.max-pixels";
   public static final String PREPROCESS_THREADS = "preprocess.threads";
-  public static final String BATCH_PREFIX = "batch";
+  public static final String BATCHING_PREFIX = "batching";
 
   /** The bundled pack, relative to the working directory (the repository root in local mode). */
   public static final String DEFAULT_MODEL_PACKS = "models/shapes-clip";
@@ -82,7 +83,8 @@ public record VisionEncoderConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
-    defaults.putAll(BatcherConfig.defaultSettings(BATCH_PREFIX));
+    defaults.putAll(
+        BatchingSettings.defaultSettings(BATCHING_PREFIX, BatchingSettings.MODEL_DEFAULTS));
     ImageLimits limits = ImageLimits.defaults();
     defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE);
     defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);
@@ -113,7 +115,7 @@ public record VisionEncoderConfig(
             config.getInt(MAX_ITEMS, 1, ImageLimits.MAX_ITEMS),
             config.getBytes(MAX_IMAGE_BYTES, 1, ImageLimits.MAX_IMAGE_BYTES),
             config.getLong(MAX_PIXELS, 1, ImageDecoder.MAX_PIXELS_CEILING)),
-        BatcherConfig.from(config, BATCH_PREFIX),
+        BatchingSettings.from(config, BATCHING_PREFIX),
         config.getInt(PREPROCESS_THREADS, 1, MAX_PREPROCESS_THREADS));
   }
 

@@ -9,7 +9,7 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
 import io.mmserve.inference.InferenceBackend;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.server.GrpcServer;
@@ -45,7 +45,7 @@ final class InProcessVisionServer implements AutoCloseable {
             new ModelRegistry(List.of(pack)),
             backend,
             new ImageLimits(MAX_ITEMS, MAX_IMAGE_BYTES, ImageDecoder.DEFAULT_MAX_PIXELS),
-            new BatcherConfig(batchSize, maxDelay, 64),
+            BatchingSettings.ofItems(batchSize, maxDelay, 64, 1),
             2,
             new SimpleMeterRegistry());
     String name = InProcessServerBuilder.generateName();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
@@ -27,9 +28,7 @@ class VisionEncoderConfigTest {
     assertEquals(List.of(Path.of("models/shapes-clip")), vision.packs());
     assertEquals(ModelPrecision.FP32, vision.precision());
     assertEquals(new ImageLimits(64, 20L << 20, 40_000_000L), vision.limits());
-    assertEquals(32, vision.batcher().maxBatchSize());
-    assertEquals(Duration.ofMillis(2), vision.batcher().maxDelay());
-    assertEquals(1024, vision.batcher().maxQueueSize());
+    assertEquals(BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1), vision.batching());
     assertEquals(Runtime.getRuntime().availableProcessors(), vision.preprocessThreads());
     assertEquals(50053, server.grpcPort());
     assertEquals(9093, server.adminPort());
@@ -76,5 +75,18 @@ class VisionEncoderConfigTest {
         ConfigLoader.load(VisionEncoderConfig.defaults(), List.of("--model.packs= , "), Map.of());
 
     assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
+  }
+
+  @Test
+  void flags_setTheBatchingKeysTheTextEncoderHasToo() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(),
+            List.of("--batching.max-batch-size=4", "--batching.max-in-flight=2"),
+            Map.of());
+
+    VisionEncoderConfig vision = VisionEncoderConfig.from(config);
+
+    assertEquals(BatchingSettings.ofItems(4, Duration.ofMillis(2), 1024, 2), vision.batching());
   }
 }

@@ -14,7 +14,7 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
 import io.mmserve.inference.InferenceBackend;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
@@ -169,7 +169,7 @@ class VisionEncoderTritonIT {
             registry,
             backend,
             ImageLimits.defaults(),
-            new BatcherConfig(32, Duration.ofMillis(2), 1024),
+            BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1),
             2,
             new SimpleMeterRegistry())) {
       return encoder.encode(request, () -> false).join();

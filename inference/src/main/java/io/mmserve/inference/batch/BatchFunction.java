@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Computes a batch of items in one call, for example one model run. Called by the batcher's single
- * worker thread, never concurrently.
+ * Computes a batch of items in one call, for example one model run. Called on the worker threads of
+ * a {@link DynamicBatcher}: up to {@link BatchingSettings#maxInFlight()} calls at the same time, so
+ * an implementation with per-call state (a reused buffer) needs one per call in flight.
  *
  * @param <I> the item type
  * @param <O> the result type

@@ -27,14 +27,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Batcher behaviour on a manual ticker: no test sleeps. With a long max delay and a frozen ticker,
- * a batch is only ever called when it is full or the batcher closes.
+ * Batcher behaviour on a manual clock: no test sleeps. With a long max delay and a frozen clock, a
+ * batch is only ever called when it is full or the batcher closes.
  */
 class DynamicBatcherTest {
   private static final Duration LONG_DELAY = Duration.ofSeconds(10);
   private static final long WAIT_SECONDS = 10;
 
-  private final ManualTicker ticker = new ManualTicker();
+  private final ManualClock ticker = new ManualClock();
   private final List<List<String>> calls = new CopyOnWriteArrayList<>();
   private DynamicBatcher<String, String> batcher;
 
@@ -230,7 +230,10 @@ class DynamicBatcherTest {
 
     ExecutionException e = assertThrows(ExecutionException.class, rejected::get);
     assertInstanceOf(OverloadedException.class, e.getCause());
-    assertEquals("test is overloaded: 2 items already queued", e.getCause().getMessage());
+    assertEquals(
+        "test is overloaded: 2 items already queued, a request of 1 items does not fit (limit 2"
+            + " items)",
+        e.getCause().getMessage());
     release.countDown();
   }
 
@@ -257,17 +260,48 @@ class DynamicBatcherTest {
   }
 
   @Test
-  void config_rejectsZeroBatchSizeShowingValue() {
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> new BatcherConfig(0, LONG_DELAY, 1));
+  void batcher_runsUpToMaxInFlightCallsAtOnce() throws Exception {
+    CountDownLatch twoRunning = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    batcher =
+        new DynamicBatcher<>(
+            "test",
+            BatchingSettings.ofItems(1, LONG_DELAY, 100, 2),
+            BatchFunction.ofValues(
+                items -> {
+                  calls.add(items);
+                  twoRunning.countDown();
+                  assertTrue(release.await(WAIT_SECONDS, TimeUnit.SECONDS));
+                  return items;
+                }),
+            ticker,
+            ticker,
+            BatchListener.NONE);
 
-    assertEquals("maxBatchSize must be in 1..4096, but was 0", e.getMessage());
+    List<CompletableFuture<String>> futures = new ArrayList<>();
+    for (String item : List.of("a", "b", "c")) {
+      futures.add(batcher.submit(item));
+    }
+
+    assertTrue(twoRunning.await(WAIT_SECONDS, TimeUnit.SECONDS), "two calls run together");
+    assertEquals(2, batcher.inFlight());
+    assertEquals(1, batcher.queuedItems(), "the third waits for a free call slot");
+    release.countDown();
+    for (CompletableFuture<String> f : futures) {
+      f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+    assertEquals(3, calls.size());
   }
 
   private DynamicBatcher<String, String> start(
       int maxBatch, Duration delay, int maxQueue, BatchFunction<String, String> function) {
     return new DynamicBatcher<>(
-        "test", new BatcherConfig(maxBatch, delay, maxQueue), function, ticker, BatchListener.NONE);
+        "test",
+        BatchingSettings.ofItems(maxBatch, delay, maxQueue, 1),
+        function,
+        ticker,
+        ticker,
+        BatchListener.NONE);
   }
 
   private BatchFunction<String, String> upperCase() {

@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * Runs a batch of tokenized texts through the text encoder in one backend call: stacks their ids
  * (and masks, when the model takes them) into [B, L] INT64 tensors, and splits the outputs into one
- * row per text. Called by the batcher's worker thread.
+ * row per text. Called on the batcher's worker threads, several batches at once when {@code
+ * batching.max-in-flight} allows; it keeps no state between calls.
  */
 final class TextBatchFunction implements BatchFunction<TextItem, EncodedText> {
   private final InferenceBackend backend;

@@ -5,7 +5,9 @@ import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.Tensor;
 import io.mmserve.inference.Vectors;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.AllOrFirstFailure;
+import io.mmserve.inference.batch.BatchMetrics;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.pack.ModelPrecision;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -49,7 +50,7 @@ public final class TextEncoder implements AutoCloseable {
   public TextEncoder(
       ModelRegistry registry,
       InferenceBackend backend,
-      BatcherConfig batching,
+      BatchingSettings batching,
       TextLimits limits,
       MeterRegistry meters) {
     this.registry = registry;
@@ -60,7 +61,6 @@ public final class TextEncoder implements AutoCloseable {
         Optional<TextSpec> text = pack.manifest().text();
         if (text.isPresent()) {
           PackTokenizer tokenizer = PackTokenizer.load(pack);
-          String name = TextModel.batcherName(pack);
           try {
             loaded.put(
                 pack.manifest().id(),
@@ -70,7 +70,7 @@ public final class TextEncoder implements AutoCloseable {
                     tokenizer,
                     backend,
                     batching,
-                    new BatcherMetrics(meters, name)));
+                    new BatchMetrics(meters, BatchMetrics.TEXT, pack.manifest().id())));
           } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -136,7 +136,8 @@ public final class TextEncoder implements AutoCloseable {
     for (TokenizedText t : tokens) {
       rows.add(model.submit(new TextItem(t, request.includeFeatures()), cancelled));
     }
-    return allOrFirstFailure(rows).thenApply(encoded -> assemble(pack, request, tokens, encoded));
+    return AllOrFirstFailure.cancellingTheRest(rows)
+        .thenApply(encoded -> assemble(pack, request, tokens, encoded));
   }
 
   /** Lets queued texts finish, then stops the batchers and frees the tokenizers. */
@@ -178,35 +179,5 @@ public final class TextEncoder implements AutoCloseable {
         masks,
         tokens.stream().map(TokenizedText::truncated).toList(),
         tokens.stream().map(TokenizedText::tokenCount).toList());
-  }
-
-  /**
-   * All values in order, or the first failure; on a failure (or when the result is cancelled) the
-   * other futures are cancelled, so the batcher drops their items.
-   */
-  static <T> CompletableFuture<List<T>> allOrFirstFailure(List<CompletableFuture<T>> futures) {
-    CompletableFuture<List<T>> all = new CompletableFuture<>();
-    if (futures.isEmpty()) {
-      all.complete(List.of());
-      return all;
-    }
-    AtomicInteger remaining = new AtomicInteger(futures.size());
-    for (CompletableFuture<T> future : futures) {
-      future.whenComplete(
-          (value, error) -> {
-            if (error != null) {
-              all.completeExceptionally(error);
-            } else if (remaining.decrementAndGet() == 0) {
-              all.complete(futures.stream().map(CompletableFuture::join).toList());
-            }
-          });
-    }
-    all.whenComplete(
-        (value, error) -> {
-          if (error != null) {
-            futures.forEach(f -> f.cancel(false));
-          }
-        });
-    return all;
   }
 }

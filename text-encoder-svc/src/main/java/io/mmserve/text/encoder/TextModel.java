@@ -1,10 +1,9 @@
 package io.mmserve.text.encoder;
 
 import io.mmserve.inference.InferenceBackend;
-import io.mmserve.inference.batch.BatchListener;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchMetrics;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.batch.DynamicBatcher;
-import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.TextSpec;
 import io.mmserve.text.tokenizer.PackTokenizer;
@@ -32,8 +31,8 @@ final class TextModel implements AutoCloseable {
       TextSpec text,
       PackTokenizer tokenizer,
       InferenceBackend backend,
-      BatcherConfig batching,
-      BatchListener listener) {
+      BatchingSettings batching,
+      BatchMetrics metrics) {
     this.pack = pack;
     this.io = TextModelIo.of(pack.manifest().id(), text, pack.manifest().embeddingDim());
     this.tokenizer = tokenizer;
@@ -42,8 +41,8 @@ final class TextModel implements AutoCloseable {
             batcherName(pack),
             batching,
             new TextBatchFunction(backend, backendModelName(pack), io),
-            Ticker.system(),
-            listener);
+            metrics);
+    metrics.watch(batcher);
   }
 
   /** The name the backend serves a pack's text encoder under: "shapes-clip@1.0.0/text". */

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.Tensor;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.pack.EncoderSpec;
 import io.mmserve.inference.pack.ModelManifest;
 import io.mmserve.inference.pack.ModelPack;
@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The text encoder follows the pack's manifest: which inputs to feed, which outputs to expect. */
 class TextEncoderManifestTest {
-  private static final BatcherConfig BATCHING = new BatcherConfig(8, Duration.ZERO, 64);
+  private static final BatchingSettings BATCHING =
+      BatchingSettings.ofItems(8, Duration.ZERO, 64, 1);
   private static final TextLimits LIMITS = new TextLimits(16, 1000);
 
   @TempDir Path dir;

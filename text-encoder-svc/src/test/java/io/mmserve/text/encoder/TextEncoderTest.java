@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.inference.Tensor;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
@@ -59,7 +59,7 @@ class TextEncoderTest {
         new TextEncoder(
             registry,
             backend,
-            new BatcherConfig(32, Duration.ofMillis(2), 1024),
+            BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1),
             new TextLimits(256, MAX_TEXT_CHARS),
             new SimpleMeterRegistry());
     captions = ReferencePack.captions();

@@ -5,8 +5,9 @@ import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.Tensor;
 import io.mmserve.inference.Vectors;
-import io.mmserve.inference.batch.BatcherConfig;
-import io.mmserve.inference.batch.Ticker;
+import io.mmserve.inference.batch.AllOrFirstFailure;
+import io.mmserve.inference.batch.BatchMetrics;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
@@ -22,9 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -73,7 +72,7 @@ public final class ImageEncoder implements AutoCloseable {
    * @param registry the served packs; each must have a vision side
    * @param backend runs the models named by {@link #backendModels}; not closed here
    * @param limits what one request may hold
-   * @param batcher how images of concurrent requests are grouped into model calls
+   * @param batching how images of concurrent requests are grouped into model calls
    * @param workerThreads threads that decode the images of multi-image requests and assemble
    *     responses
    * @param meters where the batchers' metrics go
@@ -83,7 +82,7 @@ public final class ImageEncoder implements AutoCloseable {
       ModelRegistry registry,
       InferenceBackend backend,
       ImageLimits limits,
-      BatcherConfig batcher,
+      BatchingSettings batching,
       int workerThreads,
       MeterRegistry meters) {
     this.registry = registry;
@@ -94,7 +93,8 @@ public final class ImageEncoder implements AutoCloseable {
         String id = pack.manifest().id();
         models.put(
             id,
-            new ImageModel(pack, backend, batcher, Ticker.system(), new BatchMetrics(meters, id)));
+            new ImageModel(
+                pack, backend, batching, new BatchMetrics(meters, BatchMetrics.IMAGE, id)));
       }
     } catch (RuntimeException e) {
       models.values().forEach(ImageModel::close);
@@ -192,7 +192,7 @@ public final class ImageEncoder implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       throw new BackendUnavailableException("vision encoder is shutting down", e);
     }
-    return inOrder(futures);
+    return AllOrFirstFailure.of(futures);
   }
 
   private ImageItem prepare(
@@ -244,15 +244,7 @@ public final class ImageEncoder implements AutoCloseable {
       futures.add(model.submit(image, cancelled));
     }
     // Once one image fails, the request fails: drop its other images if they are still queued.
-    for (CompletableFuture<EncodedImageItem> future : futures) {
-      future.whenComplete(
-          (value, error) -> {
-            if (error != null) {
-              futures.forEach(f -> f.cancel(false));
-            }
-          });
-    }
-    return inOrder(futures);
+    return AllOrFirstFailure.cancellingTheRest(futures);
   }
 
   private ImageEncoding assemble(
@@ -275,34 +267,19 @@ public final class ImageEncoder implements AutoCloseable {
     return new ImageEncoding(pack.name(), pack.version(), Tensor.ofFloats(values, n, dim), patches);
   }
 
-  /**
-   * A future of all values in order, completing once every future has. If any failed, it fails with
-   * the failure of the lowest index, preferring a real error to the cancellation that error caused
-   * in the others.
-   */
-  static <T> CompletableFuture<List<T>> inOrder(List<CompletableFuture<T>> futures) {
-    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-        .handle(
-            (ignored, anyError) -> {
-              Throwable failure = null;
-              List<T> values = new ArrayList<>(futures.size());
-              for (CompletableFuture<T> future : futures) {
-                try {
-                  values.add(future.join());
-                } catch (CompletionException | CancellationException e) {
-                  Throwable cause = e instanceof CompletionException ? e.getCause() : e;
-                  if (failure == null
-                      || (failure instanceof CancellationException
-                          && !(cause instanceof CancellationException))) {
-                    failure = cause;
-                  }
-                }
-              }
-              if (failure != null) {
-                throw new CompletionException(failure);
-              }
-              return values;
-            });
+  /** Scales {@code values[from .. from + length)} to unit L2 norm; a zero vector stays zero. */
+  static void l2Normalize(float[] values, int from, int length) {
+    double sum = 0;
+    for (int i = from; i < from + length; i++) {
+      sum += (double) values[i] * values[i];
+    }
+    if (sum == 0) {
+      return;
+    }
+    double inverse = 1 / Math.sqrt(sum);
+    for (int i = from; i < from + length; i++) {
+      values[i] = (float) (values[i] * inverse);
+    }
   }
 
   private static ExecutorService newWorkers(int threads) {

@@ -4,11 +4,10 @@ import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.Tensor;
-import io.mmserve.inference.batch.BatchListener;
+import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchResult;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.batch.DynamicBatcher;
-import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.pack.ModelPrecision;
@@ -26,6 +25,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -37,10 +38,10 @@ import java.util.function.BooleanSupplier;
  * its first output is the embeddings ({@code [-1, D]}) and its second, if declared, the patch
  * features ({@code [-1, P, W]}). Tensor names come from the manifest.
  *
- * <p>A batch call normalises the queued 8-bit crops straight into one direct float buffer of {@code
- * [B, 3, S, S]}, which is reused from call to call (only the batcher's single worker thread touches
- * it, and the backend has finished reading it when {@code infer} returns), runs the model once, and
- * hands each item its rows of the outputs.
+ * <p>A batch call normalises the queued 8-bit crops straight into a direct float buffer of {@code
+ * [B, 3, S, S]}, runs the model once, and hands each item its rows of the outputs. The buffers are
+ * reused from call to call: one per model call the batcher may keep in flight, each held by one
+ * call at a time (the backend has finished reading it when {@code infer} returns).
  */
 final class ImageModel implements AutoCloseable {
   /**
@@ -60,20 +61,17 @@ final class ImageModel implements AutoCloseable {
   private final Optional<String> patchFeaturesName;
   private final long[] imageShape;
   private final int floatsPerImage;
-  private final ByteBuffer pixels; // touched only by the batcher's worker thread
+  private final int batchBytes;
+  private final BlockingQueue<ByteBuffer> pixelBuffers; // free buffers; made as calls need them
   private final DynamicBatcher<ImageItem, EncodedImageItem> batcher;
 
   /**
-   * Checks the pack's vision section and starts the batcher's worker thread.
+   * Checks the pack's vision section and starts the batcher's worker threads.
    *
    * @throws ModelPackException if the pack has no vision side or one this service cannot run
    */
   ImageModel(
-      ModelPack pack,
-      InferenceBackend backend,
-      BatcherConfig batcherConfig,
-      Ticker ticker,
-      BatchListener listener) {
+      ModelPack pack, InferenceBackend backend, BatchingSettings batching, BatchMetrics metrics) {
     this.pack = pack;
     this.backend = backend;
     this.backendName = backendName(pack);
@@ -100,13 +98,15 @@ final class ImageModel implements AutoCloseable {
         outputs.size() > 1 ? Optional.of(outputs.get(1).name()) : Optional.empty();
     this.imageShape = new long[] {3, size, size};
     this.floatsPerImage = preprocessor.floatsPerImage();
-    this.pixels =
-        ByteBuffer.allocateDirect(
-                Math.multiplyExact(batcherConfig.maxBatchSize(), floatsPerImage * Float.BYTES))
-            .order(ByteOrder.LITTLE_ENDIAN);
-    this.batcher =
-        new DynamicBatcher<>(
-            "vision-" + pack.manifest().id(), batcherConfig, this::run, ticker, listener);
+    this.batchBytes = Math.multiplyExact(batching.maxBatchSize(), floatsPerImage * Float.BYTES);
+    this.pixelBuffers = new ArrayBlockingQueue<>(batching.maxInFlight());
+    this.batcher = new DynamicBatcher<>(batcherName(pack), batching, this::run, metrics);
+    metrics.watch(batcher);
+  }
+
+  /** The batcher's name, in thread names and overload messages. */
+  static String batcherName(ModelPack pack) {
+    return "vision-encoder " + pack.manifest().id();
   }
 
   /** The name the pack's vision encoder has on the inference backend. */
@@ -157,13 +157,25 @@ final class ImageModel implements AutoCloseable {
     return batcher.submit(image, cancelled);
   }
 
-  /** Runs the queued images, then stops the batcher's worker thread. */
+  /** Runs the queued images, then stops the batcher's worker threads. */
   @Override
   public void close() {
     batcher.close();
   }
 
   private List<BatchResult<EncodedImageItem>> run(List<ImageItem> items) {
+    ByteBuffer pixels = pixelBuffers.poll();
+    if (pixels == null) {
+      pixels = ByteBuffer.allocateDirect(batchBytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    try {
+      return run(items, pixels);
+    } finally {
+      pixelBuffers.offer(pixels);
+    }
+  }
+
+  private List<BatchResult<EncodedImageItem>> run(List<ImageItem> items, ByteBuffer pixels) {
     int n = items.size();
     FloatBuffer floats = pixels.asFloatBuffer();
     for (int i = 0; i < n; i++) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
@@ -58,7 +58,7 @@ class ImageEncoderGoldenTest {
             registry,
             backend,
             ImageLimits.defaults(),
-            new BatcherConfig(32, java.time.Duration.ofMillis(2), 1024),
+            BatchingSettings.ofItems(32, java.time.Duration.ofMillis(2), 1024, 1),
             2,
             new SimpleMeterRegistry());
   }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.mmserve.inference.batch.BatcherConfig;
+import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
@@ -13,7 +13,6 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.errors.CancelledException;
 import io.mmserve.kit.errors.InvalidInputException;
-import io.mmserve.kit.errors.OverloadedException;
 import io.mmserve.vision.Golden;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +34,7 @@ class ImageEncoderTest {
           new ModelRegistry(List.of(pack)),
           backend,
           ImageLimits.defaults(),
-          new BatcherConfig(32, Duration.ofMillis(2), 64),
+          BatchingSettings.ofItems(32, Duration.ofMillis(2), 64, 1),
           2,
           new SimpleMeterRegistry());
 
@@ -96,32 +95,6 @@ class ImageEncoderTest {
 
     CompletionException e = assertThrows(CompletionException.class, result::join);
     assertInstanceOf(InvalidInputException.class, e.getCause());
-  }
-
-  @Test
-  void inOrder_failsWithTheLowestIndexedError() {
-    InvalidInputException first = new InvalidInputException("images[1]: bad");
-    CompletableFuture<List<String>> all =
-        ImageEncoder.inOrder(
-            List.of(
-                CompletableFuture.completedFuture("ok"),
-                CompletableFuture.failedFuture(first),
-                CompletableFuture.failedFuture(new InvalidInputException("images[2]: bad"))));
-
-    CompletionException e = assertThrows(CompletionException.class, all::join);
-    assertEquals(first, e.getCause());
-  }
-
-  @Test
-  void inOrder_prefersTheRealErrorToTheCancellationsItCaused() {
-    CompletableFuture<String> cancelled = new CompletableFuture<>();
-    cancelled.cancel(false);
-    OverloadedException overload = new OverloadedException("queue full");
-    CompletableFuture<List<String>> all =
-        ImageEncoder.inOrder(List.of(cancelled, CompletableFuture.failedFuture(overload)));
-
-    CompletionException e = assertThrows(CompletionException.class, all::join);
-    assertEquals(overload, e.getCause());
   }
 
   private static ImageRequest request(Golden.Image... images) {

@@ -1,4 +1,4 @@
-package io.mmserve.gateway.batching;
+package io.mmserve.inference.batch;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

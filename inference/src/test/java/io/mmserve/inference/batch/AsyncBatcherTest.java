@@ -1,4 +1,4 @@
-package io.mmserve.gateway.batching;
+package io.mmserve.inference.batch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmserve.gateway.Eventually;
 import io.mmserve.kit.errors.BackendUnavailableException;
 import io.mmserve.kit.errors.CancelledException;
 import io.mmserve.kit.errors.DeadlineExceededException;
@@ -25,43 +24,32 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The batcher in front of a {@link RecordingCall}, a backend whose answers the test gives. Items
  * are strings, the answer to item {@code x} is {@code "r:" + x}, and an item's size in bytes is its
- * length. Timing-sensitive tests use a manual clock and {@link ManualTimers}.
+ * length. Time is a {@link ManualClock}: the batcher has no thread of its own, so whatever may be
+ * sent is sent before {@code submit}, an answer or {@code advance} returns, and what was not sent
+ * then stays unsent until the test moves the clock or answers a call.
  */
 class AsyncBatcherTest {
   private static final Duration PUSHBACK = Duration.ofMillis(123);
-  private static final Duration FOREVER = Duration.ofHours(1);
+  private static final Duration FOREVER =
+      BatchingSettings.MAX_DELAY_LIMIT; // the clock never gets there
   private static final long NONE = AsyncBatcher.NO_DEADLINE;
   private static final BooleanSupplier PRESENT = () -> false;
 
   private final RecordingCall call = new RecordingCall();
   private final List<int[]> translated = new CopyOnWriteArrayList<>();
   private final CountingListener listener = new CountingListener();
-  private final AtomicLong manualNow = new AtomicLong();
-  private ScheduledThreadPoolExecutor timers;
-  private ManualTimers manualTimers;
+  private final ManualClock clock = new ManualClock();
   private AsyncBatcher<String, String, String> batcher;
-
-  @BeforeEach
-  void start() {
-    timers = new ScheduledThreadPoolExecutor(1);
-    manualTimers = new ManualTimers();
-  }
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -69,8 +57,6 @@ class AsyncBatcherTest {
       call.answerEverything();
       batcher.close(Duration.ofSeconds(5));
     }
-    timers.shutdownNow();
-    manualTimers.shutdownNow();
   }
 
   // --- merging and splitting
@@ -129,7 +115,7 @@ class AsyncBatcherTest {
     CompletableFuture<List<String>> a = batcher.submit("k1", List.of("a"), NONE, PRESENT);
     CompletableFuture<List<String>> b = batcher.submit("k2", List.of("b"), NONE, PRESENT);
     CompletableFuture<List<String>> c = batcher.submit("k1", List.of("c"), NONE, PRESENT);
-    Eventually.await("3 items queued", () -> batcher.queuedItems() == 3);
+    assertEquals(3, batcher.queuedItems());
 
     busy.answer();
     call.awaitCall(1).answer();
@@ -160,7 +146,7 @@ class AsyncBatcherTest {
 
   @Test
   void submit_batchStopsBeforeMaxBatchBytes() {
-    batcher(new BatchingSettings(10, Duration.ZERO, 100, 1 << 20, 4, 2, PUSHBACK));
+    batcher(new BatchingSettings(10, Duration.ZERO, 100, 1 << 20, 4, 2));
 
     batcher.submit("k", List.of("aa", "bb", "cc"), NONE, PRESENT);
 
@@ -184,13 +170,28 @@ class AsyncBatcherTest {
 
   @Test
   void submit_partialBatchWaitsUntilItsOldestItemHasWaitedMaxDelay() {
-    batcher(settings(4, Duration.ofMillis(10), 100, 1), manualTimers, manualNow::get);
+    batcher(settings(4, Duration.ofMillis(10), 100, 1));
     batcher.submit("k", List.of("early"), NONE, PRESENT);
-    assertTrue(call.calls.isEmpty(), "sent before max delay on a stopped clock");
+    clock.advance(Duration.ofMillis(9));
+    assertTrue(call.calls.isEmpty(), "sent before max delay");
 
-    manualNow.addAndGet(Duration.ofMillis(10).toNanos());
+    clock.advance(Duration.ofMillis(1));
 
     assertEquals(List.of("early"), call.awaitCall(0).items());
+  }
+
+  @Test
+  void submit_itemsArrivingDuringTheDelayGoWithTheOldestWhenItsDelayExpires() {
+    batcher(settings(4, Duration.ofMillis(10), 100, 1));
+    batcher.submit("k", List.of("a"), NONE, PRESENT);
+    clock.advance(Duration.ofMillis(6));
+    batcher.submit("k", List.of("b"), NONE, PRESENT);
+    assertEquals(List.of(10_000_000L), clock.delays(), "one timer, for the oldest item");
+
+    clock.advance(Duration.ofMillis(4));
+
+    assertEquals(
+        List.of(List.of("a", "b")), call.calls.stream().map(RecordingCall.Call::items).toList());
   }
 
   @Test
@@ -203,7 +204,7 @@ class AsyncBatcherTest {
     call.awaitCall(1);
     CompletableFuture<List<String>> p = batcher.submit("k", List.of("p"), NONE, PRESENT);
     CompletableFuture<List<String>> q = batcher.submit("k", List.of("q0", "q1"), NONE, PRESENT);
-    Eventually.await("3 items queued", () -> batcher.queuedItems() == 3);
+    assertEquals(3, batcher.queuedItems());
     assertEquals(2, call.calls.size(), "a third batch while two are in flight");
     assertEquals(2, batcher.inFlight());
 
@@ -270,7 +271,7 @@ class AsyncBatcherTest {
 
   @Test
   void submit_whenQueuedBytesWouldExceedTheBound_isShed() {
-    batcher(new BatchingSettings(10, Duration.ZERO, 100, 6, 1 << 20, 1, PUSHBACK));
+    batcher(new BatchingSettings(10, Duration.ZERO, 100, 6, 1 << 20, 1));
     batcher.submit("k", List.of("x"), NONE, PRESENT);
     call.awaitCall(0);
     batcher.submit("k", List.of("12345"), NONE, PRESENT);
@@ -317,12 +318,12 @@ class AsyncBatcherTest {
 
   @Test
   void submit_deadlineFailsTheCallerWhileItsBatchIsStillInFlight() {
-    batcher(settings(1, Duration.ZERO, 100, 1), manualTimers, manualNow::get);
+    batcher(settings(1, Duration.ZERO, 100, 1));
     CompletableFuture<List<String>> late =
         batcher.submit("k", List.of("slow"), 1_000_000L, PRESENT);
     RecordingCall.Call inFlight = call.awaitCall(0);
 
-    manualTimers.fireAll();
+    clock.advance(Duration.ofMillis(1));
 
     DeadlineExceededException e = assertInstanceOf(DeadlineExceededException.class, failure(late));
     assertTrue(e.getMessage().contains("test batcher"), e::getMessage);
@@ -333,7 +334,7 @@ class AsyncBatcherTest {
 
   @Test
   void submit_inFlightBatchIsNotCancelledWhileOneOfItsCallersStillWaits() {
-    batcher(settings(10, Duration.ZERO, 100, 1), manualTimers, manualNow::get);
+    batcher(settings(10, Duration.ZERO, 100, 1));
     batcher.submit("k", List.of("first"), NONE, PRESENT);
     RecordingCall.Call busy = call.awaitCall(0);
     CompletableFuture<List<String>> late =
@@ -344,7 +345,7 @@ class AsyncBatcherTest {
     RecordingCall.Call shared = call.awaitCall(1);
     assertEquals(List.of("late", "patient"), shared.items());
 
-    manualTimers.fireAll();
+    clock.advance(Duration.ofMillis(1));
 
     assertInstanceOf(DeadlineExceededException.class, failure(late));
     assertFalse(shared.reply().isDone(), "patient still waits for this call");
@@ -354,17 +355,17 @@ class AsyncBatcherTest {
 
   @Test
   void submit_deadlineTimerIsSetForTheTimeLeftOnTheBatchersClock() {
-    manualNow.set(5_000L);
-    batcher(settings(1, Duration.ZERO, 100, 1), manualTimers, manualNow::get);
+    clock.advance(Duration.ofNanos(5_000));
+    batcher(settings(1, Duration.ZERO, 100, 1));
 
     batcher.submit("k", List.of("x"), 1_005_000L, PRESENT);
 
-    assertEquals(List.of(1_000_000L), manualTimers.delays());
+    assertEquals(List.of(1_000_000L), clock.delays());
   }
 
   @Test
   void submit_oneCallersDeadlineLeavesTheOthersInItsBatchToTheirResults() throws Exception {
-    batcher(settings(2, FOREVER, 100, 1), manualTimers, manualNow::get);
+    batcher(settings(2, FOREVER, 100, 1));
     CompletableFuture<List<String>> late =
         batcher.submit("k", List.of("late"), 1_000_000L, PRESENT);
     CompletableFuture<List<String>> patient =
@@ -372,7 +373,7 @@ class AsyncBatcherTest {
     RecordingCall.Call shared = call.awaitCall(0);
     assertEquals(List.of("late", "patient"), shared.items());
 
-    manualTimers.fireAll();
+    clock.advance(Duration.ofMillis(1));
     assertInstanceOf(DeadlineExceededException.class, failure(late));
     assertFalse(patient.isDone());
     shared.answer();
@@ -382,13 +383,13 @@ class AsyncBatcherTest {
 
   @Test
   void submit_deadlinePassedWhileQueued_dropsTheRequestBeforeItIsSent() throws Exception {
-    batcher(settings(10, Duration.ZERO, 100, 1), manualTimers, manualNow::get);
+    batcher(settings(10, Duration.ZERO, 100, 1));
     batcher.submit("k", List.of("busy"), NONE, PRESENT);
     RecordingCall.Call busy = call.awaitCall(0);
     CompletableFuture<List<String>> expired =
         batcher.submit("k", List.of("expired"), 500L, PRESENT);
     batcher.submit("k", List.of("ok"), NONE, PRESENT);
-    manualNow.set(1_000L);
+    clock.advance(Duration.ofNanos(1_000));
 
     busy.answer();
 
@@ -399,7 +400,7 @@ class AsyncBatcherTest {
 
   @Test
   void submit_batchCarriesTheLatestDeadlineOfItsRequests() {
-    batcher(settings(2, FOREVER, 100, 1), manualTimers, manualNow::get);
+    batcher(settings(2, FOREVER, 100, 1));
 
     batcher.submit("k", List.of("a"), 5_000L, PRESENT);
     batcher.submit("k", List.of("b"), 9_000L, PRESENT);
@@ -469,18 +470,13 @@ class AsyncBatcherTest {
   void failure_backendThrowingInsteadOfAnswering_failsTheBatchsRequests() {
     IllegalStateException thrown = new IllegalStateException("cannot send");
     batcher =
-        new AsyncBatcher<>(
-            "test batcher",
-            settings(1, Duration.ZERO, 100, 1),
-            (key, items, deadline) -> {
-              throw thrown;
-            },
-            String::length,
-            t -> false,
-            (t, indices) -> t,
-            timers,
-            System::nanoTime,
-            listener);
+        builder(
+                settings(1, Duration.ZERO, 100, 1),
+                (key, items, deadline) -> {
+                  throw thrown;
+                })
+            .translator(FailureTranslator.NONE)
+            .build();
 
     CompletableFuture<List<String>> answer = batcher.submit("k", List.of("x"), NONE, PRESENT);
 
@@ -547,13 +543,26 @@ class AsyncBatcherTest {
     batcher(settings(10, FOREVER, 100, 1));
     CompletableFuture<List<String>> queued =
         batcher.submit("k", List.of("q0", "q1"), NONE, PRESENT);
+    assertTrue(call.calls.isEmpty(), "waits for company");
+    call.answerEverything();
 
     batcher.close(Duration.ofSeconds(10));
 
     assertEquals(1, call.calls.size());
     assertEquals(List.of("q0", "q1"), call.calls.get(0).items());
-    call.calls.get(0).answer();
     assertEquals(List.of("r:q0", "r:q1"), done(queued));
+  }
+
+  @Test
+  void close_failsWhatCouldNotBeSentInTheTimeGiven() throws Exception {
+    batcher(settings(1, Duration.ZERO, 100, 1));
+    batcher.submit("k", List.of("busy"), NONE, PRESENT);
+    CompletableFuture<List<String>> stuck = batcher.submit("k", List.of("stuck"), NONE, PRESENT);
+
+    batcher.close(Duration.ZERO);
+
+    assertInstanceOf(BackendUnavailableException.class, failure(stuck));
+    assertEquals(0, batcher.queuedItems());
   }
 
   @Test
@@ -571,32 +580,29 @@ class AsyncBatcherTest {
   // --- helpers
 
   private AsyncBatcher<String, String, String> batcher(BatchingSettings settings) {
-    return batcher(settings, timers, System::nanoTime);
+    batcher = builder(settings, call).build();
+    return batcher;
   }
 
-  private AsyncBatcher<String, String, String> batcher(
-      BatchingSettings settings, ScheduledExecutorService timers, LongSupplier clock) {
-    batcher =
-        new AsyncBatcher<>(
-            "test batcher",
-            settings,
-            call,
-            String::length,
-            t -> t instanceof ItemError,
+  private AsyncBatcherBuilder<String, String, String> builder(
+      BatchingSettings settings, BatchCall<String, String, String> backend) {
+    return AsyncBatcher.builder("test batcher", settings, backend)
+        .sizer(String::length)
+        .itemSpecific(t -> t instanceof ItemError)
+        .translator(
             (failure, indices) -> {
               translated.add(indices);
               return new TranslatedError(failure, indices);
-            },
-            timers,
-            clock,
-            listener);
-    return batcher;
+            })
+        .clock(clock, clock)
+        .listener(listener)
+        .retryPushback(PUSHBACK);
   }
 
   private static BatchingSettings settings(
       int maxBatchSize, Duration maxDelay, int maxQueueItems, int maxInFlight) {
     return new BatchingSettings(
-        maxBatchSize, maxDelay, maxQueueItems, 1 << 20, 1 << 20, maxInFlight, PUSHBACK);
+        maxBatchSize, maxDelay, maxQueueItems, 1 << 20, 1 << 20, maxInFlight);
   }
 
   /** One request in flight ("x"), one of two items queued behind it ("a", "b"). */
@@ -645,7 +651,7 @@ class AsyncBatcherTest {
   }
 
   /** A backend that records each batch call and answers when the test says. */
-  static final class RecordingCall implements AsyncBatcher.BatchCall<String, String, String> {
+  static final class RecordingCall implements BatchCall<String, String, String> {
     record Call(
         String key, List<String> items, long deadlineNanos, CompletableFuture<List<String>> reply) {
       void answer() {
@@ -670,9 +676,9 @@ class AsyncBatcherTest {
       return c.reply;
     }
 
-    /** Waits for call {@code index} (from 0). */
+    /** Call {@code index} (from 0), which must have been made. */
     Call awaitCall(int index) {
-      Eventually.await("batch call " + index, () -> calls.size() > index);
+      assertTrue(calls.size() > index, "batch call " + index + " was made; calls: " + calls);
       return calls.get(index);
     }
 
@@ -690,58 +696,24 @@ class AsyncBatcherTest {
   }
 
   /** Counts what the batcher reports. */
-  static final class CountingListener implements AsyncBatcher.Listener {
+  static final class CountingListener implements BatchListener {
     final AtomicInteger shed = new AtomicInteger();
     final AtomicInteger dropped = new AtomicInteger();
     final List<List<Integer>> batches = new CopyOnWriteArrayList<>();
 
     @Override
-    public void shed(int items) {
+    public void rejected(int items) {
       shed.addAndGet(items);
     }
 
     @Override
-    public void batchSent(int items, int requests, long oldestWaitNanos) {
+    public void batchStarted(int items, int requests) {
       batches.add(List.of(items, requests));
     }
 
     @Override
     public void dropped(int items) {
       dropped.addAndGet(items);
-    }
-  }
-
-  /**
-   * Timers that fire only when the test calls {@link #fireAll()}; the scheduled delays are kept for
-   * inspection.
-   */
-  static final class ManualTimers extends ScheduledThreadPoolExecutor {
-    private record Timer(Runnable task, long delayNanos, ScheduledFuture<?> handle) {}
-
-    private final List<Timer> timers = new CopyOnWriteArrayList<>();
-
-    ManualTimers() {
-      super(1);
-    }
-
-    @Override
-    public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
-      // a real handle the batcher may cancel; the task itself runs only in fireAll
-      ScheduledFuture<?> handle = super.schedule(() -> {}, 1, TimeUnit.DAYS);
-      timers.add(new Timer(task, unit.toNanos(delay), handle));
-      return handle;
-    }
-
-    void fireAll() {
-      for (Timer t : timers) {
-        if (!t.handle().isCancelled()) {
-          t.task().run();
-        }
-      }
-    }
-
-    List<Long> delays() {
-      return timers.stream().map(Timer::delayNanos).toList();
     }
   }
 

@@ -1,4 +1,4 @@
-package io.mmserve.gateway.batching;
+package io.mmserve.inference.batch;
 
 import io.mmserve.kit.errors.CancelledException;
 import io.mmserve.kit.errors.DeadlineExceededException;

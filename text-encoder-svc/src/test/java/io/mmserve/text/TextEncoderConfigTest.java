@@ -1,0 +1,57 @@
+package io.mmserve.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.mmserve.inference.batch.BatchingSettings;
+import io.mmserve.kit.config.ConfigException;
+import io.mmserve.kit.config.ConfigLoader;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TextEncoderConfigTest {
+
+  @Test
+  void defaults_batchAsDocumented() {
+    TextEncoderConfig config =
+        TextEncoderConfig.from(
+            ConfigLoader.load(TextEncoderConfig.defaults(), List.of(), Map.of()));
+
+    assertEquals(BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1), config.batching());
+  }
+
+  @Test
+  void flags_setTheBatchingKeys() {
+    TextEncoderConfig config =
+        TextEncoderConfig.from(
+            ConfigLoader.load(
+                TextEncoderConfig.defaults(),
+                List.of(
+                    "--batching.max-batch-size=8",
+                    "--batching.max-delay=0ms",
+                    "--batching.max-queue-items=64",
+                    "--batching.max-in-flight=3"),
+                Map.of()));
+
+    assertEquals(BatchingSettings.ofItems(8, Duration.ZERO, 64, 3), config.batching());
+  }
+
+  @Test
+  void from_rejectsAZeroMaxInFlightNamingTheKey() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                TextEncoderConfig.from(
+                    ConfigLoader.load(
+                        TextEncoderConfig.defaults(),
+                        List.of("--batching.max-in-flight=0"),
+                        Map.of())));
+
+    assertEquals(
+        "batching.max-in-flight must be in 1..1024, but was 0 (from flag --batching.max-in-flight)",
+        e.getMessage());
+  }
+}
