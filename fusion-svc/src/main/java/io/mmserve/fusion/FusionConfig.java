@@ -1,8 +1,8 @@
 package io.mmserve.fusion;
 
 import io.mmserve.fusion.model.FusionLimits;
+import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
-import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -17,7 +17,7 @@ import java.util.Map;
  * @param matchThreads how many threads one Match request may use, the gRPC thread included
  */
 public record FusionConfig(List<Path> packs, FusionLimits limits, int matchThreads) {
-  public static final String MODEL_PACKS = "model.packs";
+  public static final String MODEL_PACKS = PackDirectories.KEY;
   public static final String MAX_LABELS = "limits.max-labels";
   public static final String MAX_PAIRS = "limits.max-pairs";
   public static final String MAX_SCORE_CELLS = "limits.max-score-cells";
@@ -25,7 +25,7 @@ public record FusionConfig(List<Path> packs, FusionLimits limits, int matchThrea
 
   public static final int DEFAULT_GRPC_PORT = 50054;
   public static final int DEFAULT_ADMIN_PORT = 9094;
-  public static final String DEFAULT_MODEL_PACKS = "models/shapes-clip";
+  public static final String DEFAULT_MODEL_PACKS = PackDirectories.DEFAULT;
   public static final int DEFAULT_MATCH_THREADS = 1;
 
   private static final int MAX_LABELS_LIMIT = 1_000_000;
@@ -53,14 +53,7 @@ public record FusionConfig(List<Path> packs, FusionLimits limits, int matchThrea
    * Reads and validates the settings; pack directories are resolved against the working directory.
    */
   public static FusionConfig from(Config config) {
-    List<Path> packs =
-        config.getList(MODEL_PACKS).stream()
-            .map(p -> Path.of(p).toAbsolutePath().normalize())
-            .toList();
-    if (packs.isEmpty()) {
-      throw new ConfigException(
-          MODEL_PACKS + " must name at least one pack directory, but was empty");
-    }
+    List<Path> packs = PackDirectories.from(config);
     return new FusionConfig(
         packs,
         new FusionLimits(

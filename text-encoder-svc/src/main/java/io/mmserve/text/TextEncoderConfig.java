@@ -3,8 +3,8 @@ package io.mmserve.text;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
-import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.text.encoder.TextLimits;
 import io.mmserve.triton.BackendSettings;
@@ -31,7 +31,7 @@ public record TextEncoderConfig(
     TextLimits limits,
     BatchingSettings batching,
     Path djlCacheDir) {
-  public static final String MODEL_PACKS = "model.packs";
+  public static final String MODEL_PACKS = PackDirectories.KEY;
   public static final String MODEL_PRECISION = "model.precision";
   public static final String MAX_ITEMS = "limits.max-items";
   public static final String MAX_TEXT_CHARS = "limits.max-text-chars";
@@ -40,7 +40,7 @@ public record TextEncoderConfig(
 
   public static final int DEFAULT_GRPC_PORT = 50052;
   public static final int DEFAULT_ADMIN_PORT = 9092;
-  public static final String DEFAULT_MODEL_PACKS = "models/shapes-clip";
+  public static final String DEFAULT_MODEL_PACKS = PackDirectories.DEFAULT;
   public static final String DEFAULT_PRECISION = "fp32";
   public static final String DJL_CACHE_FOLDER = "mmserve-djl";
 
@@ -71,14 +71,7 @@ public record TextEncoderConfig(
    * Reads and validates the settings; pack directories are resolved against the working directory.
    */
   public static TextEncoderConfig from(Config config) {
-    List<Path> packs =
-        config.getList(MODEL_PACKS).stream()
-            .map(p -> Path.of(p).toAbsolutePath().normalize())
-            .toList();
-    if (packs.isEmpty()) {
-      throw new ConfigException(
-          MODEL_PACKS + " must name at least one pack directory, but was empty");
-    }
+    List<Path> packs = PackDirectories.from(config);
     return new TextEncoderConfig(
         packs,
         config.getEnum(MODEL_PRECISION, ModelPrecision.class),

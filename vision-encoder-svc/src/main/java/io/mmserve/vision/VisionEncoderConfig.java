@@ -3,8 +3,8 @@ package io.mmserve.vision;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
+import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
-import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.triton.BackendSettings;
 import io.mmserve.vision.encoder.ImageLimits;
@@ -39,7 +39,7 @@ public record VisionEncoderConfig(
   public static final int DEFAULT_GRPC_PORT = 50053;
   public static final int DEFAULT_ADMIN_PORT = 9093;
 
-  public static final String MODEL_PACKS = "model.packs";
+  public static final String MODEL_PACKS = PackDirectories.KEY;
   public static final String MODEL_PRECISION = "model.precision";
   public static final String MAX_ITEMS = "limits.max-items";
   public static final String MAX_IMAGE_BYTES = "limits.max-image-bytes";
@@ -48,7 +48,7 @@ public record VisionEncoderConfig(
   public static final String BATCHING_PREFIX = "batching";
 
   /** The bundled pack, relative to the working directory (the repository root in local mode). */
-  public static final String DEFAULT_MODEL_PACKS = "models/shapes-clip";
+  public static final String DEFAULT_MODEL_PACKS = PackDirectories.DEFAULT;
 
   public static final ModelPrecision DEFAULT_PRECISION = ModelPrecision.FP32;
 
@@ -98,16 +98,7 @@ public record VisionEncoderConfig(
 
   /** Reads and validates the settings; the messages name the key, the bad value and its source. */
   public static VisionEncoderConfig from(Config config) {
-    List<Path> packs = config.getList(MODEL_PACKS).stream().map(Path::of).toList();
-    if (packs.isEmpty()) {
-      throw new ConfigException(
-          MODEL_PACKS
-              + " must name at least one pack directory, but was '"
-              + config.find(MODEL_PACKS).orElse("")
-              + "' (from "
-              + config.sourceOf(MODEL_PACKS)
-              + ")");
-    }
+    List<Path> packs = PackDirectories.from(config);
     return new VisionEncoderConfig(
         packs,
         config.getEnum(MODEL_PRECISION, ModelPrecision.class),

@@ -25,7 +25,7 @@ class VisionEncoderConfigTest {
 
     VisionEncoderConfig vision = VisionEncoderConfig.from(config);
     ServerConfig server = ServerConfig.from(config);
-    assertEquals(List.of(Path.of("models/shapes-clip")), vision.packs());
+    assertEquals(List.of(Path.of("models/shapes-clip").toAbsolutePath()), vision.packs());
     assertEquals(ModelPrecision.FP32, vision.precision());
     assertEquals(new ImageLimits(64, 20L << 20, 40_000_000L), vision.limits());
     assertEquals(BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1), vision.batching());
@@ -54,7 +54,8 @@ class VisionEncoderConfigTest {
             Map.of());
 
     VisionEncoderConfig vision = VisionEncoderConfig.from(config);
-    assertEquals(List.of(Path.of("a"), Path.of("b/c")), vision.packs());
+    assertEquals(
+        List.of(Path.of("a").toAbsolutePath(), Path.of("b/c").toAbsolutePath()), vision.packs());
     assertEquals(ModelPrecision.INT8, vision.precision());
   }
 
