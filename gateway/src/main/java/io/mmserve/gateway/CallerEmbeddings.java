@@ -35,16 +35,15 @@ final class CallerEmbeddings {
       Embedding embedding = embeddings.get(i);
       int size = embedding.getValuesCount();
       if (size == 0) {
-        throw new InvalidInputException(item + ": the embedding has no values");
+        throw InvalidInputException.forField(item, "the embedding has no values");
       }
       if (dims == 0) {
         dims = size;
         from = item;
       } else if (size != dims) {
-        throw new InvalidInputException(
-            item
-                + ": "
-                + size
+        throw InvalidInputException.forField(
+            item,
+            size
                 + " values, but "
                 + from
                 + " has "
@@ -55,8 +54,8 @@ final class CallerEmbeddings {
       for (int v = 0; v < size; v++) {
         row[v] = embedding.getValues(v);
         if (!Float.isFinite(row[v])) {
-          throw new InvalidInputException(
-              item + ".values[" + v + "]: " + row[v] + " is not a finite number");
+          throw InvalidInputException.forField(
+              item + ".values[" + v + "]", row[v] + " is not a finite number");
         }
       }
       Vectors.normalize(row);
@@ -72,10 +71,9 @@ final class CallerEmbeddings {
    */
   static void checkModelSize(String field, Tensor given, long modelDims, ModelVersion model) {
     if (given.getShape(1) != modelDims) {
-      throw new InvalidInputException(
-          field
-              + "[0]: "
-              + given.getShape(1)
+      throw InvalidInputException.forField(
+          field + "[0]",
+          given.getShape(1)
               + " values, but model "
               + model
               + " embeds into "

@@ -31,7 +31,7 @@ public sealed interface ImageInput {
   record Missing() implements ImageInput {
     @Override
     public void check(String item) {
-      throw new InvalidInputException(item + ": no image given; set either encoded or raw");
+      throw InvalidInputException.forField(item, "no image given; set either encoded or raw");
     }
   }
 
@@ -40,7 +40,7 @@ public sealed interface ImageInput {
     @Override
     public void check(String item) {
       if (byteCount == 0) {
-        throw new InvalidInputException(item + ": encoded bytes are empty");
+        throw InvalidInputException.forField(item, "encoded bytes are empty");
       }
     }
   }
@@ -59,18 +59,18 @@ public sealed interface ImageInput {
     @Override
     public void check(String item) {
       if (channels == 0) {
-        throw new InvalidInputException(
-            item + ": raw pixel format " + format + " is not supported");
+        throw InvalidInputException.forField(
+            item, "raw pixel format " + format + " is not supported");
       }
       if (width == 0 || height == 0) {
-        throw new InvalidInputException(
-            item + ": raw image is " + width + "x" + height + "; width and height must be > 0");
+        throw InvalidInputException.forField(
+            item, "raw image is " + width + "x" + height + "; width and height must be > 0");
       }
       long expected = expectedBytes();
       if (dataBytes != expected) {
-        throw new InvalidInputException(
-            item
-                + ": raw data has "
+        throw InvalidInputException.forField(
+            item,
+            "raw data has "
                 + dataBytes
                 + " bytes, but "
                 + width

@@ -102,32 +102,24 @@ public record RequestLimits(
   private static void checkCount(String field, String noun, int count, int max) {
     checkNotEmpty(field, noun, count);
     if (count > max) {
-      throw new ResourceLimitException(
-          field + ": " + count + " " + noun + "s exceed the limit of " + max + " per request");
+      throw ResourceLimitException.forField(
+          field, count + " " + noun + "s exceed the limit of " + max + " per request");
     }
   }
 
   private static void checkRuleCount(String field, String noun, int count, int max, String key) {
     checkNotEmpty(field, noun, count);
     if (count > max) {
-      throw new InvalidInputException(
-          field
-              + ": "
-              + count
-              + " "
-              + noun
-              + "s exceed the limit of "
-              + max
-              + " per request ("
-              + key
-              + ")");
+      throw InvalidInputException.forField(
+          field,
+          count + " " + noun + "s exceed the limit of " + max + " per request (" + key + ")");
     }
   }
 
   private static void checkNotEmpty(String field, String noun, int count) {
     if (count == 0) {
-      throw new InvalidInputException(
-          field + ": the request has no " + noun + "s; send at least one " + noun);
+      throw InvalidInputException.forField(
+          field, "the request has no " + noun + "s; send at least one " + noun);
     }
   }
 

@@ -25,6 +25,8 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.kit.errors.BadRequestDetails;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.tensor.v1.DataType;
@@ -129,6 +131,9 @@ class TextEncoderServiceTest {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
     assertTrue(
         e.getStatus().getDescription().startsWith("texts[1]: "), e.getStatus().getDescription());
+    List<FieldViolation> details = BadRequestDetails.of(e);
+    assertEquals(1, details.size(), details::toString);
+    assertEquals("texts[1]", details.get(0).path());
   }
 
   @Test

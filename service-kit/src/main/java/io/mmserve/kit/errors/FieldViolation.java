@@ -7,10 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * Which field of a request broke which rule: the structured form of a message such as {@code
- * "images[3]: corrupt image data"}. {@link StatusMapper} sends it to the client as a {@code
- * google.rpc.BadRequest.FieldViolation} whose {@code field} is {@link #path()} ({@code
- * "images[3].encoded"}) and whose {@code description} is {@link #rule()}; see {@link
- * BadRequestDetails}.
+ * "images[3]: corrupt image data"} ({@link #message()}). {@link StatusMapper} sends it to the
+ * client as a {@code google.rpc.BadRequest.FieldViolation} whose {@code field} is {@link #path()}
+ * ({@code "images[3]"}, {@code "pairs[2].image"}) and whose {@code description} is {@link #rule()};
+ * see {@link BadRequestDetails}.
  *
  * @param field the request field, a proto field name: {@code images}, {@code texts}, {@code
  *     include_features}
@@ -84,18 +84,18 @@ public record FieldViolation(String field, int index, String subfield, String ru
     return index != NO_INDEX;
   }
 
-  /** The field or item the message names: {@code images[3]}, {@code include_features}. */
+  /** The field or item: {@code images[3]}, {@code include_features}. */
   public String item() {
     return isItem() ? field + "[" + index + "]" : field;
   }
 
-  /** The full field path of {@code google.rpc.BadRequest}: {@code images[3].encoded}. */
+  /** The field path, as in {@code google.rpc.BadRequest}: {@code pairs[2].image}. */
   public String path() {
     return subfield.isEmpty() ? item() : item() + "." + subfield;
   }
 
   /** The client-safe message of an exception about this violation: {@code "images[3]: rule"}. */
   public String message() {
-    return item() + ": " + rule;
+    return path() + ": " + rule;
   }
 }

@@ -66,7 +66,7 @@ class ExceptionMappingInterceptorTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call("throw"));
 
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-    assertEquals("images[3]: corrupt image data", e.getStatus().getDescription());
+    assertEquals("images[3].encoded: corrupt image data", e.getStatus().getDescription());
     assertEquals(List.of(BAD_IMAGE), BadRequestDetails.of(e));
   }
 

@@ -9,11 +9,20 @@ import org.junit.jupiter.api.Test;
 class FieldViolationTest {
 
   @Test
-  void item_namesTheItemInMessageAndTheSubfieldInPath() {
-    FieldViolation v = FieldViolation.item("images", 3, "corrupt image data").at("encoded");
+  void item_namesTheItemInMessageAndPath() {
+    FieldViolation v = FieldViolation.item("images", 3, "corrupt image data");
 
     assertEquals("images[3]: corrupt image data", v.message());
-    assertEquals("images[3].encoded", v.path());
+    assertEquals("images[3]", v.path());
+  }
+
+  @Test
+  void at_namesAFieldInsideTheItem() {
+    FieldViolation v = FieldViolation.item("pairs", 2, "encoded bytes are empty").at("image");
+
+    assertEquals("pairs[2].image: encoded bytes are empty", v.message());
+    assertEquals("pairs[2].image", v.path());
+    assertEquals("pairs[2]", v.item());
   }
 
   @Test
@@ -53,5 +62,22 @@ class FieldViolationTest {
     assertThrows(IllegalArgumentException.class, () -> FieldViolation.item("images", -1, "r"));
     assertThrows(IllegalArgumentException.class, () -> FieldViolation.of("images", " "));
     assertThrows(IllegalArgumentException.class, () -> FieldViolation.of("images[0]", "r"));
+  }
+
+  @Test
+  void forField_carriesAViolationWhenThePathIsAFieldPath() {
+    InvalidInputException e = InvalidInputException.forField("pairs[2].image", "no image given");
+
+    assertEquals("pairs[2].image: no image given", e.getMessage());
+    assertEquals(
+        Optional.of(FieldViolation.item("pairs", 2, "no image given").at("image")), e.violation());
+  }
+
+  @Test
+  void forField_keepsTheMessageWhenThePathIsNone() {
+    ResourceLimitException e = ResourceLimitException.forField("two fields", "too many");
+
+    assertEquals("two fields: too many", e.getMessage());
+    assertEquals(Optional.empty(), e.violation());
   }
 }
