@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
 
@@ -102,24 +103,26 @@ public record RequestLimits(
   private static void checkCount(String field, String noun, int count, int max) {
     checkNotEmpty(field, noun, count);
     if (count > max) {
-      throw ResourceLimitException.forField(
-          field, count + " " + noun + "s exceed the limit of " + max + " per request");
+      throw new ResourceLimitException(
+          FieldViolation.of(
+              field, count + " " + noun + "s exceed the limit of " + max + " per request"));
     }
   }
 
   private static void checkRuleCount(String field, String noun, int count, int max, String key) {
     checkNotEmpty(field, noun, count);
     if (count > max) {
-      throw InvalidInputException.forField(
-          field,
-          count + " " + noun + "s exceed the limit of " + max + " per request (" + key + ")");
+      throw new InvalidInputException(
+          FieldViolation.of(
+              field,
+              count + " " + noun + "s exceed the limit of " + max + " per request (" + key + ")"));
     }
   }
 
   private static void checkNotEmpty(String field, String noun, int count) {
     if (count == 0) {
-      throw InvalidInputException.forField(
-          field, "the request has no " + noun + "s; send at least one " + noun);
+      throw new InvalidInputException(
+          FieldViolation.of(field, "the request has no " + noun + "s; send at least one " + noun));
     }
   }
 

@@ -43,9 +43,18 @@ public record FieldViolation(String field, int index, String subfield, String ru
     }
   }
 
-  /** A violation of a whole field: {@code of("texts", "must contain at least one text")}. */
-  public static FieldViolation of(String field, String rule) {
-    return new FieldViolation(field, NO_INDEX, "", rule);
+  /**
+   * A violation of the field at {@code path}: a whole field ({@code of("texts", "must contain at
+   * least one text")}) or a field path ({@code of("pairs[2].image", "no image given")}).
+   *
+   * @throws IllegalArgumentException if {@code path} is no field path or {@code rule} is blank
+   */
+  public static FieldViolation of(String path, String rule) {
+    if (rule == null || rule.isBlank()) {
+      throw new IllegalArgumentException("rule must not be blank");
+    }
+    return parse(path, rule)
+        .orElseThrow(() -> new IllegalArgumentException("not a field path: " + path));
   }
 
   /** A violation of one item of a repeated field: {@code item("images", 3, "corrupt ...")}. */

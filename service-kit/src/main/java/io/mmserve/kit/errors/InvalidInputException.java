@@ -27,14 +27,4 @@ public class InvalidInputException extends MmserveException {
   public InvalidInputException(FieldViolation violation, Throwable cause) {
     super(violation, cause);
   }
-
-  /**
-   * About the field at {@code path} ("images[3]", "pairs[2].image"): with it as a {@link
-   * FieldViolation} when the path is a field path, else with the message {@code path: rule} only.
-   */
-  public static InvalidInputException forField(String path, String rule) {
-    return FieldViolation.parse(path, rule)
-        .map(InvalidInputException::new)
-        .orElseGet(() -> new InvalidInputException(path + ": " + rule));
-  }
 }

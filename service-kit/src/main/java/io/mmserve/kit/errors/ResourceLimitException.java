@@ -27,14 +27,4 @@ public class ResourceLimitException extends MmserveException {
   public ResourceLimitException(FieldViolation violation, Throwable cause) {
     super(violation, cause);
   }
-
-  /**
-   * About the field at {@code path} ("images[3]", "pairs[2].image"): with it as a {@link
-   * FieldViolation} when the path is a field path, else with the message {@code path: rule} only.
-   */
-  public static ResourceLimitException forField(String path, String rule) {
-    return FieldViolation.parse(path, rule)
-        .map(ResourceLimitException::new)
-        .orElseGet(() -> new ResourceLimitException(path + ": " + rule));
-  }
 }

@@ -61,23 +61,21 @@ class FieldViolationTest {
   void constructor_rejectsANegativeItemIndexAndABlankRule() {
     assertThrows(IllegalArgumentException.class, () -> FieldViolation.item("images", -1, "r"));
     assertThrows(IllegalArgumentException.class, () -> FieldViolation.of("images", " "));
-    assertThrows(IllegalArgumentException.class, () -> FieldViolation.of("images[0]", "r"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new FieldViolation("images[0]", FieldViolation.NO_INDEX, "", "r"));
   }
 
   @Test
-  void forField_carriesAViolationWhenThePathIsAFieldPath() {
-    InvalidInputException e = InvalidInputException.forField("pairs[2].image", "no image given");
+  void of_readsAFieldPath() {
+    FieldViolation v = FieldViolation.of("pairs[2].image", "no image given");
 
-    assertEquals("pairs[2].image: no image given", e.getMessage());
-    assertEquals(
-        Optional.of(FieldViolation.item("pairs", 2, "no image given").at("image")), e.violation());
+    assertEquals(FieldViolation.item("pairs", 2, "no image given").at("image"), v);
+    assertEquals("pairs[2].image: no image given", v.message());
   }
 
   @Test
-  void forField_keepsTheMessageWhenThePathIsNone() {
-    ResourceLimitException e = ResourceLimitException.forField("two fields", "too many");
-
-    assertEquals("two fields: too many", e.getMessage());
-    assertEquals(Optional.empty(), e.violation());
+  void of_refusesWhatIsNoFieldPath() {
+    assertThrows(IllegalArgumentException.class, () -> FieldViolation.of("two fields", "r"));
   }
 }
