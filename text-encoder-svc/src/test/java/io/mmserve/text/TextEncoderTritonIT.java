@@ -1,7 +1,7 @@
 package io.mmserve.text;
 
-import static io.mmserve.text.ReferencePack.EMBEDDING_TOLERANCE;
-import static io.mmserve.text.ReferencePack.assertWithin;
+import static io.mmserve.text.GoldenAssertions.EMBEDDING_TOLERANCE;
+import static io.mmserve.text.GoldenAssertions.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +19,7 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.client.GrpcChannels;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.text.encoder.TextEncoder;
 import io.mmserve.text.encoder.TextEncoding;
 import io.mmserve.text.encoder.TextLimits;

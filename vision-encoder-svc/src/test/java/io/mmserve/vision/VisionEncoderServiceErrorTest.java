@@ -21,6 +21,7 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.errors.BadRequestDetails;
 import io.mmserve.kit.errors.FieldViolation;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.vision.encoder.ImageEncoder;
 import io.mmserve.vision.image.ImageDecoder;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ class VisionEncoderServiceErrorTest {
 
   @BeforeAll
   static void loadModel() {
-    pack = ModelPack.load(Golden.packDir());
+    pack = ModelPack.load(ReferencePack.dir());
     onnx =
         OnnxRuntimeBackend.open(
             OnnxRuntimeConfig.defaults(),

@@ -20,6 +20,8 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.testsupport.ReferencePack;
+import io.mmserve.testsupport.ServiceProcess;
 import io.mmserve.triton.TritonBackend;
 import io.mmserve.triton.TritonConfig;
 import io.mmserve.triton.TritonServerProcess;
@@ -53,8 +55,8 @@ class VisionEncoderTritonIT {
 
   @BeforeAll
   static void startTriton() throws Exception {
-    registry = new ModelRegistry(List.of(ModelPack.load(Golden.packDir())));
-    triton = new TritonServerProcess(Golden.packDir(), List.of()).start();
+    registry = new ModelRegistry(List.of(ModelPack.load(ReferencePack.dir())));
+    triton = new TritonServerProcess(ReferencePack.dir(), List.of()).start();
   }
 
   @AfterAll
@@ -98,7 +100,7 @@ class VisionEncoderTritonIT {
     int width = actual.length / images.size();
     float[] expected = new float[actual.length];
     for (int i = 0; i < images.size(); i++) {
-      float[] row = Golden.row(Golden.array("image_embeds"), images.get(i).index());
+      float[] row = ReferencePack.array("image_embeds").floatRow(images.get(i).index());
       System.arraycopy(row, 0, expected, i * width, width);
     }
     assertMaxDiff(expected, actual, EMBEDDING_TOLERANCE, "image_embeds, triton vs golden");
@@ -109,13 +111,14 @@ class VisionEncoderTritonIT {
       throws Exception {
     try (ServiceProcess service =
         ServiceProcess.start(
+            "vision-encoder-svc",
             "vision-encoder-svc-triton",
             "--backend=triton",
             "--triton.target=" + triton.target(),
             "--triton.request-timeout=120s")) {
       Golden.Image jpeg = Golden.image(".jpg");
       EncodeImageResponse response = encode(service, jpeg);
-      float[] expected = Golden.row(Golden.array("image_embeds"), jpeg.index());
+      float[] expected = ReferencePack.array("image_embeds").floatRow(jpeg.index());
       float[] actual = Responses.floats(response.getEmbeddings());
       assertArrayEquals(expected, actual, (float) EMBEDDING_TOLERANCE);
       assertEquals(ServingStatus.SERVING, health(service));
@@ -148,14 +151,14 @@ class VisionEncoderTritonIT {
   }
 
   private static ServingStatus health(ServiceProcess service) {
-    return HealthGrpc.newBlockingStub(service.channel)
+    return HealthGrpc.newBlockingStub(service.channel())
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .check(HealthCheckRequest.getDefaultInstance())
         .getStatus();
   }
 
   private static EncodeImageResponse encode(ServiceProcess service, Golden.Image image) {
-    return VisionEncoderGrpc.newBlockingStub(service.channel)
+    return VisionEncoderGrpc.newBlockingStub(service.channel())
         .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
         .encodeImage(
             EncodeImageRequest.newBuilder()
