@@ -4,6 +4,7 @@ import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -113,6 +115,30 @@ public final class ServiceProcess implements AutoCloseable {
     return process;
   }
 
+  /** The service's overall health now: one Check with a 10 s deadline. */
+  public ServingStatus health() {
+    return HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance())
+        .getStatus();
+  }
+
+  /**
+   * Polls {@link #health()} every 100 ms until it is {@code wanted} or {@code timeout} has passed.
+   *
+   * @return the last answer
+   */
+  public ServingStatus awaitHealth(ServingStatus wanted, Duration timeout)
+      throws InterruptedException {
+    long until = System.nanoTime() + timeout.toNanos();
+    ServingStatus now = health();
+    while (now != wanted && System.nanoTime() < until) {
+      Thread.sleep(100);
+      now = health();
+    }
+    return now;
+  }
+
   /** Everything the service has written so far. */
   public String logText() {
     try {
@@ -161,7 +187,7 @@ public final class ServiceProcess implements AutoCloseable {
                     .withDeadlineAfter(START_SECONDS, TimeUnit.SECONDS)
                     .watch(HealthCheckRequest.newBuilder().setService("").build());
             while (statuses.hasNext()) {
-              if (statuses.next().getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+              if (statuses.next().getStatus() == ServingStatus.SERVING) {
                 return;
               }
             }

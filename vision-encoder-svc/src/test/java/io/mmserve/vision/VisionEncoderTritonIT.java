@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
@@ -48,6 +46,10 @@ class VisionEncoderTritonIT {
   private static final double PARITY_TOLERANCE = 1e-5;
 
   private static final double EMBEDDING_TOLERANCE = 1e-4;
+
+  /** How long health may lag Triton's readiness (it polls it every 500 ms). */
+  private static final Duration HEALTH_LAG = Duration.ofSeconds(10);
+
   private static final long CALL_SECONDS = 120;
 
   private static TritonServerProcess triton;
@@ -121,40 +123,22 @@ class VisionEncoderTritonIT {
       float[] expected = ReferencePack.array("image_embeds").floatRow(jpeg.index());
       float[] actual = Responses.floats(response.getEmbeddings());
       assertArrayEquals(expected, actual, (float) EMBEDDING_TOLERANCE);
-      assertEquals(ServingStatus.SERVING, health(service));
+      assertEquals(ServingStatus.SERVING, service.health());
 
       triton.stop();
       // health follows Triton's readiness by polling it (every 500 ms), so it may lag the stop
-      assertEquals(ServingStatus.NOT_SERVING, awaitHealth(service, ServingStatus.NOT_SERVING));
+      assertEquals(
+          ServingStatus.NOT_SERVING, service.awaitHealth(ServingStatus.NOT_SERVING, HEALTH_LAG));
 
       triton.start();
       encode(service, jpeg); // the service's retries find the restarted Triton
       // health follows Triton's readiness by polling it (every 500 ms), so it may lag a call
-      assertEquals(ServingStatus.SERVING, awaitHealth(service, ServingStatus.SERVING));
+      assertEquals(ServingStatus.SERVING, service.awaitHealth(ServingStatus.SERVING, HEALTH_LAG));
     } finally {
       if (!triton.isRunning()) {
         triton.start(); // the other test needs it
       }
     }
-  }
-
-  /** Health once it is {@code wanted}, or the last answer after 10 s of polling. */
-  private static ServingStatus awaitHealth(ServiceProcess service, ServingStatus wanted)
-      throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    ServingStatus now = health(service);
-    while (now != wanted && System.nanoTime() < until) {
-      Thread.sleep(100);
-      now = health(service);
-    }
-    return now;
-  }
-
-  private static ServingStatus health(ServiceProcess service) {
-    return HealthGrpc.newBlockingStub(service.channel())
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance())
-        .getStatus();
   }
 
   private static EncodeImageResponse encode(ServiceProcess service, Golden.Image image) {
