@@ -41,8 +41,9 @@ import io.mmserve.api.v1.RankResponse;
 import io.mmserve.api.v1.RankedCandidate;
 import io.mmserve.api.v1.ScoreRequest;
 import io.mmserve.api.v1.ScoreResponse;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.kit.client.GrpcChannels;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -98,10 +99,9 @@ class LocalStackIT {
 
   @BeforeAll
   static void startStack() throws Exception {
-    root = repositoryRoot();
-    reference = root.resolve("models/shapes-clip/reference");
-    index =
-        JsonParser.parseString(Files.readString(reference.resolve("index.json"))).getAsJsonObject();
+    root = ReferencePack.repoRoot();
+    reference = ReferencePack.referenceDir();
+    index = ReferencePack.index();
     for (String module :
         List.of("cli", "gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc")) {
       Path jar = StackPlan.jar(root, module);
@@ -556,9 +556,8 @@ class LocalStackIT {
     assertEquals(1.0, Math.sqrt(sumOfSquares), 1e-4, what + ": norm");
   }
 
-  private static Npy.Array npy(String name) throws IOException {
-    String file = index.getAsJsonObject("arrays").get(name).getAsString();
-    return Npy.read(reference.resolve(file));
+  private static Npy.Array npy(String name) {
+    return ReferencePack.array(name);
   }
 
   private static String file(JsonElement image) {
@@ -630,15 +629,5 @@ class LocalStackIT {
                 + launcherOutput);
       }
     }
-  }
-
-  private static Path repositoryRoot() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isDirectory(dir.resolve("models/shapes-clip"))) {
-        return dir;
-      }
-    }
-    throw new IllegalStateException(
-        "no folder above the working directory holds models/shapes-clip");
   }
 }

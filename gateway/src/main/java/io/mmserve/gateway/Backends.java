@@ -5,7 +5,9 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
@@ -76,17 +78,16 @@ final class Backends {
     }
 
     ListenableFuture<EncodeTextResponse> encodeText(EncodeTextRequest request) {
-      return guard(TEXT_ENCODER, text.encode(request, deadline, context::isCancelled));
+      return guard(text.encode(request, deadline, context::isCancelled));
     }
 
     ListenableFuture<EncodeImageResponse> encodeImage(EncodeImageRequest request) {
-      return guard(VISION_ENCODER, vision.encode(request, deadline, context::isCancelled));
+      return guard(vision.encode(request, deadline, context::isCancelled));
     }
 
     ListenableFuture<io.mmserve.fusion.v1.ScoreResponse> score(
         io.mmserve.fusion.v1.ScoreRequest request) {
       return guard(
-          FUSION,
           fusion.call(
               deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).score(request)));
     }
@@ -94,7 +95,6 @@ final class Backends {
     ListenableFuture<io.mmserve.fusion.v1.MatchResponse> match(
         io.mmserve.fusion.v1.MatchRequest request) {
       return guard(
-          FUSION,
           fusion.call(
               deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).match(request)));
     }
@@ -102,7 +102,6 @@ final class Backends {
     ListenableFuture<io.mmserve.fusion.v1.ClassifyResponse> classify(
         io.mmserve.fusion.v1.ClassifyRequest request) {
       return guard(
-          FUSION,
           fusion.call(
               deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).classify(request)));
     }
@@ -111,40 +110,33 @@ final class Backends {
      * Cancels the backend call when the caller's call is cancelled, and turns its failure into the
      * status the caller sees.
      */
-    private <T> ListenableFuture<T> guard(String backend, ListenableFuture<T> answer) {
+    private <T> ListenableFuture<T> guard(ListenableFuture<T> answer) {
       Context.CancellationListener cancel = c -> answer.cancel(false);
       context.addListener(cancel, MoreExecutors.directExecutor());
       answer.addListener(() -> context.removeListener(cancel), MoreExecutors.directExecutor());
       return Futures.catchingAsync(
           answer,
           Throwable.class,
-          t -> Futures.immediateFailedFuture(failure(backend, t)),
+          t -> Futures.immediateFailedFuture(failure(t)),
           MoreExecutors.directExecutor());
     }
   }
 
   /**
-   * A backend's error as the caller sees it: the backend's own code and description. A failure that
-   * never reached the backend (no connection) names the backend instead of grpc's transport message
-   * alone.
+   * A backend call's failure as the caller sees it. A status exception comes from the client call
+   * to the backend (the backend's answer, or the gRPC client's or the pool's verdict on the call):
+   * its code, description and trailers (retry hint, {@code BadRequest} details) pass on, its local
+   * cause stays here. Anything else was raised in the gateway itself (its batcher's overload,
+   * deadline or cancellation, or a bug) and goes through {@link StatusMapper}.
    */
-  static StatusRuntimeException failure(String backend, Throwable t) {
-    Status status = Status.fromThrowable(t);
-    if (status.getCode() == Status.Code.UNKNOWN && status.getCause() == t) {
-      // not a status exception at all: a bug, mapped (and logged) as INTERNAL
+  static StatusRuntimeException failure(Throwable t) {
+    if (!(t instanceof StatusRuntimeException) && !(t instanceof StatusException)) {
       return StatusMapper.toStatusException(t);
     }
-    if (status.getCode() == Status.Code.UNAVAILABLE
-        && status.getCause() != null
-        && !(status.getCause() instanceof StatusRuntimeException)) {
-      // grpc attaches a cause only to statuses made on the client side, such as a refused
-      // connection; a backend's own UNAVAILABLE (overload) arrives without one
-      return Status.UNAVAILABLE
-          .withDescription(backend + " is unavailable: " + status.getDescription())
-          .asRuntimeException();
-    }
+    Status status = Status.fromThrowable(t);
+    Metadata trailers = Status.trailersFromThrowable(t);
     return Status.fromCode(status.getCode())
         .withDescription(status.getDescription())
-        .asRuntimeException(StatusMapper.trailersOf(t));
+        .asRuntimeException(trailers != null ? trailers : new Metadata());
   }
 }

@@ -3,6 +3,7 @@ package io.mmserve.gateway;
 import io.mmserve.api.v1.Embedding;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.inference.Vectors;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.tensor.v1.Tensor;
 import java.util.ArrayList;
@@ -35,28 +36,28 @@ final class CallerEmbeddings {
       Embedding embedding = embeddings.get(i);
       int size = embedding.getValuesCount();
       if (size == 0) {
-        throw new InvalidInputException(item + ": the embedding has no values");
+        throw new InvalidInputException(FieldViolation.of(item, "the embedding has no values"));
       }
       if (dims == 0) {
         dims = size;
         from = item;
       } else if (size != dims) {
         throw new InvalidInputException(
-            item
-                + ": "
-                + size
-                + " values, but "
-                + from
-                + " has "
-                + dims
-                + "; all embeddings must have the same size");
+            FieldViolation.of(
+                item,
+                size
+                    + " values, but "
+                    + from
+                    + " has "
+                    + dims
+                    + "; all embeddings must have the same size"));
       }
       float[] row = new float[size];
       for (int v = 0; v < size; v++) {
         row[v] = embedding.getValues(v);
         if (!Float.isFinite(row[v])) {
           throw new InvalidInputException(
-              item + ".values[" + v + "]: " + row[v] + " is not a finite number");
+              FieldViolation.of(item + ".values[" + v + "]", row[v] + " is not a finite number"));
         }
       }
       Vectors.normalize(row);
@@ -73,14 +74,14 @@ final class CallerEmbeddings {
   static void checkModelSize(String field, Tensor given, long modelDims, ModelVersion model) {
     if (given.getShape(1) != modelDims) {
       throw new InvalidInputException(
-          field
-              + "[0]: "
-              + given.getShape(1)
-              + " values, but model "
-              + model
-              + " embeds into "
-              + modelDims
-              + " dimensions");
+          FieldViolation.of(
+              field + "[0]",
+              given.getShape(1)
+                  + " values, but model "
+                  + model
+                  + " embeds into "
+                  + modelDims
+                  + " dimensions"));
     }
   }
 }

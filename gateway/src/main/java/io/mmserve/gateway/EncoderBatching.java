@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.SettableFuture;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +17,8 @@ import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.batch.Timers;
+import io.mmserve.kit.errors.BadRequestDetails;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import java.time.Duration;
@@ -26,8 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Encoder calls of many callers merged into batch calls: the requests of one modality with the same
@@ -62,7 +63,7 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     /** A response of the given rows of the given responses, in order. */
     R gather(List<R> responses, int[] rows);
 
-    /** The name of the request's item list in error messages: "texts", "images". */
+    /** The field of the request's items, as error details name it: "texts", "images". */
     String itemsName();
   }
 
@@ -70,7 +71,6 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
   record Key(String model, boolean normalize, boolean includeFeatures) {}
 
   private static final int MAX_IDS_SHOWN = 8;
-  private static final Pattern ITEM_INDEX = Pattern.compile("^(\\w+)\\[(\\d+)\\]");
 
   private final String backend;
   private final BackendPool pool;
@@ -249,28 +249,32 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
   }
 
   /**
-   * The encoder names a bad item by its index in the batch ("images[3]: ..."); the caller knows it
-   * by its index in its own request.
+   * The encoder names a bad item by its index in the batch, in its status's {@code BadRequest}
+   * details; the caller knows it by its index in its own request. Renumbers the violations of this
+   * encoder's item list ({@link Adapter#itemsName()}) and rewrites the description from the first
+   * one (the encoder's description is that violation's message); other failures pass unchanged.
+   *
+   * @param indices for each item of the failed batch, its index in the caller's request
    */
   private Throwable forRequest(Throwable failure, int[] indices) {
     if (!(failure instanceof StatusRuntimeException sre) || !isItemSpecific(failure)) {
       return failure;
     }
-    String description = sre.getStatus().getDescription();
-    if (description == null) {
+    List<FieldViolation> inBatch = BadRequestDetails.of(sre);
+    List<FieldViolation> inRequest = new ArrayList<>(inBatch.size());
+    for (FieldViolation v : inBatch) {
+      boolean ours = v.field().equals(adapter.itemsName()) && v.isItem();
+      inRequest.add(ours && v.index() < indices.length ? v.withIndex(indices[v.index()]) : v);
+    }
+    if (inRequest.equals(inBatch)) {
       return failure;
     }
-    Matcher m = ITEM_INDEX.matcher(description);
-    if (!m.find() || !m.group(1).equals(adapter.itemsName())) {
-      return failure;
+    Status status = sre.getStatus().withDescription(inRequest.get(0).message());
+    Metadata trailers = new Metadata();
+    if (sre.getTrailers() != null) {
+      trailers.merge(sre.getTrailers());
     }
-    int inBatch = Integer.parseInt(m.group(2));
-    if (inBatch >= indices.length) {
-      return failure;
-    }
-    String rewritten =
-        adapter.itemsName() + "[" + indices[inBatch] + "]" + description.substring(m.end());
-    return sre.getStatus().withDescription(rewritten).asRuntimeException(sre.getTrailers());
+    return status.asRuntimeException(BadRequestDetails.attach(status, inRequest, trailers));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 
 /**
@@ -31,7 +32,8 @@ public sealed interface ImageInput {
   record Missing() implements ImageInput {
     @Override
     public void check(String item) {
-      throw new InvalidInputException(item + ": no image given; set either encoded or raw");
+      throw new InvalidInputException(
+          FieldViolation.of(item, "no image given; set either encoded or raw"));
     }
   }
 
@@ -40,7 +42,7 @@ public sealed interface ImageInput {
     @Override
     public void check(String item) {
       if (byteCount == 0) {
-        throw new InvalidInputException(item + ": encoded bytes are empty");
+        throw new InvalidInputException(FieldViolation.of(item, "encoded bytes are empty"));
       }
     }
   }
@@ -60,26 +62,28 @@ public sealed interface ImageInput {
     public void check(String item) {
       if (channels == 0) {
         throw new InvalidInputException(
-            item + ": raw pixel format " + format + " is not supported");
+            FieldViolation.of(item, "raw pixel format " + format + " is not supported"));
       }
       if (width == 0 || height == 0) {
         throw new InvalidInputException(
-            item + ": raw image is " + width + "x" + height + "; width and height must be > 0");
+            FieldViolation.of(
+                item, "raw image is " + width + "x" + height + "; width and height must be > 0"));
       }
       long expected = expectedBytes();
       if (dataBytes != expected) {
         throw new InvalidInputException(
-            item
-                + ": raw data has "
-                + dataBytes
-                + " bytes, but "
-                + width
-                + "x"
-                + height
-                + " "
-                + format
-                + " needs "
-                + (expected < 0 ? "more than " + Long.MAX_VALUE : expected));
+            FieldViolation.of(
+                item,
+                "raw data has "
+                    + dataBytes
+                    + " bytes, but "
+                    + width
+                    + "x"
+                    + height
+                    + " "
+                    + format
+                    + " needs "
+                    + (expected < 0 ? "more than " + Long.MAX_VALUE : expected)));
       }
     }
 

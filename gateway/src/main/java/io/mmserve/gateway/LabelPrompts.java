@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,18 +36,15 @@ record LabelPrompts(List<String> labels, List<String> prompts) {
       String label = labels.get(i);
       if (label.isBlank()) {
         throw new InvalidInputException(
-            "labels[" + i + "]: the label is empty; every label needs some text");
+            FieldViolation.item("labels", i, "the label is empty; every label needs some text"));
       }
       Integer earlier = firstIndex.putIfAbsent(label, i);
       if (earlier != null) {
         throw new InvalidInputException(
-            "labels["
-                + i
-                + "]: duplicate of labels["
-                + earlier
-                + "] ('"
-                + label
-                + "'); labels must be unique");
+            FieldViolation.item(
+                "labels",
+                i,
+                "duplicate of labels[" + earlier + "] ('" + label + "'); labels must be unique"));
       }
       prompts.add(effective.replace(PLACEHOLDER, label));
     }
@@ -57,9 +55,11 @@ record LabelPrompts(List<String> labels, List<String> prompts) {
     int first = template.indexOf(PLACEHOLDER);
     if (first < 0 || template.indexOf(PLACEHOLDER, first + PLACEHOLDER.length()) >= 0) {
       throw new InvalidInputException(
-          "prompt_template: '"
-              + template
-              + "' must contain the placeholder {} exactly once (it is replaced by each label)");
+          FieldViolation.of(
+              "prompt_template",
+              "'"
+                  + template
+                  + "' must contain the placeholder {} exactly once (it is replaced by each label)"));
     }
   }
 }

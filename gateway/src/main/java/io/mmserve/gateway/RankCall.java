@@ -11,6 +11,7 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.tensor.v1.Tensor;
 import java.util.ArrayList;
@@ -72,7 +73,8 @@ final class RankCall {
 
   private void check(RankRequest request) {
     if (request.getQueryCase() == RankRequest.QueryCase.QUERY_NOT_SET) {
-      throw new InvalidInputException("query: no query given; set query_text or query_image");
+      throw new InvalidInputException(
+          FieldViolation.of("query", "no query given; set query_text or query_image"));
     }
     switch (request.getCandidatesCase()) {
       case CANDIDATE_TEXTS ->
@@ -86,7 +88,8 @@ final class RankCall {
       }
       case CANDIDATES_NOT_SET ->
           throw new InvalidInputException(
-              "candidates: no candidates given; set candidate_texts or candidate_images");
+              FieldViolation.of(
+                  "candidates", "no candidates given; set candidate_texts or candidate_images"));
     }
     if (request.getQueryCase() == RankRequest.QueryCase.QUERY_IMAGE) {
       ImageChecks.describe(request.getQueryImage()).check("query_image");
@@ -96,8 +99,10 @@ final class RankCall {
             == (request.getCandidatesCase() == RankRequest.CandidatesCase.CANDIDATE_TEXTS);
     if (request.getRerankTopK() > 0 && sameModality) {
       throw new InvalidInputException(
-          "rerank_top_k: reranking needs a query and candidates of different modalities (a text"
-              + " query with image candidates, or an image query with text candidates)");
+          FieldViolation.of(
+              "rerank_top_k",
+              "reranking needs a query and candidates of different modalities (a text query with"
+                  + " image candidates, or an image query with text candidates)"));
     }
   }
 

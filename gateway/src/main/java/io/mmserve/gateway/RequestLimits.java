@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
 
@@ -103,7 +104,8 @@ public record RequestLimits(
     checkNotEmpty(field, noun, count);
     if (count > max) {
       throw new ResourceLimitException(
-          field + ": " + count + " " + noun + "s exceed the limit of " + max + " per request");
+          FieldViolation.of(
+              field, count + " " + noun + "s exceed the limit of " + max + " per request"));
     }
   }
 
@@ -111,23 +113,16 @@ public record RequestLimits(
     checkNotEmpty(field, noun, count);
     if (count > max) {
       throw new InvalidInputException(
-          field
-              + ": "
-              + count
-              + " "
-              + noun
-              + "s exceed the limit of "
-              + max
-              + " per request ("
-              + key
-              + ")");
+          FieldViolation.of(
+              field,
+              count + " " + noun + "s exceed the limit of " + max + " per request (" + key + ")"));
     }
   }
 
   private static void checkNotEmpty(String field, String noun, int count) {
     if (count == 0) {
       throw new InvalidInputException(
-          field + ": the request has no " + noun + "s; send at least one " + noun);
+          FieldViolation.of(field, "the request has no " + noun + "s; send at least one " + noun));
     }
   }
 

@@ -8,6 +8,9 @@ import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import io.mmserve.kit.errors.FieldViolation;
+import io.mmserve.kit.errors.InvalidInputException;
+import io.mmserve.kit.errors.StatusMapper;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +24,9 @@ import java.util.concurrent.CountDownLatch;
  * bytes (as UTF-8) have a vector in {@link #vectors}; then each gets its own, and with
  * include_features its patch features are [its vector, zeros]. It remembers the last request and
  * the deadline it arrived with, and answers with {@link #failWith} when that is set. A request
- * holding an image of {@link #corrupt} fails with INVALID_ARGUMENT "images[k]: ...", k the image's
- * index in that request, as the real encoder names an image it cannot decode. With a {@link #gate}
- * it holds each call until the test opens it.
+ * holding an image of {@link #corrupt} fails with INVALID_ARGUMENT "images[k]: ..." and a
+ * BadRequest naming "images[k]", k the image's index in that request, as the real encoder names an
+ * image it cannot decode. With a {@link #gate} it holds each call until the test opens it.
  */
 final class FakeVisionEncoder extends VisionEncoderGrpc.VisionEncoderImplBase {
   static final String MODEL = "fake-clip";
@@ -63,9 +66,8 @@ final class FakeVisionEncoder extends VisionEncoderGrpc.VisionEncoderImplBase {
     for (int i = 0; i < request.getImagesCount(); i++) {
       if (corrupt.contains(key(request.getImages(i)))) {
         out.onError(
-            Status.INVALID_ARGUMENT
-                .withDescription("images[" + i + "]: " + CORRUPT_MESSAGE)
-                .asRuntimeException());
+            StatusMapper.toStatusException(
+                new InvalidInputException(FieldViolation.item("images", i, CORRUPT_MESSAGE))));
         return;
       }
     }

@@ -20,6 +20,8 @@ import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.encoder.v1.EncodeTextRequest;
+import io.mmserve.kit.errors.BadRequestDetails;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.StatusMapper;
 import java.util.ArrayList;
 import java.util.List;
@@ -211,7 +213,41 @@ class GatewayBatchingTest {
     StatusRuntimeException e = callFailure(bad);
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertEquals("images[1]: " + FakeVisionEncoder.CORRUPT_MESSAGE, e.getStatus().getDescription());
+    assertEquals(
+        List.of(FieldViolation.item("images", 1, FakeVisionEncoder.CORRUPT_MESSAGE)),
+        BadRequestDetails.of(e));
     assertEquals(3, encoder.requests.get(1).getImagesCount(), "the callers shared a batch");
+  }
+
+  @Test
+  void embedImage_badImageInAMergedBatch_failsOnlyItsCallerWithBadRequestOfItsOwnIndex()
+      throws Exception {
+    start(Map.of("batching.image.max-in-flight", "1"));
+    FakeVisionEncoder encoder = gateway.visionEncoder;
+    encoder.vectors.put("blocker", vector(0));
+    encoder.vectors.put("a0", vector(1));
+    encoder.vectors.put("a1", vector(2));
+    encoder.corrupt.add("bad");
+    encoder.gate = new CountDownLatch(1);
+    Future<EmbedImageResponse> blocker = callers.submit(() -> embedImages("blocker"));
+    Eventually.await("the first call holds the encoder", () -> encoder.requests.size() == 1);
+    Future<EmbedImageResponse> good = callers.submit(() -> embedImages("a0", "a1"));
+    Eventually.await("2 images queued", () -> queuedItems("image") == 2);
+    Future<EmbedImageResponse> bad = callers.submit(() -> embedImages("bad"));
+    Eventually.await("3 images queued", () -> queuedItems("image") == 3);
+
+    encoder.gate.countDown();
+
+    blocker.get(10, TimeUnit.SECONDS);
+    assertEquals(2, good.get(10, TimeUnit.SECONDS).getEmbeddingsCount());
+    StatusRuntimeException e = callFailure(bad);
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals("images[0]: " + FakeVisionEncoder.CORRUPT_MESSAGE, e.getStatus().getDescription());
+    assertEquals(
+        List.of(FieldViolation.item("images", 0, FakeVisionEncoder.CORRUPT_MESSAGE)),
+        BadRequestDetails.of(e));
+    assertEquals(
+        3, encoder.requests.get(1).getImagesCount(), "the bad image was at images[2] of a batch");
   }
 
   @Test
@@ -227,6 +263,9 @@ class GatewayBatchingTest {
 
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertEquals("images[2]: " + FakeVisionEncoder.CORRUPT_MESSAGE, e.getStatus().getDescription());
+    assertEquals(
+        List.of(FieldViolation.item("images", 2, FakeVisionEncoder.CORRUPT_MESSAGE)),
+        BadRequestDetails.of(e));
   }
 
   @Test

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.rpc.BadRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.StatusProto;
 import io.mmserve.api.v1.DeleteRequest;
 import io.mmserve.api.v1.EmbedImageRequest;
 import io.mmserve.api.v1.EmbedImageResponse;
@@ -271,6 +273,50 @@ class MultimodalServiceTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertEquals("images[1]: encoded bytes are empty", e.getStatus().getDescription());
     assertEquals(0, visionEncoder.calls);
+  }
+
+  @Test
+  void embedImage_badImage_givesClientsTheFieldAndRuleAsBadRequest() throws Exception {
+    EmbedImageRequest request =
+        oneImage().toBuilder().addImages(Image.newBuilder().setEncoded(ByteString.EMPTY)).build();
+
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> client.embedImage(request));
+
+    BadRequest.FieldViolation violation = onlyViolation(e);
+    assertEquals("images[1]", violation.getField());
+    assertEquals("encoded bytes are empty", violation.getDescription());
+  }
+
+  @Test
+  void embedImage_imageTheEncoderCannotDecode_givesBadRequestOfTheCallersIndex() throws Exception {
+    visionEncoder.corrupt.add("bad");
+    EmbedImageRequest request =
+        oneImage().toBuilder().addImages(Image.newBuilder().setEncoded(utf8("bad"))).build();
+
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> client.embedImage(request));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals("images[1]: " + FakeVisionEncoder.CORRUPT_MESSAGE, e.getStatus().getDescription());
+    BadRequest.FieldViolation violation = onlyViolation(e);
+    assertEquals("images[1]", violation.getField());
+    assertEquals(FakeVisionEncoder.CORRUPT_MESSAGE, violation.getDescription());
+  }
+
+  /** The one field violation of a status, read as any gRPC client reads google.rpc details. */
+  private static BadRequest.FieldViolation onlyViolation(StatusRuntimeException e)
+      throws Exception {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    assertNotNull(details, "no google.rpc.Status details");
+    assertEquals(1, details.getDetailsCount());
+    BadRequest badRequest = details.getDetails(0).unpack(BadRequest.class);
+    assertEquals(1, badRequest.getFieldViolationsCount());
+    return badRequest.getFieldViolations(0);
+  }
+
+  private static ByteString utf8(String text) {
+    return ByteString.copyFromUtf8(text);
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.mmserve.text;
 
-import static io.mmserve.text.ReferencePack.EMBEDDING_TOLERANCE;
-import static io.mmserve.text.ReferencePack.assertWithin;
+import static io.mmserve.text.GoldenAssertions.EMBEDDING_TOLERANCE;
+import static io.mmserve.text.GoldenAssertions.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,16 +19,19 @@ import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.encoder.v1.TextEncoderGrpc;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.inference.batch.BatchingSettings;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.kit.errors.BadRequestDetails;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.text.encoder.TextEncoder;
 import io.mmserve.text.encoder.TextLimits;
 import java.time.Duration;
@@ -129,6 +132,9 @@ class TextEncoderServiceTest {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
     assertTrue(
         e.getStatus().getDescription().startsWith("texts[1]: "), e.getStatus().getDescription());
+    List<FieldViolation> details = BadRequestDetails.of(e);
+    assertEquals(1, details.size(), details::toString);
+    assertEquals("texts[1]", details.get(0).path());
   }
 
   @Test
@@ -147,7 +153,7 @@ class TextEncoderServiceTest {
     for (int i = 0; i < captions.size(); i++) {
       assertEquals(truncated.longs()[i] != 0, response.getTruncated(i), "truncated " + i);
       long count = 0;
-      for (long m : ReferencePack.longRow(ReferencePack.array("attention_mask"), i)) {
+      for (long m : ReferencePack.array("attention_mask").longRow(i)) {
         count += m;
       }
       assertEquals(count, response.getTokenCounts(i), "token count " + i);

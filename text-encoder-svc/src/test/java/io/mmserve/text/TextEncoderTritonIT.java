@@ -1,14 +1,10 @@
 package io.mmserve.text;
 
-import static io.mmserve.text.ReferencePack.EMBEDDING_TOLERANCE;
-import static io.mmserve.text.ReferencePack.assertWithin;
+import static io.mmserve.text.GoldenAssertions.EMBEDDING_TOLERANCE;
+import static io.mmserve.text.GoldenAssertions.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
@@ -18,7 +14,8 @@ import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
-import io.mmserve.kit.client.GrpcChannels;
+import io.mmserve.testsupport.ReferencePack;
+import io.mmserve.testsupport.ServiceProcess;
 import io.mmserve.text.encoder.TextEncoder;
 import io.mmserve.text.encoder.TextEncoding;
 import io.mmserve.text.encoder.TextLimits;
@@ -27,8 +24,6 @@ import io.mmserve.triton.TritonBackend;
 import io.mmserve.triton.TritonConfig;
 import io.mmserve.triton.TritonServerProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +40,9 @@ import org.junit.jupiter.api.Test;
 class TextEncoderTritonIT {
   /** The bound between Triton mode and embedded mode. */
   private static final double PARITY_TOLERANCE = 1e-5;
+
+  /** How long health may lag Triton's readiness (it polls it every 500 ms). */
+  private static final Duration HEALTH_LAG = Duration.ofSeconds(10);
 
   private static final long CALL_SECONDS = 60;
   private static TritonServerProcess triton;
@@ -102,34 +100,20 @@ class TextEncoderTritonIT {
   @Test
   void server_inTritonModeServesGoldenEmbeddingsAndIsNotServingWhileTritonIsDown()
       throws Exception {
-    Path target = Path.of("target").toAbsolutePath();
-    Path jar = Path.of(System.getProperty("mmserve.service.jar", "target/text-encoder-svc.jar"));
-    assertTrue(Files.isRegularFile(jar), jar + " is missing: run mvn verify (shade runs first)");
-    int port = freePort();
-    Path log = target.resolve("text-encoder-triton-it.log");
-    Process service =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + target.resolve("tmp"),
-                "-jar",
-                jar.toString(),
-                "--grpc.port=" + port,
-                "--admin.port=0",
-                "--model.packs=" + ReferencePack.dir(),
-                "--djl.cache-dir=" + target.resolve("djl-cache-it"),
-                "--backend=triton",
-                "--triton.target=" + triton.target(),
-                "--triton.request-timeout=120s")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    ManagedChannel channel = GrpcChannels.plaintext("127.0.0.1:" + port, 64 << 20);
-    try {
+    Path cache = Path.of("target", "djl-cache-it").toAbsolutePath();
+    try (ServiceProcess service =
+        ServiceProcess.start(
+            "text-encoder-svc",
+            "text-encoder-svc-triton",
+            "--model.packs=" + ReferencePack.dir(),
+            "--djl.cache-dir=" + cache,
+            "--backend=triton",
+            "--triton.target=" + triton.target(),
+            "--triton.request-timeout=120s")) {
       EncodeTextRequest request =
           EncodeTextRequest.newBuilder().addAllTexts(ReferencePack.captions()).build();
       EncodeTextResponse response =
-          TextEncoderGrpc.newBlockingStub(channel)
-              .withWaitForReady()
+          TextEncoderGrpc.newBlockingStub(service.channel())
               .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
               .encodeText(request);
       assertWithin(
@@ -137,48 +121,25 @@ class TextEncoderTritonIT {
           ReferencePack.array("text_embeds").floats(),
           TextEncoderServiceTest.floats(response.getEmbeddings()),
           "text_embeds via the service in triton mode");
-      assertEquals(ServingStatus.SERVING, health(channel));
+      assertEquals(ServingStatus.SERVING, service.health());
 
       triton.stop();
       // health follows Triton's readiness by polling it (every 500 ms), so it may lag the stop
-      assertEquals(ServingStatus.NOT_SERVING, awaitHealth(channel, ServingStatus.NOT_SERVING));
+      assertEquals(
+          ServingStatus.NOT_SERVING, service.awaitHealth(ServingStatus.NOT_SERVING, HEALTH_LAG));
 
       triton.start();
       // the service's retries find the restarted Triton; then health follows
-      TextEncoderGrpc.newBlockingStub(channel)
+      TextEncoderGrpc.newBlockingStub(service.channel())
           .withDeadlineAfter(CALL_SECONDS * 2, TimeUnit.SECONDS)
           .encodeText(request);
       // health follows Triton's readiness by polling it (every 500 ms), so it may lag a call
-      assertEquals(ServingStatus.SERVING, awaitHealth(channel, ServingStatus.SERVING));
+      assertEquals(ServingStatus.SERVING, service.awaitHealth(ServingStatus.SERVING, HEALTH_LAG));
     } finally {
-      channel.shutdownNow();
-      service.destroy();
-      if (!service.waitFor(30, TimeUnit.SECONDS)) {
-        service.destroyForcibly();
-      }
       if (!triton.isRunning()) {
         triton.start(); // the other test needs it
       }
     }
-  }
-
-  /** Health once it is {@code wanted}, or the last answer after 10 s of polling. */
-  private static ServingStatus awaitHealth(ManagedChannel channel, ServingStatus wanted)
-      throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    ServingStatus now = health(channel);
-    while (now != wanted && System.nanoTime() < until) {
-      Thread.sleep(100);
-      now = health(channel);
-    }
-    return now;
-  }
-
-  private static ServingStatus health(ManagedChannel channel) {
-    return HealthGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance())
-        .getStatus();
   }
 
   private static TextEncoding encode(
@@ -191,12 +152,6 @@ class TextEncoderTritonIT {
             new TextLimits(256, 300),
             new SimpleMeterRegistry())) {
       return encoder.encode(request, () -> false).get(CALL_SECONDS, TimeUnit.SECONDS);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

@@ -1,26 +1,16 @@
 package io.mmserve.triton;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.mmserve.testsupport.ReferencePack;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The bundled pack's golden files (models/shapes-clip/reference/index.json). */
+/** What Triton's tests read of the bundled pack's reference outputs ({@link ReferencePack}). */
 final class Golden {
   private Golden() {}
 
-  static JsonObject index() {
-    try {
-      return JsonParser.parseString(
-              Files.readString(Repo.pack().resolve("reference/index.json"), StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private static JsonObject index() {
+    return ReferencePack.index();
   }
 
   /** The file of a golden array, relative to reference/. */

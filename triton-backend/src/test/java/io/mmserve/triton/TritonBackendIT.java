@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.Tensor;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.EncoderSpec;
@@ -16,6 +15,8 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.errors.BackendUnavailableException;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +42,7 @@ class TritonBackendIT {
   /** The bound between Triton mode and embedded mode. */
   static final double PARITY_TOLERANCE = 1e-5;
 
-  private static final ModelPack PACK = ModelPack.load(Repo.pack());
+  private static final ModelPack PACK = ModelPack.load(ReferencePack.dir());
   private static final String TEXT = PACK.manifest().id() + "/text";
   private static final String VISION = PACK.manifest().id() + "/vision";
   private static final List<BackendModel> MODELS =
@@ -88,7 +89,7 @@ class TritonBackendIT {
   private static Map<String, Tensor> goldenPixels() throws IOException {
     List<Tensor> images = new ArrayList<>();
     for (String file : Golden.imagePixelFiles()) {
-      Npy.Array pixels = Npy.read(Repo.pack().resolve("reference").resolve(file));
+      Npy.Array pixels = ReferencePack.read(file);
       images.add(Tensor.ofFloats(pixels.floats(), pixels.shape()));
     }
     String input = PACK.manifest().vision().orElseThrow().encoder().inputs().get(0).name();
@@ -96,7 +97,7 @@ class TritonBackendIT {
   }
 
   private static Npy.Array golden(String name) throws IOException {
-    return Npy.read(Repo.pack().resolve("reference").resolve(Golden.arrayFile(name)));
+    return ReferencePack.read(Golden.arrayFile(name));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.mmserve.triton;
 
+import io.mmserve.testsupport.ReferencePack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -54,7 +55,7 @@ public final class TritonServerProcess implements AutoCloseable {
 
   /** A server for the bundled pack. */
   public static TritonServerProcess forBundledPack() {
-    return new TritonServerProcess(Repo.pack(), List.of());
+    return new TritonServerProcess(ReferencePack.dir(), List.of());
   }
 
   /** The gRPC target, "127.0.0.1:PORT"; the same across restarts. */
@@ -68,7 +69,7 @@ public final class TritonServerProcess implements AutoCloseable {
     Path venv =
         configured != null && !configured.isBlank()
             ? Path.of(configured)
-            : Repo.root().resolve("triton/.venv");
+            : ReferencePack.repoRoot().resolve("triton/.venv");
     if (!Files.isExecutable(venv.resolve("bin/python"))) {
       throw new IllegalStateException(
           "no PyTriton venv at " + venv + "; run triton/setup.sh (./mmserve test does)");
@@ -84,7 +85,7 @@ public final class TritonServerProcess implements AutoCloseable {
     Files.createDirectories(log.getParent());
     List<String> command = new ArrayList<>();
     command.add(venv().resolve("bin/python").toString());
-    command.add(Repo.root().resolve("triton/serve.py").toString());
+    command.add(ReferencePack.repoRoot().resolve("triton/serve.py").toString());
     command.addAll(
         List.of(
             "--pack", pack.toString(),

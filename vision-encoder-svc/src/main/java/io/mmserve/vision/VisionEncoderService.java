@@ -9,6 +9,7 @@ import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.errors.ResourceLimitException;
@@ -68,7 +69,7 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
         case RAW -> ImageInput.raw(toDomain(index, image.getRaw()));
         case SOURCE_NOT_SET ->
             throw new InvalidInputException(
-                "images[" + index + "]: no image given (set encoded or raw)");
+                FieldViolation.item("images", index, "no image given (set encoded or raw)"));
       };
     } catch (MmserveException e) {
       // reported by the encoder in index order, after the request-wide checks
@@ -82,15 +83,15 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
     long height = Integer.toUnsignedLong(raw.getHeight());
     if (width > Integer.MAX_VALUE || height > Integer.MAX_VALUE) {
       throw new ResourceLimitException(
-          "images["
-              + index
-              + "]: "
-              + width
-              + "x"
-              + height
-              + " pixels exceeds the limit of "
-              + encoder.limits().maxPixels()
-              + " pixels");
+          FieldViolation.item(
+              "images",
+              index,
+              width
+                  + "x"
+                  + height
+                  + " pixels exceeds the limit of "
+                  + encoder.limits().maxPixels()
+                  + " pixels"));
     }
     return new RawImage(
         (int) width, (int) height, format(index, raw.getFormat()), raw.getData().toByteArray());
@@ -103,7 +104,8 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
       case GRAY8 -> RawImage.Format.GRAY8;
       case UNRECOGNIZED ->
           throw new InvalidInputException(
-              "images[" + index + "]: unknown raw pixel format; use RGB8, RGBA8 or GRAY8");
+              FieldViolation.item(
+                  "images", index, "unknown raw pixel format; use RGB8, RGBA8 or GRAY8"));
     };
   }
 

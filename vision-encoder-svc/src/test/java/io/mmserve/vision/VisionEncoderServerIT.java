@@ -9,6 +9,8 @@ import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import io.mmserve.testsupport.ReferencePack;
+import io.mmserve.testsupport.ServiceProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +31,7 @@ class VisionEncoderServerIT {
 
   @BeforeAll
   static void startService() throws Exception {
-    service = ServiceProcess.start("vision-encoder-svc-it");
+    service = ServiceProcess.start("vision-encoder-svc", "vision-encoder-svc-it");
   }
 
   @AfterAll
@@ -43,7 +45,7 @@ class VisionEncoderServerIT {
 
     EncodeImageResponse response = encode(service, jpeg);
 
-    float[] expected = Golden.row(Golden.array("image_embeds"), jpeg.index());
+    float[] expected = ReferencePack.array("image_embeds").floatRow(jpeg.index());
     float[] actual = Responses.floats(response.getEmbeddings());
     assertArrayEquals(expected, actual, (float) EMBEDDING_TOLERANCE);
   }
@@ -56,7 +58,7 @@ class VisionEncoderServerIT {
         HttpClient.newHttpClient()
             .send(
                 HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + service.adminPort + "/metrics"))
+                        URI.create("http://127.0.0.1:" + service.adminPort() + "/metrics"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
 
@@ -68,21 +70,19 @@ class VisionEncoderServerIT {
 
   @Test
   void sigterm_stopsGracefullyWithExitCodeZero() throws Exception {
-    try (ServiceProcess own = ServiceProcess.start("vision-encoder-svc-sigterm")) {
-      own.process.destroy(); // SIGTERM
+    try (ServiceProcess own =
+        ServiceProcess.start("vision-encoder-svc", "vision-encoder-svc-sigterm")) {
+      int exitCode = own.terminate(STOP_SECONDS);
 
-      boolean exited = own.process.waitFor(STOP_SECONDS, TimeUnit.SECONDS);
-
-      assertTrue(exited, "still running " + STOP_SECONDS + "s after SIGTERM:\n" + own.logText());
-      assertEquals(0, own.process.exitValue(), own.logText());
+      assertEquals(0, exitCode, own.logText());
       String log = own.logText();
-      assertTrue(log.contains("vision-encoder-svc serving on 127.0.0.1:" + own.grpcPort), log);
+      assertTrue(log.contains("vision-encoder-svc serving on 127.0.0.1:" + own.grpcPort()), log);
       assertTrue(log.contains("vision-encoder-svc stopped"), log);
     }
   }
 
   private static EncodeImageResponse encode(ServiceProcess target, Golden.Image image) {
-    return VisionEncoderGrpc.newBlockingStub(target.channel)
+    return VisionEncoderGrpc.newBlockingStub(target.channel())
         .withDeadlineAfter(30, TimeUnit.SECONDS)
         .encodeImage(
             EncodeImageRequest.newBuilder()

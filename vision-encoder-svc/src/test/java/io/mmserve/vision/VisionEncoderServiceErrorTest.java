@@ -19,6 +19,9 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.kit.errors.BadRequestDetails;
+import io.mmserve.kit.errors.FieldViolation;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.vision.encoder.ImageEncoder;
 import io.mmserve.vision.image.ImageDecoder;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +48,7 @@ class VisionEncoderServiceErrorTest {
 
   @BeforeAll
   static void loadModel() {
-    pack = ModelPack.load(Golden.packDir());
+    pack = ModelPack.load(ReferencePack.dir());
     onnx =
         OnnxRuntimeBackend.open(
             OnnxRuntimeConfig.defaults(),
@@ -106,6 +109,16 @@ class VisionEncoderServiceErrorTest {
 
     assertStatus(INVALID, "images[1]: not an image", e);
     assertEquals(List.of(), server.backend.batchSizes(), "no model call for a failed request");
+  }
+
+  @Test
+  void badImage_namesItsFieldInBadRequestDetails() {
+    StatusRuntimeException e =
+        failure(List.of(TestImages.golden(".jpg"), TestImages.encoded(new byte[0])));
+
+    assertEquals(
+        List.of(FieldViolation.item("images", 1, "empty image data (0 bytes)")),
+        BadRequestDetails.of(e));
   }
 
   // ------------------------------------------------------------------ one image

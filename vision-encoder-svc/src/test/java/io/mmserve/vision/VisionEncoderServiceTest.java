@@ -14,7 +14,6 @@ import io.grpc.StatusRuntimeException;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.PixelFormat;
 import io.mmserve.encoder.v1.EncodeImageResponse;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
@@ -22,6 +21,8 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.tensor.v1.DataType;
 import io.mmserve.tensor.v1.Tensor;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.vision.encoder.ImageEncoder;
 import io.mmserve.vision.image.ImageDecoder;
 import io.mmserve.vision.image.RgbImage;
@@ -46,7 +47,7 @@ class VisionEncoderServiceTest {
 
   @BeforeAll
   static void loadModel() {
-    pack = ModelPack.load(Golden.packDir());
+    pack = ModelPack.load(ReferencePack.dir());
     onnx =
         OnnxRuntimeBackend.open(
             OnnxRuntimeConfig.defaults(),
@@ -72,13 +73,13 @@ class VisionEncoderServiceTest {
 
     assertEquals(pack.name(), response.getModel());
     assertEquals(pack.version(), response.getModelVersion());
-    Npy.Array reference = Golden.array("image_embeds");
+    Npy.Array reference = ReferencePack.array("image_embeds");
     Tensor embeddings = response.getEmbeddings();
     assertEquals(DataType.FLOAT32, embeddings.getDtype());
     assertEquals(List.of(2L, reference.shape()[1]), embeddings.getShapeList());
     for (int i = 0; i < images.size(); i++) {
       assertRowClose(
-          Golden.row(reference, images.get(i).index()), floats(embeddings), i, EMBEDDING_TOLERANCE);
+          reference.floatRow(images.get(i).index()), floats(embeddings), i, EMBEDDING_TOLERANCE);
     }
     assertFalse(response.hasPatchFeatures(), "patch features were not asked for");
   }
@@ -97,11 +98,11 @@ class VisionEncoderServiceTest {
                       .build());
     }
 
-    Npy.Array reference = Golden.array("patch_features");
+    Npy.Array reference = ReferencePack.array("patch_features");
     Tensor patches = response.getPatchFeatures();
     assertEquals(DataType.FLOAT32, patches.getDtype());
     assertEquals(List.of(1L, reference.shape()[1], reference.shape()[2]), patches.getShapeList());
-    assertRowClose(Golden.row(reference, image.index()), floats(patches), 0, EMBEDDING_TOLERANCE);
+    assertRowClose(reference.floatRow(image.index()), floats(patches), 0, EMBEDDING_TOLERANCE);
   }
 
   @Test
@@ -135,7 +136,7 @@ class VisionEncoderServiceTest {
     }
 
     assertRowClose(
-        Golden.row(Golden.array("image_embeds"), image.index()),
+        ReferencePack.array("image_embeds").floatRow(image.index()),
         floats(response.getEmbeddings()),
         0,
         EMBEDDING_TOLERANCE);
@@ -168,12 +169,12 @@ class VisionEncoderServiceTest {
       CompletableFuture<EncodeImageResponse> b =
           server.call(request(List.of(TestImages.encoded(png.bytes()))));
 
-      Npy.Array reference = Golden.array("image_embeds");
+      Npy.Array reference = ReferencePack.array("image_embeds");
       float[] aValues = floats(a.join().getEmbeddings());
-      assertRowClose(Golden.row(reference, jpg.index()), aValues, 0, EMBEDDING_TOLERANCE);
-      assertRowClose(Golden.row(reference, png.index()), aValues, 1, EMBEDDING_TOLERANCE);
+      assertRowClose(reference.floatRow(jpg.index()), aValues, 0, EMBEDDING_TOLERANCE);
+      assertRowClose(reference.floatRow(png.index()), aValues, 1, EMBEDDING_TOLERANCE);
       assertRowClose(
-          Golden.row(reference, png.index()),
+          reference.floatRow(png.index()),
           floats(b.join().getEmbeddings()),
           0,
           EMBEDDING_TOLERANCE);
@@ -200,7 +201,7 @@ class VisionEncoderServiceTest {
           "images[1]: ",
           assertInstanceOf(StatusRuntimeException.class, e.getCause()));
       assertRowClose(
-          Golden.row(Golden.array("image_embeds"), png.index()),
+          ReferencePack.array("image_embeds").floatRow(png.index()),
           floats(good.join().getEmbeddings()),
           0,
           EMBEDDING_TOLERANCE);

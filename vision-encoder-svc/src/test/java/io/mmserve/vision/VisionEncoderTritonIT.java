@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
@@ -20,6 +18,8 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
+import io.mmserve.testsupport.ReferencePack;
+import io.mmserve.testsupport.ServiceProcess;
 import io.mmserve.triton.TritonBackend;
 import io.mmserve.triton.TritonConfig;
 import io.mmserve.triton.TritonServerProcess;
@@ -46,6 +46,10 @@ class VisionEncoderTritonIT {
   private static final double PARITY_TOLERANCE = 1e-5;
 
   private static final double EMBEDDING_TOLERANCE = 1e-4;
+
+  /** How long health may lag Triton's readiness (it polls it every 500 ms). */
+  private static final Duration HEALTH_LAG = Duration.ofSeconds(10);
+
   private static final long CALL_SECONDS = 120;
 
   private static TritonServerProcess triton;
@@ -53,8 +57,8 @@ class VisionEncoderTritonIT {
 
   @BeforeAll
   static void startTriton() throws Exception {
-    registry = new ModelRegistry(List.of(ModelPack.load(Golden.packDir())));
-    triton = new TritonServerProcess(Golden.packDir(), List.of()).start();
+    registry = new ModelRegistry(List.of(ModelPack.load(ReferencePack.dir())));
+    triton = new TritonServerProcess(ReferencePack.dir(), List.of()).start();
   }
 
   @AfterAll
@@ -98,7 +102,7 @@ class VisionEncoderTritonIT {
     int width = actual.length / images.size();
     float[] expected = new float[actual.length];
     for (int i = 0; i < images.size(); i++) {
-      float[] row = Golden.row(Golden.array("image_embeds"), images.get(i).index());
+      float[] row = ReferencePack.array("image_embeds").floatRow(images.get(i).index());
       System.arraycopy(row, 0, expected, i * width, width);
     }
     assertMaxDiff(expected, actual, EMBEDDING_TOLERANCE, "image_embeds, triton vs golden");
@@ -109,25 +113,27 @@ class VisionEncoderTritonIT {
       throws Exception {
     try (ServiceProcess service =
         ServiceProcess.start(
+            "vision-encoder-svc",
             "vision-encoder-svc-triton",
             "--backend=triton",
             "--triton.target=" + triton.target(),
             "--triton.request-timeout=120s")) {
       Golden.Image jpeg = Golden.image(".jpg");
       EncodeImageResponse response = encode(service, jpeg);
-      float[] expected = Golden.row(Golden.array("image_embeds"), jpeg.index());
+      float[] expected = ReferencePack.array("image_embeds").floatRow(jpeg.index());
       float[] actual = Responses.floats(response.getEmbeddings());
       assertArrayEquals(expected, actual, (float) EMBEDDING_TOLERANCE);
-      assertEquals(ServingStatus.SERVING, health(service));
+      assertEquals(ServingStatus.SERVING, service.health());
 
       triton.stop();
       // health follows Triton's readiness by polling it (every 500 ms), so it may lag the stop
-      assertEquals(ServingStatus.NOT_SERVING, awaitHealth(service, ServingStatus.NOT_SERVING));
+      assertEquals(
+          ServingStatus.NOT_SERVING, service.awaitHealth(ServingStatus.NOT_SERVING, HEALTH_LAG));
 
       triton.start();
       encode(service, jpeg); // the service's retries find the restarted Triton
       // health follows Triton's readiness by polling it (every 500 ms), so it may lag a call
-      assertEquals(ServingStatus.SERVING, awaitHealth(service, ServingStatus.SERVING));
+      assertEquals(ServingStatus.SERVING, service.awaitHealth(ServingStatus.SERVING, HEALTH_LAG));
     } finally {
       if (!triton.isRunning()) {
         triton.start(); // the other test needs it
@@ -135,27 +141,8 @@ class VisionEncoderTritonIT {
     }
   }
 
-  /** Health once it is {@code wanted}, or the last answer after 10 s of polling. */
-  private static ServingStatus awaitHealth(ServiceProcess service, ServingStatus wanted)
-      throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    ServingStatus now = health(service);
-    while (now != wanted && System.nanoTime() < until) {
-      Thread.sleep(100);
-      now = health(service);
-    }
-    return now;
-  }
-
-  private static ServingStatus health(ServiceProcess service) {
-    return HealthGrpc.newBlockingStub(service.channel)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance())
-        .getStatus();
-  }
-
   private static EncodeImageResponse encode(ServiceProcess service, Golden.Image image) {
-    return VisionEncoderGrpc.newBlockingStub(service.channel)
+    return VisionEncoderGrpc.newBlockingStub(service.channel())
         .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
         .encodeImage(
             EncodeImageRequest.newBuilder()

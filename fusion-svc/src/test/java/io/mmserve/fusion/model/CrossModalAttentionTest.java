@@ -2,8 +2,8 @@ package io.mmserve.fusion.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmserve.fusion.ReferencePack;
-import io.mmserve.inference.npy.Npy;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import org.junit.jupiter.api.Test;
 
 /**

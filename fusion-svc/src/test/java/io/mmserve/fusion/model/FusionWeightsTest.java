@@ -3,12 +3,12 @@ package io.mmserve.fusion.model;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmserve.fusion.ReferencePack;
 import io.mmserve.inference.pack.FusionSpec;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.safetensors.Safetensors;
 import io.mmserve.inference.safetensors.Safetensors.FloatTensor;
+import io.mmserve.testsupport.ReferencePack;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

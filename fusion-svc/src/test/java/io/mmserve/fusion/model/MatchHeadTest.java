@@ -1,8 +1,8 @@
 package io.mmserve.fusion.model;
 
-import io.mmserve.fusion.ReferencePack;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.pack.ModelPack;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

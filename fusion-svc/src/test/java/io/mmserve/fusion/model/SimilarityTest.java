@@ -2,9 +2,9 @@ package io.mmserve.fusion.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import io.mmserve.fusion.ReferencePack;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.pack.ModelPack;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import org.junit.jupiter.api.Test;
 
 /**

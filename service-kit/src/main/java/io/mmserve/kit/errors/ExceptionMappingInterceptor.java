@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * <p>Two paths are covered: an exception thrown out of a service method (caught in the listener
  * callbacks), and a non-status exception passed to {@code StreamObserver.onError}, which grpc-java
  * turns into {@code UNKNOWN} with the exception as cause (re-mapped in {@code close}). Both go
- * through {@link StatusMapper}.
+ * through {@link StatusMapper}, trailers included (structured details, retry hints).
  *
  * <p>Install it as the innermost interceptor (the first one added to a {@code ServerBuilder}), so
  * logging and metrics interceptors outside it see the mapped status.
@@ -51,6 +51,8 @@ public final class ExceptionMappingInterceptor implements ServerInterceptor {
     public void close(Status status, Metadata trailers) {
       closed = true;
       if (status.getCode() == Status.Code.UNKNOWN && status.getCause() != null) {
+        // grpc-java's ServerCalls close a call whose onError got a non-status exception this way
+        trailers.merge(StatusMapper.trailersOf(status.getCause()));
         super.close(StatusMapper.toStatus(status.getCause()), trailers);
       } else {
         super.close(status, trailers);

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import java.lang.reflect.InvocationTargetException;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * Wrappers from futures and reflection ({@link CompletionException}, {@link ExecutionException},
  * {@link InvocationTargetException}) are unwrapped first. The original exception is attached as the
  * status cause, which gRPC keeps on the server side only.
+ *
+ * <p>The structure a client may act on travels in the trailers ({@link #trailersOf}): an exception
+ * with a {@link FieldViolation} gets a {@code google.rpc.BadRequest} detail naming the field path
+ * and the rule (beside the human description), an {@link OverloadedException} its retry hint.
  */
 public final class StatusMapper {
   /** The description of every status made from an unexpected exception. */
@@ -67,14 +72,19 @@ public final class StatusMapper {
   }
 
   /**
-   * Returns the trailers a status exception carried, or empty trailers; for an {@link
-   * OverloadedException} with a retry hint, the {@value #RETRY_PUSHBACK_KEY} trailer.
+   * Returns the trailers to send with {@link #toStatus}: those a status exception carried, or empty
+   * trailers; for an exception with a {@link FieldViolation}, a {@code google.rpc.BadRequest}
+   * detail ({@link BadRequestDetails}); for an {@link OverloadedException} with a retry hint, the
+   * {@value #RETRY_PUSHBACK_KEY} trailer.
    */
   public static Metadata trailersOf(Throwable throwable) {
     Throwable t = unwrap(throwable);
-    if (t instanceof OverloadedException overloaded && overloaded.retryAfter().isPresent()) {
+    if (t instanceof MmserveException e) {
       Metadata trailers = new Metadata();
-      trailers.put(RETRY_PUSHBACK, Long.toString(overloaded.retryAfter().get().toMillis()));
+      e.violation().ifPresent(v -> BadRequestDetails.attach(toStatus(e), List.of(v), trailers));
+      if (e instanceof OverloadedException overloaded && overloaded.retryAfter().isPresent()) {
+        trailers.put(RETRY_PUSHBACK, Long.toString(overloaded.retryAfter().get().toMillis()));
+      }
       return trailers;
     }
     Metadata trailers = Status.trailersFromThrowable(t);
@@ -114,8 +124,7 @@ public final class StatusMapper {
       return Status.CANCELLED;
     }
     // MmserveException's constructors are package-private, so this is a new subclass in this
-    // package
-    // that was not added above.
+    // package that was not added above.
     throw new AssertionError("no status for " + e.getClass().getName());
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -117,5 +118,27 @@ class StatusMapperTest {
 
     assertEquals(java.util.OptionalLong.of(-1), StatusMapper.retryPushbackMillis(negative));
     assertEquals(java.util.OptionalLong.empty(), StatusMapper.retryPushbackMillis(garbage));
+  }
+
+  @Test
+  void toStatusException_sendsTheFieldViolationAsBadRequest() {
+    FieldViolation violation =
+        FieldViolation.item("images", 2, "9000x9000 exceeds 40000000 pixels");
+
+    StatusRuntimeException sent =
+        StatusMapper.toStatusException(
+            new CompletionException(new ResourceLimitException(violation)));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, sent.getStatus().getCode());
+    assertEquals("images[2]: 9000x9000 exceeds 40000000 pixels", sent.getStatus().getDescription());
+    assertEquals(java.util.List.of(violation), BadRequestDetails.of(sent));
+  }
+
+  @Test
+  void trailersOf_hasNoDetailsForAnExceptionWithoutViolation() {
+    assertEquals(
+        java.util.List.of(),
+        BadRequestDetails.of(
+            StatusMapper.toStatusException(new InvalidInputException("images[2]: bad"))));
   }
 }

@@ -13,6 +13,7 @@ import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.inference.pack.TextSpec;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.text.tokenizer.PackTokenizer;
 import io.mmserve.text.tokenizer.TokenizedText;
@@ -121,12 +122,14 @@ public final class TextEncoder implements AutoCloseable {
     TextModel model = models.get(pack.manifest().id());
     if (model == null) {
       throw new InvalidInputException(
-          "model: " + pack.manifest().id() + " has no text encoder; it serves images only");
+          FieldViolation.of(
+              "model", pack.manifest().id() + " has no text encoder; it serves images only"));
     }
     limits.check(request.texts());
     if (request.includeFeatures() && !model.hasTokenFeatures()) {
       throw new InvalidInputException(
-          "include_features: model " + pack.manifest().id() + " has no token features");
+          FieldViolation.of(
+              "include_features", "model " + pack.manifest().id() + " has no token features"));
     }
     List<TokenizedText> tokens = new ArrayList<>(request.texts().size());
     for (String text : request.texts()) {

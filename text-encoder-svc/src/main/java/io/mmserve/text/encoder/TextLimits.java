@@ -1,5 +1,6 @@
 package io.mmserve.text.encoder;
 
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import java.util.List;
@@ -33,15 +34,13 @@ public record TextLimits(int maxItems, int maxTextChars) {
    */
   public void check(List<String> texts) {
     if (texts.isEmpty()) {
-      throw new InvalidInputException("texts: must contain at least one text");
+      throw new InvalidInputException(FieldViolation.of("texts", "must contain at least one text"));
     }
     if (texts.size() > maxItems) {
       throw new ResourceLimitException(
-          "texts: "
-              + texts.size()
-              + " texts exceed the limit of "
-              + maxItems
-              + " texts per request");
+          FieldViolation.of(
+              "texts",
+              texts.size() + " texts exceed the limit of " + maxItems + " texts per request"));
     }
     for (int i = 0; i < texts.size(); i++) {
       String text = texts.get(i);
@@ -50,13 +49,13 @@ public record TextLimits(int maxItems, int maxTextChars) {
         int chars = text.codePointCount(0, text.length());
         if (chars > maxTextChars) {
           throw new ResourceLimitException(
-              "texts["
-                  + i
-                  + "]: "
-                  + chars
-                  + " characters exceed the limit of "
-                  + maxTextChars
-                  + " characters per text");
+              FieldViolation.item(
+                  "texts",
+                  i,
+                  chars
+                      + " characters exceed the limit of "
+                      + maxTextChars
+                      + " characters per text"));
         }
       }
     }

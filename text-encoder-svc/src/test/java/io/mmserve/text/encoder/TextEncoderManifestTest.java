@@ -17,7 +17,7 @@ import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.inference.pack.TextSpec;
 import io.mmserve.kit.errors.InvalidInputException;
-import io.mmserve.text.ReferencePack;
+import io.mmserve.testsupport.ReferencePack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.mmserve.text.encoder;
 
-import static io.mmserve.text.ReferencePack.EMBEDDING_TOLERANCE;
-import static io.mmserve.text.ReferencePack.assertWithin;
+import static io.mmserve.text.GoldenAssertions.EMBEDDING_TOLERANCE;
+import static io.mmserve.text.GoldenAssertions.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.inference.Tensor;
 import io.mmserve.inference.batch.BatchingSettings;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
@@ -22,7 +21,8 @@ import io.mmserve.kit.errors.CancelledException;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ModelNotFoundException;
 import io.mmserve.kit.errors.ResourceLimitException;
-import io.mmserve.text.ReferencePack;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,7 +131,7 @@ class TextEncoderTest {
     for (int i = 0; i < captions.size(); i++) {
       assertEquals(truncated.longs()[i] != 0, result.truncated().get(i), "truncated " + i);
       long count = 0;
-      for (long m : ReferencePack.longRow(masks, i)) {
+      for (long m : masks.longRow(i)) {
         count += m;
       }
       assertEquals(count, (long) result.tokenCounts().get(i), "token count " + i);
@@ -153,7 +153,7 @@ class TextEncoderTest {
     TextEncoding otherResult = other.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     assertWithin(
         EMBEDDING_TOLERANCE,
-        ReferencePack.floatRow(ReferencePack.array("text_embeds"), 2),
+        ReferencePack.array("text_embeds").floatRow(2),
         otherResult.embeddings().row(2).toFloatArray(),
         "the other request");
   }
@@ -184,7 +184,7 @@ class TextEncoderTest {
           int caption = (t + k) % captions.size();
           assertWithin(
               EMBEDDING_TOLERANCE,
-              ReferencePack.floatRow(expected, caption),
+              expected.floatRow(caption),
               result.embeddings().row(k).toFloatArray(),
               "thread " + t + " row " + k);
         }

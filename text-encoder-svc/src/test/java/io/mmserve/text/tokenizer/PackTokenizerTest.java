@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.pack.TextSpec;
-import io.mmserve.text.ReferencePack;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +49,8 @@ class PackTokenizerTest {
     for (int i = 0; i < captions.size(); i++) {
       TokenizedText t = tokenizer.tokenize(captions.get(i));
       String what = "caption " + i + " \"" + captions.get(i) + "\"";
-      assertArrayEquals(ReferencePack.longRow(ids, i), t.ids(), what + ": ids");
-      assertArrayEquals(ReferencePack.longRow(masks, i), t.attentionMask(), what + ": mask");
+      assertArrayEquals(ids.longRow(i), t.ids(), what + ": ids");
+      assertArrayEquals(masks.longRow(i), t.attentionMask(), what + ": mask");
       assertEquals(truncated.longs()[i] != 0, t.truncated(), what + ": truncated");
       assertEquals(Arrays.stream(t.attentionMask()).sum(), t.tokenCount(), what + ": count");
     }

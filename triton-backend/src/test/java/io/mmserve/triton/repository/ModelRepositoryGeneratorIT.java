@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmserve.inference.pack.ModelPack;
-import io.mmserve.triton.Repo;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.triton.TritonServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,7 @@ class ModelRepositoryGeneratorIT {
       throws IOException, InterruptedException {
     List<Path> models =
         new ModelRepositoryGenerator(RepositoryOptions.defaults())
-            .write(ModelPack.load(Repo.pack()), repository);
+            .write(ModelPack.load(ReferencePack.dir()), repository);
     List<String> command =
         new ArrayList<>(
             List.of(TritonServerProcess.venv().resolve("bin/python").toString(), "-c", PARSE));

@@ -9,7 +9,7 @@ import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.kserve.v2.DataType;
 import io.mmserve.kserve.v2.ModelConfig;
 import io.mmserve.kserve.v2.ModelInstanceGroup;
-import io.mmserve.triton.Repo;
+import io.mmserve.testsupport.ReferencePack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelRepositoryGeneratorTest {
-  private final ModelPack pack = ModelPack.load(Repo.pack());
+  private final ModelPack pack = ModelPack.load(ReferencePack.dir());
   private final ModelRepositoryGenerator generator =
       new ModelRepositoryGenerator(RepositoryOptions.defaults());
 

@@ -13,6 +13,7 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.errors.BackendUnavailableException;
 import io.mmserve.kit.errors.CancelledException;
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.errors.ResourceLimitException;
@@ -153,21 +154,20 @@ public final class ImageEncoder implements AutoCloseable {
     int count = request.images().size();
     if (count == 0) {
       throw new InvalidInputException(
-          "images: at least one image is required, but there were none");
+          FieldViolation.of("images", "at least one image is required, but there were none"));
     }
     if (count > limits.maxItems()) {
       throw new ResourceLimitException(
-          "images: "
-              + count
-              + " images exceed the limit of "
-              + limits.maxItems()
-              + " images per request");
+          FieldViolation.of(
+              "images",
+              count + " images exceed the limit of " + limits.maxItems() + " images per request"));
     }
     ModelPack pack = registry.resolve(request.model());
     ImageModel model = models.get(pack.manifest().id());
     if (request.includeFeatures() && !model.hasPatchFeatures()) {
       throw new InvalidInputException(
-          "include_features: model " + pack.manifest().id() + " has no patch features");
+          FieldViolation.of(
+              "include_features", "model " + pack.manifest().id() + " has no patch features"));
     }
     return model;
   }
@@ -210,13 +210,13 @@ public final class ImageEncoder implements AutoCloseable {
     }
     if (input.byteCount() > limits.maxImageBytes()) {
       throw new ResourceLimitException(
-          "images["
-              + index
-              + "]: "
-              + input.byteCount()
-              + " bytes exceed the limit of "
-              + limits.maxImageBytes()
-              + " bytes per image");
+          FieldViolation.item(
+              "images",
+              index,
+              input.byteCount()
+                  + " bytes exceed the limit of "
+                  + limits.maxImageBytes()
+                  + " bytes per image"));
     }
     return new ImageItem(model.crop(decode(index, input)), includeFeatures);
   }
@@ -233,7 +233,8 @@ public final class ImageEncoder implements AutoCloseable {
       // The decoders report bad data as InvalidInputException; anything else is a decoder gap
       // that a malformed file reached. The client still gets a bad-input answer, we get the log.
       log.warn("images[{}]: decoder failed unexpectedly", index, e);
-      throw new InvalidInputException("images[" + index + "]: corrupt image data", e);
+      throw new InvalidInputException(
+          FieldViolation.item("images", index, "corrupt image data"), e);
     }
   }
 

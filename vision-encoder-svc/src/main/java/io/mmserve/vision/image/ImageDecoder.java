@@ -1,5 +1,6 @@
 package io.mmserve.vision.image;
 
+import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import java.util.Optional;
@@ -86,7 +87,8 @@ public final class ImageDecoder {
       return image.decode();
     } catch (BadImageException e) {
       // the cause (an ImageIO exception, if any) is for the server's log, not the client
-      throw new InvalidInputException(prefix(index) + e.getMessage(), e.getCause());
+      throw new InvalidInputException(
+          FieldViolation.item("images", index, e.getMessage()), e.getCause());
     }
   }
 
@@ -157,24 +159,22 @@ public final class ImageDecoder {
     long pixels = (long) width * height;
     if (pixels > maxPixels) {
       throw new ResourceLimitException(
-          prefix(index)
-              + width
-              + "x"
-              + height
-              + " = "
-              + pixels
-              + " pixels exceeds the limit of "
-              + maxPixels
-              + " pixels");
+          FieldViolation.item(
+              "images",
+              index,
+              width
+                  + "x"
+                  + height
+                  + " = "
+                  + pixels
+                  + " pixels exceeds the limit of "
+                  + maxPixels
+                  + " pixels"));
     }
   }
 
   private static InvalidInputException invalid(int index, String rule) {
-    return new InvalidInputException(prefix(index) + rule);
-  }
-
-  private static String prefix(int index) {
-    return "images[" + index + "]: ";
+    return new InvalidInputException(FieldViolation.item("images", index, rule));
   }
 
   private static String hexPrefix(byte[] data) {

@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.inference.batch.BatchingSettings;
-import io.mmserve.inference.npy.Npy;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.inference.pack.VisionSpec;
+import io.mmserve.testsupport.Npy;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.vision.Golden;
 import io.mmserve.vision.image.ClipPreprocessor;
 import io.mmserve.vision.image.ImageDecoder;
@@ -47,7 +48,7 @@ class ImageEncoderGoldenTest {
 
   @BeforeAll
   static void startEncoder() {
-    pack = ModelPack.load(Golden.packDir());
+    pack = ModelPack.load(ReferencePack.dir());
     ModelRegistry registry = new ModelRegistry(List.of(pack));
     backend =
         OnnxRuntimeBackend.open(
@@ -77,7 +78,7 @@ class ImageEncoderGoldenTest {
   @MethodSource("images")
   void resizeAndCrop_matchesPilWithinOneLevel(Golden.Image image) {
     assumeOwnReference(image);
-    int[] expected = Golden.npy(image.crop()).unsignedBytes();
+    int[] expected = ReferencePack.read(image.crop()).unsignedBytes();
     RgbImage crop = preprocessor.resizeAndCrop(decoder.decode(0, image.bytes()));
 
     byte[] actual = crop.pixels();
@@ -105,7 +106,7 @@ class ImageEncoderGoldenTest {
   @MethodSource("images")
   void preprocess_matchesReferencePixelsWithinOneLevel(Golden.Image image) {
     assumeOwnReference(image);
-    float[] expected = Golden.npy(image.pixels()).floats();
+    float[] expected = ReferencePack.read(image.pixels()).floats();
     float[] actual = new float[preprocessor.floatsPerImage()];
     preprocessor.preprocess(decoder.decode(0, image.bytes()), actual, 0);
 
@@ -141,8 +142,8 @@ class ImageEncoderGoldenTest {
                 () -> false)
             .join();
 
-    Npy.Array embeds = Golden.array("image_embeds");
-    Npy.Array patches = Golden.array("patch_features");
+    Npy.Array embeds = ReferencePack.array("image_embeds");
+    Npy.Array patches = ReferencePack.array("patch_features");
     assertArrayEquals(
         new long[] {images.size(), embeds.shape()[1]}, out.embeddings().shape(), "embeddings");
     assertArrayEquals(
@@ -153,8 +154,8 @@ class ImageEncoderGoldenTest {
     float[] features = out.patchFeatures().orElseThrow().toFloatArray();
     StringBuilder failures = new StringBuilder();
     for (Golden.Image image : images) {
-      double embedDiff = maxRowDiff(Golden.row(embeds, image.index()), embeddings, image.index());
-      double patchDiff = maxRowDiff(Golden.row(patches, image.index()), features, image.index());
+      double embedDiff = maxRowDiff(embeds.floatRow(image.index()), embeddings, image.index());
+      double patchDiff = maxRowDiff(patches.floatRow(image.index()), features, image.index());
       System.out.printf(
           Locale.ROOT,
           "golden encode %-32s max |embedding diff| = %.2e, max |patch diff| = %.2e%n",
@@ -200,6 +201,6 @@ class ImageEncoderGoldenTest {
   }
 
   private static VisionSpec vision() {
-    return ModelPack.load(Golden.packDir()).manifest().vision().orElseThrow();
+    return ModelPack.load(ReferencePack.dir()).manifest().vision().orElseThrow();
   }
 }

@@ -13,6 +13,7 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.errors.CancelledException;
 import io.mmserve.kit.errors.InvalidInputException;
+import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.vision.Golden;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +41,7 @@ class ImageEncoderTest {
 
   @BeforeAll
   static void loadModel() {
-    pack = ModelPack.load(Golden.packDir());
+    pack = ModelPack.load(ReferencePack.dir());
     onnx =
         OnnxRuntimeBackend.open(
             OnnxRuntimeConfig.defaults(),

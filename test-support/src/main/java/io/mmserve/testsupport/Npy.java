@@ -1,4 +1,4 @@
-package io.mmserve.inference.npy;
+package io.mmserve.testsupport;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads NumPy {@code .npy} files (format 1.0-3.0, C order, little-endian or single-byte dtypes):
- * the format of the model pack's reference outputs. Only the dtypes the packs use are accepted.
+ * the format of the model pack's reference outputs. Only the dtypes the packs use are accepted. For
+ * tests and benchmarks; no service reads .npy files.
  */
 public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -42,6 +43,24 @@ public final class Npy {
       long[] out = new long[(int) size()];
       data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
       return out;
+    }
+
+    /** Row {@code row} of a float32 array of shape [N, ...], flattened. */
+    public float[] floatRow(int row) {
+      float[] all = floats();
+      int width = rowWidth();
+      return Arrays.copyOfRange(all, row * width, (row + 1) * width);
+    }
+
+    /** Row {@code row} of an int64 array of shape [N, ...], flattened. */
+    public long[] longRow(int row) {
+      long[] all = longs();
+      int width = rowWidth();
+      return Arrays.copyOfRange(all, row * width, (row + 1) * width);
+    }
+
+    private int rowWidth() {
+      return (int) (size() / shape[0]);
     }
 
     /** Unsigned bytes as ints 0..255. */

@@ -1,4 +1,4 @@
-package io.mmserve.inference.npy;
+package io.mmserve.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

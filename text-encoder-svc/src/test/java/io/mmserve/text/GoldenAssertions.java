@@ -1,0 +1,23 @@
+package io.mmserve.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Comparisons with the bundled pack's reference outputs (see {@code ReferencePack}). */
+public final class GoldenAssertions {
+  /** The tolerance the golden files state for embeddings and features. */
+  public static final double EMBEDDING_TOLERANCE = 1e-4;
+
+  private GoldenAssertions() {}
+
+  /** Asserts that every value is within {@code tolerance} of the expected one. */
+  public static void assertWithin(double tolerance, float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    for (int i = 0; i < expected.length; i++) {
+      double diff = Math.abs(expected[i] - actual[i]);
+      if (!(diff <= tolerance)) {
+        fail(what + "[" + i + "]: expected " + expected[i] + " but was " + actual[i]);
+      }
+    }
+  }
+}
