@@ -197,4 +197,27 @@ class GatewayConfigTest {
 
     assertTrue(e.getMessage().contains("batching.text.max-queue"), e::getMessage);
   }
+
+  @Test
+  void from_rejectsAZeroRetryBackoffNamingTheKey() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(), List.of("--retry.initial-backoff=0ms"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertTrue(e.getMessage().startsWith("retry.initial-backoff "), e::getMessage);
+  }
+
+  @Test
+  void load_rejectsTheRetryBudgetKeysThatRetryThrottlingReplaced() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(
+                    GatewayConfig.defaults(), List.of("--retry.budget.ratio=0.2"), Map.of()));
+
+    assertTrue(e.getMessage().contains("retry.budget.ratio"), e::getMessage);
+  }
 }
