@@ -25,13 +25,20 @@ final class RefreshingDnsNameResolverProvider extends NameResolverProvider {
   private final Duration refresh;
 
   RefreshingDnsNameResolverProvider(Duration refresh) {
-    this.dns = NameResolverRegistry.getDefaultRegistry().getProviderForScheme(SCHEME);
+    this(NameResolverRegistry.getDefaultRegistry().getProviderForScheme(SCHEME), refresh);
+  }
+
+  /**
+   * @param dns grpc-java's dns resolver provider
+   */
+  RefreshingDnsNameResolverProvider(NameResolverProvider dns, Duration refresh) {
     if (dns == null) {
       throw new IllegalStateException("grpc-java's dns name resolver is not on the class path");
     }
     if (refresh.isNegative() || refresh.isZero()) {
       throw new IllegalArgumentException("dns refresh must be positive, but was " + refresh);
     }
+    this.dns = dns;
     this.refresh = refresh;
   }
 
