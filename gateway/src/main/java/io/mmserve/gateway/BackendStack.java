@@ -78,7 +78,8 @@ final class BackendStack implements AutoCloseable {
           case Backends.VISION_ENCODER -> config.visionResilience();
           default -> config.fusionResilience();
         };
-    return new BackendPool(name, target, settings, channels, registry, Clock.systemUTC());
+    return new BackendPool(
+        name, target, settings, channels, scheduler, registry, Clock.systemUTC());
   }
 
   /**

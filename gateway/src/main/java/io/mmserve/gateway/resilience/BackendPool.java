@@ -21,10 +21,10 @@ import io.mmserve.kit.client.NameResolvers;
 import io.mmserve.kit.errors.StatusMapper;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The replicas of one backend (text-encoder-svc, vision-encoder-svc or fusion-svc) behind one gRPC
@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * </ul>
  *
  * and the {@value GuardingLoadBalancerProvider#POLICY} policy adds what gRPC does not: a circuit
- * breaker and a bulkhead per replica, and retries that prefer a replica not tried yet. A call that
+ * breaker and a bulkhead per replica, least-request, and retries that prefer a replica not tried
+ * yet; the pool cuts the reconnect back-off short while a replica is not connected. A call that
  * every replica refuses fails at once with UNAVAILABLE, with a retry hint in {@code
  * grpc-retry-pushback-ms} when the bulkheads are full. Breaker states, connectivity, calls in
  * flight, retries and rejections are meters of the registry.
@@ -55,10 +56,11 @@ public final class BackendPool implements AutoCloseable {
   private static final long RETRY_BUFFER = 1L << 40;
 
   /**
-   * How often a failing backend's reconnect back-off is cut short, so a returning replica is used
-   * at once.
+   * How often the reconnect back-off is cut short while a replica is not connected, so a replica
+   * that comes back (or starts after the gateway) is used within this time rather than after gRPC's
+   * back-off of up to two minutes.
    */
-  private static final Duration RECONNECT_NUDGE = Duration.ofMillis(250);
+  static final Duration RECONNECT_INTERVAL = Duration.ofMillis(250);
 
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final Metadata.Key<String> PUSHBACK =
@@ -89,17 +91,19 @@ public final class BackendPool implements AutoCloseable {
 
   private final String backend;
   private final ResilienceSettings settings;
-  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
   private final EndpointGuards guards;
   private final ManagedChannel channel;
   private final Channel calls;
-  private final AtomicReference<Instant> lastNudge = new AtomicReference<>(Instant.EPOCH);
+  private ScheduledFuture<?> reconnects; // guarded by this
 
   /**
    * @param backend the backend's name in messages and metrics, e.g. "text-encoder-svc"
    * @param target {@code host:port[,host:port...]}, {@code dns:///name:port}, or a target of
    *     another registered resolver
-   * @param clock times calls for the breakers, their open state and reconnect nudges
+   * @param scheduler runs the reconnect check every {@link #RECONNECT_INTERVAL}; owned by the
+   *     caller
+   * @param clock times calls for the breakers, and their open state
    * @throws IllegalArgumentException if the target cannot be parsed
    */
   public BackendPool(
@@ -107,11 +111,12 @@ public final class BackendPool implements AutoCloseable {
       String target,
       ResilienceSettings settings,
       ChannelFactory channels,
+      ScheduledExecutorService scheduler,
       MeterRegistry registry,
       Clock clock) {
     this.backend = backend;
     this.settings = settings;
-    this.clock = clock;
+    this.scheduler = scheduler;
     this.guards = new EndpointGuards(backend, settings, registry, clock);
     this.channel =
         channels
@@ -127,9 +132,23 @@ public final class BackendPool implements AutoCloseable {
     this.calls = ClientInterceptors.intercept(channel, new TriedEndpoints());
   }
 
-  /** Resolves the target and connects to the replicas now rather than at the first call. */
-  public void start() {
+  /**
+   * Resolves the target and connects to the replicas now rather than at the first call, and starts
+   * cutting the reconnect back-off of replicas that are not connected short.
+   */
+  public synchronized void start() {
     channel.getState(true);
+    long every = RECONNECT_INTERVAL.toNanos();
+    reconnects =
+        scheduler.scheduleWithFixedDelay(
+            this::reconnectLostReplicas, every, every, TimeUnit.NANOSECONDS);
+  }
+
+  /** As the health watch of each replica did before gRPC's health checking replaced it. */
+  private void reconnectLostReplicas() {
+    if (guards.all().stream().anyMatch(guard -> !guard.connected())) {
+      channel.resetConnectBackoff();
+    }
   }
 
   public String backend() {
@@ -163,9 +182,6 @@ public final class BackendPool implements AutoCloseable {
    */
   private StatusRuntimeException asSeenByCaller(StatusRuntimeException e) {
     Status status = e.getStatus();
-    if (status.getCode() == Status.Code.UNAVAILABLE) {
-      nudgeReconnects();
-    }
     if (!(status.getCause() instanceof EndpointRefusedException refused)) {
       return e;
     }
@@ -174,20 +190,6 @@ public final class BackendPool implements AutoCloseable {
       trailers.put(PUSHBACK, Long.toString(settings.retryPushback().toMillis()));
     }
     return Status.UNAVAILABLE.withDescription(status.getDescription()).asRuntimeException(trailers);
-  }
-
-  /**
-   * While calls fail as unavailable, cuts the channel's reconnect back-off short every {@link
-   * #RECONNECT_NUDGE}, so a replica that comes back (or a circuit that half-opens) is connected
-   * within that time rather than after gRPC's back-off of up to two minutes.
-   */
-  private void nudgeReconnects() {
-    Instant now = clock.instant();
-    Instant last = lastNudge.get();
-    if (Duration.between(last, now).compareTo(RECONNECT_NUDGE) >= 0
-        && lastNudge.compareAndSet(last, now)) {
-      channel.resetConnectBackoff();
-    }
   }
 
   /** Gives each call its own set of endpoints tried, for {@link GuardingPicker}. */
@@ -203,6 +205,11 @@ public final class BackendPool implements AutoCloseable {
   /** Closes the channel, letting calls in flight finish for a few seconds, and the meters. */
   @Override
   public void close() throws InterruptedException {
+    synchronized (this) {
+      if (reconnects != null) {
+        reconnects.cancel(false);
+      }
+    }
     channel.shutdown();
     try {
       if (!channel.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {

@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,6 +42,7 @@ final class PoolFixture implements AutoCloseable {
 
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final MutableClock clock = new MutableClock();
+  private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
   final Replica a;
   final Replica b;
   BackendPool pool;
@@ -76,6 +78,7 @@ final class PoolFixture implements AutoCloseable {
             target,
             settings.build(),
             BackendPool.ChannelFactory.plaintext(1 << 20),
+            scheduler,
             registry,
             clock);
     pool.start();
@@ -121,6 +124,7 @@ final class PoolFixture implements AutoCloseable {
     if (pool != null) {
       pool.close();
     }
+    scheduler.shutdownNow();
   }
 
   /** Test settings: round robin, quick back-off, generous throttling, a breaker that stays shut. */
