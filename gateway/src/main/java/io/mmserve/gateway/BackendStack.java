@@ -9,14 +9,15 @@ import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchingSettings;
+import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Everything between the public API and the backends, wired from the config: a {@link BackendPool}
- * per backend, the encoder batchers, their timer thread, and the {@link Backends} the API uses.
- * Close it after the gRPC server has stopped.
+ * (one gRPC channel) per backend, the encoder batchers, their timer thread, and the {@link
+ * Backends} the API uses. Close it after the gRPC server has stopped.
  */
 final class BackendStack implements AutoCloseable {
   final Backends backends;
@@ -28,9 +29,9 @@ final class BackendStack implements AutoCloseable {
   private final EncoderBatching<EncodeImageRequest, EncodeImageResponse, Image> imageBatching;
 
   /**
-   * Opens the pools (their health watches start at once) and the batchers.
+   * Opens the pools (they connect to their replicas at once) and the batchers.
    *
-   * @param channels opens the channel of one endpoint address
+   * @param channels makes the channel builder of a backend's target
    */
   BackendStack(GatewayConfig config, BackendPool.ChannelFactory channels, MeterRegistry registry) {
     scheduler = new ScheduledThreadPoolExecutor(2, daemon());
@@ -77,7 +78,8 @@ final class BackendStack implements AutoCloseable {
           case Backends.VISION_ENCODER -> config.visionResilience();
           default -> config.fusionResilience();
         };
-    return new BackendPool(name, target, settings, channels, scheduler, registry);
+    return new BackendPool(
+        name, target, settings, channels, scheduler, registry, Clock.systemUTC());
   }
 
   /**

@@ -1,8 +1,9 @@
 package io.mmserve.gateway;
 
+import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.resilience.ResilienceSettings;
-import io.mmserve.gateway.resilience.Target;
 import io.mmserve.inference.batch.BatchingSettings;
+import io.mmserve.kit.client.Target;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.ServerConfig;
@@ -66,8 +67,8 @@ public record GatewayConfig(
   public static final String RETRY_INITIAL_BACKOFF = "retry.initial-backoff";
   public static final String RETRY_MAX_BACKOFF = "retry.max-backoff";
   public static final String RETRY_MULTIPLIER = "retry.multiplier";
-  public static final String RETRY_BUDGET_RATIO = "retry.budget.ratio";
-  public static final String RETRY_BUDGET_BURST = "retry.budget.burst";
+  public static final String RETRY_THROTTLING_MAX_TOKENS = "retry.throttling.max-tokens";
+  public static final String RETRY_THROTTLING_TOKEN_RATIO = "retry.throttling.token-ratio";
   public static final String SHED_PUSHBACK = "shed.retry-pushback";
   public static final String TEXT_BATCHING = "batching.text";
   public static final String IMAGE_BATCHING = "batching.image";
@@ -133,8 +134,8 @@ public record GatewayConfig(
     defaults.put(RETRY_INITIAL_BACKOFF, "10ms");
     defaults.put(RETRY_MAX_BACKOFF, "200ms");
     defaults.put(RETRY_MULTIPLIER, "2.0");
-    defaults.put(RETRY_BUDGET_RATIO, "0.2");
-    defaults.put(RETRY_BUDGET_BURST, "100");
+    defaults.put(RETRY_THROTTLING_MAX_TOKENS, "100");
+    defaults.put(RETRY_THROTTLING_TOKEN_RATIO, "0.2");
     defaults.put(SHED_PUSHBACK, "100ms");
     defaults.putAll(BatchingSettings.defaultSettings(TEXT_BATCHING, DEFAULT_TEXT_BATCHING));
     defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
@@ -155,12 +156,14 @@ public record GatewayConfig(
             config.getInt(BREAKER_HALF_OPEN_CALLS, 1, 10_000)),
         config.getInt(BULKHEAD, 1, 100_000),
         new ResilienceSettings.RetrySettings(
-            config.getInt(RETRY_ATTEMPTS, 1, 10),
-            config.getDuration(RETRY_INITIAL_BACKOFF, Duration.ZERO, Duration.ofMinutes(1)),
-            config.getDuration(RETRY_MAX_BACKOFF, Duration.ZERO, Duration.ofMinutes(1)),
+            config.getInt(RETRY_ATTEMPTS, 1, BackendPool.MAX_ATTEMPTS),
+            // gRPC's retry policy takes positive back-offs only
+            config.getDuration(RETRY_INITIAL_BACKOFF, Duration.ofMillis(1), Duration.ofMinutes(1)),
+            config.getDuration(RETRY_MAX_BACKOFF, Duration.ofMillis(1), Duration.ofMinutes(1)),
             config.getDouble(RETRY_MULTIPLIER, 1, 10),
-            config.getDouble(RETRY_BUDGET_RATIO, 0, 10),
-            config.getInt(RETRY_BUDGET_BURST, 0, 1_000_000)),
+            // gRPC's retry throttling: 1..1000 tokens, a positive ratio
+            config.getInt(RETRY_THROTTLING_MAX_TOKENS, 1, 1000),
+            config.getDouble(RETRY_THROTTLING_TOKEN_RATIO, 0.001, 1000)),
         config.getDuration(SHED_PUSHBACK, Duration.ZERO, Duration.ofMinutes(1)));
   }
 

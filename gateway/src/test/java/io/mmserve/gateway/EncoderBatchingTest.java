@@ -16,6 +16,7 @@ import io.mmserve.gateway.resilience.ResilienceSettings;
 import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchingSettings;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -45,9 +46,10 @@ class EncoderBatchingTest {
             Backends.TEXT_ENCODER,
             "text:1",
             resilience(),
-            address -> InProcessChannelBuilder.forName(name).directExecutor().build(),
+            (target, refresh) -> InProcessChannelBuilder.forName(name),
             scheduler,
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            Clock.systemUTC());
     pool.start();
     batching =
         new EncoderBatching<>(
@@ -105,7 +107,7 @@ class EncoderBatchingTest {
             50, 100, Duration.ofHours(1), 100, 100, Duration.ofHours(1), 1),
         64,
         new ResilienceSettings.RetrySettings(
-            1, Duration.ofMillis(1), Duration.ofMillis(5), 2.0, 1.0, 100),
+            1, Duration.ofMillis(1), Duration.ofMillis(5), 2.0, 100, 1.0),
         Duration.ofMillis(100));
   }
 }

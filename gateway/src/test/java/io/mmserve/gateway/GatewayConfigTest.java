@@ -80,7 +80,7 @@ class GatewayConfigTest {
     assertEquals(64, fusion.bulkheadMaxConcurrentCalls());
     assertEquals(
         new ResilienceSettings.RetrySettings(
-            3, Duration.ofMillis(10), Duration.ofMillis(200), 2.0, 0.2, 100),
+            3, Duration.ofMillis(10), Duration.ofMillis(200), 2.0, 100, 0.2),
         fusion.retry());
     assertEquals(Duration.ofMillis(100), fusion.retryPushback());
   }
@@ -103,8 +103,8 @@ class GatewayConfigTest {
                 "--circuit-breaker.open-duration=3s",
                 "--bulkhead.max-concurrent-calls=9",
                 "--retry.max-attempts=2",
-                "--retry.budget.ratio=0.5",
-                "--retry.budget.burst=11"),
+                "--retry.throttling.token-ratio=0.5",
+                "--retry.throttling.max-tokens=11"),
             Map.of());
 
     GatewayConfig config = GatewayConfig.from(loaded);
@@ -124,8 +124,8 @@ class GatewayConfigTest {
     assertEquals(Duration.ofSeconds(3), text.breaker().openDuration());
     assertEquals(9, text.bulkheadMaxConcurrentCalls());
     assertEquals(2, text.retry().maxAttempts());
-    assertEquals(0.5, text.retry().budgetRatio());
-    assertEquals(11, text.retry().budgetBurst());
+    assertEquals(0.5, text.retry().throttlingTokenRatio());
+    assertEquals(11, text.retry().throttlingMaxTokens());
     assertEquals(Duration.ofMillis(250), text.retryPushback());
   }
 
@@ -196,5 +196,28 @@ class GatewayConfigTest {
                     GatewayConfig.defaults(), List.of("--batching.text.max-queue=16"), Map.of()));
 
     assertTrue(e.getMessage().contains("batching.text.max-queue"), e::getMessage);
+  }
+
+  @Test
+  void from_rejectsAZeroRetryBackoffNamingTheKey() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(), List.of("--retry.initial-backoff=0ms"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertTrue(e.getMessage().startsWith("retry.initial-backoff "), e::getMessage);
+  }
+
+  @Test
+  void load_rejectsTheRetryBudgetKeysThatRetryThrottlingReplaced() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(
+                    GatewayConfig.defaults(), List.of("--retry.budget.ratio=0.2"), Map.of()));
+
+    assertTrue(e.getMessage().contains("retry.budget.ratio"), e::getMessage);
   }
 }

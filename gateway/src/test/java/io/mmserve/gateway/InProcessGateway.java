@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.kit.config.Config;
@@ -49,6 +50,7 @@ final class InProcessGateway implements AutoCloseable {
             .addService(textEncoder)
             .addService(visionEncoder)
             .addService(fusion)
+            .addService(new HealthStatusManager().getHealthService()) // the channels check health
             .build()
             .start();
     backendChannel = InProcessChannelBuilder.forName(backendName).directExecutor().build();
@@ -76,7 +78,9 @@ final class InProcessGateway implements AutoCloseable {
     stack =
         new BackendStack(
             gatewayConfig,
-            address -> InProcessChannelBuilder.forName(backendName).directExecutor().build(),
+            // not directExecutor: calls queued until the channel is ready start on the thread
+            // that readies it, and a fake encoder holding one would hold back the others
+            (target, refresh) -> InProcessChannelBuilder.forName(backendName),
             registry);
     MultimodalService service =
         new MultimodalService(

@@ -6,13 +6,16 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.MultimodalGrpc;
+import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,27 +49,24 @@ class ReplicaReadinessTest {
 
   @BeforeEach
   void start() throws IOException {
-    replica("a", textA, tritonOfA);
-    replica("b", textB, new AtomicBoolean(true));
+    String a = replica(textA, tritonOfA);
+    String b = replica(textB, new AtomicBoolean(true));
     Server others =
-        InProcessServerBuilder.forName(prefix + "others:1")
-            .directExecutor()
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .addService(new FakeVisionEncoder())
             .addService(new FakeFusion())
             .build()
             .start();
     toClose.add(others::shutdownNow);
+    String othersTarget = "127.0.0.1:" + others.getPort();
 
     Map<String, String> settings = new HashMap<>(GatewayConfig.defaults());
-    settings.put(GatewayConfig.TEXT_ENCODER_TARGET, prefix + "a:1," + prefix + "b:1");
-    settings.put(GatewayConfig.VISION_ENCODER_TARGET, prefix + "others:1");
-    settings.put(GatewayConfig.FUSION_TARGET, prefix + "others:1");
+    settings.put(GatewayConfig.TEXT_ENCODER_TARGET, a + "," + b);
+    settings.put(GatewayConfig.VISION_ENCODER_TARGET, othersTarget);
+    settings.put(GatewayConfig.FUSION_TARGET, othersTarget);
     GatewayConfig config = GatewayConfig.from(Config.of(settings));
     BackendStack stack =
-        new BackendStack(
-            config,
-            address -> InProcessChannelBuilder.forName(address).directExecutor().build(),
-            registry);
+        new BackendStack(config, BackendPool.ChannelFactory.plaintext(1 << 20), registry);
     toClose.add(stack);
     GrpcServer gateway =
         new GrpcServer(
@@ -121,11 +121,12 @@ class ReplicaReadinessTest {
         .embedText(EmbedTextRequest.newBuilder().addTexts("a red circle").build());
   }
 
-  private void replica(String name, FakeTextEncoder encoder, AtomicBoolean dependencyReady)
+  /** Starts a replica on a loopback port; returns its {@code host:port}. */
+  private String replica(FakeTextEncoder encoder, AtomicBoolean dependencyReady)
       throws IOException {
     GrpcServer server =
         new GrpcServer(
-                InProcessServerBuilder.forName(prefix + name + ":1").directExecutor(),
+                NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
                 List.of(encoder),
                 serverConfig(),
                 new SimpleMeterRegistry(),
@@ -133,6 +134,7 @@ class ReplicaReadinessTest {
             .followReadiness(dependencyReady::get, POLL)
             .start();
     toClose.add(server);
+    return "127.0.0.1:" + server.port();
   }
 
   private static ServerConfig serverConfig() {

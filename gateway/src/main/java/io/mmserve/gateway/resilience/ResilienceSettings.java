@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * How the gateway calls one backend: routing, circuit breaking, bulkheads and retries. Every field
- * is a setting of the gateway's config file (see docs/configuration.md).
+ * is a setting of the gateway's config file (see docs/configuration.md); {@link
+ * BackendServiceConfig} turns the routing and retry parts into the channel's gRPC service config.
  *
  * @param loadBalancing how an endpoint is chosen among the healthy ones
  * @param discoveryRefresh how often a {@code dns:///} target is resolved again
@@ -21,12 +22,23 @@ public record ResilienceSettings(
     RetrySettings retry,
     Duration retryPushback) {
 
-  /** How an endpoint is chosen. */
+  /** How an endpoint is chosen among the healthy ones. */
   public enum LoadBalancing {
-    /** The endpoint with the fewest calls in flight (ties broken at random). */
-    LEAST_REQUEST,
-    /** Each endpoint in turn. */
-    ROUND_ROBIN
+    /** Of two endpoints in turn, the one with fewer calls in flight (power of two choices). */
+    LEAST_REQUEST(2),
+    /** Each endpoint in turn (gRPC's {@code round_robin}). */
+    ROUND_ROBIN(1);
+
+    private final int choiceCount;
+
+    LoadBalancing(int choiceCount) {
+      this.choiceCount = choiceCount;
+    }
+
+    /** Endpoints compared per call. */
+    public int choiceCount() {
+      return choiceCount;
+    }
   }
 
   /**
@@ -50,30 +62,24 @@ public record ResilienceSettings(
       int halfOpenCalls) {}
 
   /**
-   * Retries of a failed backend call: only for codes where the call did not run or may safely run
-   * again (UNAVAILABLE, ABORTED), with exponential back-off and full jitter, never past the
-   * caller's deadline, preferring an endpoint not tried yet, and within a budget.
+   * Retries of a failed backend call, as gRPC's retry policy and retry throttling: only codes where
+   * the call did not run or may safely run again (UNAVAILABLE, ABORTED), with exponential back-off
+   * and full jitter, honouring the backend's {@code grpc-retry-pushback-ms}, inside the caller's
+   * deadline.
    *
    * @param maxAttempts attempts in all, the first included; 1 turns retries off
    * @param initialBackoff the upper bound of the first random back-off
    * @param maxBackoff the largest back-off bound
    * @param multiplier growth of the bound per attempt
-   * @param budgetRatio retries allowed per first attempt, in the long run (0.2 = at most 20% extra
-   *     load from retries during an outage)
-   * @param budgetBurst retries that may happen at once beyond the ratio (tokens of the bucket)
+   * @param throttlingMaxTokens gRPC retry throttling: the token bucket's size; a failed attempt
+   *     takes a token, and retries stop while at most half the tokens are left
+   * @param throttlingTokenRatio gRPC retry throttling: tokens a successful call puts back
    */
   public record RetrySettings(
       int maxAttempts,
       Duration initialBackoff,
       Duration maxBackoff,
       double multiplier,
-      double budgetRatio,
-      int budgetBurst) {
-
-    /** The random back-off before attempt {@code attempt + 1} (attempt counts from 1). */
-    public long backoffNanos(int attempt, double random) {
-      double bound = initialBackoff.toNanos() * Math.pow(multiplier, attempt - 1);
-      return (long) (Math.min(bound, maxBackoff.toNanos()) * random);
-    }
-  }
+      int throttlingMaxTokens,
+      double throttlingTokenRatio) {}
 }

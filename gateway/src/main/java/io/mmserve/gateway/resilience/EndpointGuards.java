@@ -1,0 +1,147 @@
+package io.mmserve.gateway.resilience;
+
+import io.grpc.CallOptions;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.NameResolver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.mmserve.kit.client.NameResolvers;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link EndpointGuard}s of one backend's channel, one per endpoint its name resolver names
+ * now, with their meters. The channel's {@link GuardingLoadBalancer} finds it through the channel's
+ * name-resolver argument {@link #KEY}, and keeps it in step with the resolved addresses.
+ */
+final class EndpointGuards implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EndpointGuards.class);
+
+  /** How a backend channel hands its guards to its load balancer. */
+  static final NameResolver.Args.Key<EndpointGuards> KEY =
+      NameResolver.Args.Key.create("mmserve.endpoint-guards");
+
+  /**
+   * The endpoints one call has been sent to, a mutable set per call (see {@link BackendPool}), so
+   * that a retry prefers an endpoint not tried yet.
+   */
+  static final CallOptions.Key<Set<String>> TRIED = CallOptions.Key.create("mmserve.tried");
+
+  private final String backend;
+  private final ResilienceSettings settings;
+  private final MeterRegistry registry;
+  private final Clock clock;
+  private final Map<String, EndpointGuard> guards = new LinkedHashMap<>(); // guarded by this
+  private final Map<String, List<Meter>> meters = new LinkedHashMap<>(); // guarded by this
+  private volatile List<EndpointGuard> snapshot = List.of();
+
+  EndpointGuards(String backend, ResilienceSettings settings, MeterRegistry registry, Clock clock) {
+    this.backend = backend;
+    this.settings = settings;
+    this.registry = registry;
+    this.clock = clock;
+  }
+
+  String backend() {
+    return backend;
+  }
+
+  /** The name of the endpoint an address group stands for: as its target wrote it, or ip:port. */
+  static String nameOf(EquivalentAddressGroup group) {
+    String name = group.getAttributes().get(NameResolvers.ENDPOINT_NAME);
+    if (name != null) {
+      return name;
+    }
+    SocketAddress address = group.getAddresses().getFirst();
+    if (address instanceof InetSocketAddress inet && !inet.isUnresolved()) {
+      String ip = inet.getAddress().getHostAddress();
+      return (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + inet.getPort();
+    }
+    return address.toString();
+  }
+
+  /** Opens guards (and meters) for new endpoints and closes those of endpoints gone. */
+  synchronized void update(Collection<String> names) {
+    for (String name : names) {
+      if (!guards.containsKey(name)) {
+        EndpointGuard guard = new EndpointGuard(backend, name, settings, clock);
+        guards.put(name, guard);
+        meters.put(name, registerMeters(guard));
+        log.info("{}: endpoint {} added", backend, name);
+      }
+    }
+    for (String name : List.copyOf(guards.keySet())) {
+      if (!names.contains(name)) {
+        guards.remove(name);
+        meters.remove(name).forEach(registry::remove);
+        log.info("{}: endpoint {} removed", backend, name);
+      }
+    }
+    snapshot = List.copyOf(guards.values());
+  }
+
+  /** The guard of an endpoint, or null if the endpoint is gone. */
+  EndpointGuard get(String name) {
+    for (EndpointGuard guard : snapshot) {
+      if (guard.name().equals(name)) {
+        return guard;
+      }
+    }
+    return null;
+  }
+
+  /** The guards now. */
+  List<EndpointGuard> all() {
+    return snapshot;
+  }
+
+  void countRetry() {
+    Counter.builder("mmserve.backend.retries")
+        .description("Retries of backend calls, as gRPC's retry policy made them")
+        .tags("backend", backend, "outcome", "retried")
+        .register(registry)
+        .increment();
+  }
+
+  void countRejected(String reason) {
+    Counter.builder("mmserve.backend.rejected")
+        .description("Backend calls refused before they were sent")
+        .tags("backend", backend, "reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  private List<Meter> registerMeters(EndpointGuard e) {
+    Tags tags = Tags.of("backend", backend, "endpoint", e.name());
+    return List.of(
+        Gauge.builder("mmserve.backend.circuit.state", e, EndpointGuard::circuitStateCode)
+            .description("Circuit breaker state: 0 closed, 1 open, 2 half-open")
+            .tags(tags)
+            .register(registry),
+        Gauge.builder("mmserve.backend.endpoint.connected", e, x -> x.connected() ? 1 : 0)
+            .description("1 while the gateway's connection to the endpoint is ready")
+            .tags(tags)
+            .register(registry),
+        Gauge.builder("mmserve.backend.in.flight", e, EndpointGuard::inFlight)
+            .description("Calls in flight to the endpoint")
+            .tags(tags)
+            .register(registry));
+  }
+
+  /** Removes every endpoint's meters. */
+  @Override
+  public void close() {
+    update(List.of());
+  }
+}
