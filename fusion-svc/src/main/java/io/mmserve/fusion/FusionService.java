@@ -6,13 +6,13 @@ import io.mmserve.fusion.model.FusionEngine;
 import io.mmserve.fusion.model.MatchResult;
 import io.mmserve.fusion.model.ScoreResult;
 import io.mmserve.fusion.model.TensorInput;
-import io.mmserve.fusion.v1.ClassifyRequest;
-import io.mmserve.fusion.v1.ClassifyResponse;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsRequest;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsResponse;
 import io.mmserve.fusion.v1.FusionGrpc;
-import io.mmserve.fusion.v1.MatchRequest;
-import io.mmserve.fusion.v1.MatchResponse;
-import io.mmserve.fusion.v1.ScoreRequest;
-import io.mmserve.fusion.v1.ScoreResponse;
+import io.mmserve.fusion.v1.MatchFeaturesRequest;
+import io.mmserve.fusion.v1.MatchFeaturesResponse;
+import io.mmserve.fusion.v1.ScoreEmbeddingsRequest;
+import io.mmserve.fusion.v1.ScoreEmbeddingsResponse;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
@@ -35,7 +35,8 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
   }
 
   @Override
-  public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
+  public void scoreEmbeddings(
+      ScoreEmbeddingsRequest request, StreamObserver<ScoreEmbeddingsResponse> observer) {
     respond(
         observer,
         () -> {
@@ -48,7 +49,7 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
                       request.getImageEmbeddings()),
                   floats(
                       "text_embeddings", request.hasTextEmbeddings(), request.getTextEmbeddings()));
-          return ScoreResponse.newBuilder()
+          return ScoreEmbeddingsResponse.newBuilder()
               .setLogitsPerImage(
                   TensorCodec.encodeFloats(r.logitsPerImage(), r.images(), r.texts()))
               .setLogitsPerText(TensorCodec.encodeFloats(r.logitsPerText(), r.texts(), r.images()))
@@ -60,7 +61,8 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
   }
 
   @Override
-  public void match(MatchRequest request, StreamObserver<MatchResponse> observer) {
+  public void matchFeatures(
+      MatchFeaturesRequest request, StreamObserver<MatchFeaturesResponse> observer) {
     respond(
         observer,
         () -> {
@@ -74,7 +76,7 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
                       request.getAttentionMask(),
                       DType.INT64),
                   floats("patch_features", request.hasPatchFeatures(), request.getPatchFeatures()));
-          return MatchResponse.newBuilder()
+          return MatchFeaturesResponse.newBuilder()
               .setProbabilities(
                   TensorCodec.encodeFloats(r.probabilities(), r.probabilities().length))
               .setLogits(TensorCodec.encodeFloats(r.logits(), r.logits().length))
@@ -85,7 +87,8 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
   }
 
   @Override
-  public void classify(ClassifyRequest request, StreamObserver<ClassifyResponse> observer) {
+  public void classifyEmbeddings(
+      ClassifyEmbeddingsRequest request, StreamObserver<ClassifyEmbeddingsResponse> observer) {
     respond(
         observer,
         () -> {
@@ -100,7 +103,7 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
                       "label_embeddings",
                       request.hasLabelEmbeddings(),
                       request.getLabelEmbeddings()));
-          return ClassifyResponse.newBuilder()
+          return ClassifyEmbeddingsResponse.newBuilder()
               .setProbabilities(TensorCodec.encodeFloats(r.probabilities(), r.images(), r.labels()))
               .setLogits(TensorCodec.encodeFloats(r.logits(), r.images(), r.labels()))
               .setModel(r.model().name())

@@ -3,7 +3,7 @@ package io.mmserve.fusion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mmserve.fusion.v1.FusionGrpc;
-import io.mmserve.fusion.v1.MatchResponse;
+import io.mmserve.fusion.v1.MatchFeaturesResponse;
 import io.mmserve.testsupport.Npy;
 import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.testsupport.ServiceProcess;
@@ -29,10 +29,10 @@ class FusionServerIT {
             "--match.threads=2",
             "--model.packs=" + ReferencePack.dir())) {
       int image = 3;
-      MatchResponse response =
+      MatchFeaturesResponse response =
           FusionGrpc.newBlockingStub(service.channel())
               .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-              .match(FusionServiceTest.matchImageAgainstCaptions(image).build());
+              .matchFeatures(FusionServiceTest.matchImageAgainstCaptions(image).build());
       Npy.Array golden = ReferencePack.array("match_probability");
       int captions = (int) golden.shape()[1];
       float[] expected =

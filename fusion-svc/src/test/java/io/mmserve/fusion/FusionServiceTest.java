@@ -14,13 +14,13 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.fusion.model.FusionEngine;
 import io.mmserve.fusion.model.FusionLimits;
-import io.mmserve.fusion.v1.ClassifyRequest;
-import io.mmserve.fusion.v1.ClassifyResponse;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsRequest;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsResponse;
 import io.mmserve.fusion.v1.FusionGrpc;
-import io.mmserve.fusion.v1.MatchRequest;
-import io.mmserve.fusion.v1.MatchResponse;
-import io.mmserve.fusion.v1.ScoreRequest;
-import io.mmserve.fusion.v1.ScoreResponse;
+import io.mmserve.fusion.v1.MatchFeaturesRequest;
+import io.mmserve.fusion.v1.MatchFeaturesResponse;
+import io.mmserve.fusion.v1.ScoreEmbeddingsRequest;
+import io.mmserve.fusion.v1.ScoreEmbeddingsResponse;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.inference.pack.ModelRegistry;
@@ -90,7 +90,7 @@ class FusionServiceTest {
   }
 
   /** Image {@code image} against every reference caption. */
-  static MatchRequest.Builder matchImageAgainstCaptions(int image) {
+  static MatchFeaturesRequest.Builder matchImageAgainstCaptions(int image) {
     Npy.Array tokens = ReferencePack.array("token_features");
     Npy.Array patches = ReferencePack.array("patch_features");
     int captions = (int) tokens.shape()[0];
@@ -100,14 +100,14 @@ class FusionServiceTest {
       System.arraycopy(
           patches.floats(), image * patchValues, repeated, c * patchValues, patchValues);
     }
-    return MatchRequest.newBuilder()
+    return MatchFeaturesRequest.newBuilder()
         .setTokenFeatures(tensor(tokens))
         .setAttentionMask(tensor(ReferencePack.array("attention_mask")))
         .setPatchFeatures(floats(repeated, captions, patches.shape()[1], patches.shape()[2]));
   }
 
-  private static ScoreRequest.Builder score() {
-    return ScoreRequest.newBuilder()
+  private static ScoreEmbeddingsRequest.Builder score() {
+    return ScoreEmbeddingsRequest.newBuilder()
         .setImageEmbeddings(tensor(ReferencePack.array("image_embeds")))
         .setTextEmbeddings(tensor(ReferencePack.array("text_embeds")));
   }
@@ -121,7 +121,7 @@ class FusionServiceTest {
 
   @Test
   void score_returnsReferenceLogitsBothWays() {
-    ScoreResponse r = stub.score(score().build());
+    ScoreEmbeddingsResponse r = stub.scoreEmbeddings(score().build());
     float[] expected = ReferencePack.array("logits_per_image").floats();
     float[] actual = values(r.getLogitsPerImage());
     for (int i = 0; i < expected.length; i++) {
@@ -135,9 +135,9 @@ class FusionServiceTest {
 
   @Test
   void classify_returnsSoftmaxOverLabelsPerImage() {
-    ClassifyResponse r =
-        stub.classify(
-            ClassifyRequest.newBuilder()
+    ClassifyEmbeddingsResponse r =
+        stub.classifyEmbeddings(
+            ClassifyEmbeddingsRequest.newBuilder()
                 .setImageEmbeddings(tensor(ReferencePack.array("image_embeds")))
                 .setLabelEmbeddings(tensor(ReferencePack.array("text_embeds")))
                 .build());
@@ -151,7 +151,7 @@ class FusionServiceTest {
   @Test
   void match_returnsReferenceProbabilities() {
     int image = 2;
-    MatchResponse r = stub.match(matchImageAgainstCaptions(image).build());
+    MatchFeaturesResponse r = stub.matchFeatures(matchImageAgainstCaptions(image).build());
     Npy.Array golden = ReferencePack.array("match_probability");
     int captions = (int) golden.shape()[1];
     float[] expected =
@@ -167,7 +167,7 @@ class FusionServiceTest {
   @Test
   void score_rejectsEmbeddingsOfDifferentSizes() {
     assertInvalid(
-        () -> stub.score(score().setTextEmbeddings(floats(new float[6], 2, 3)).build()),
+        () -> stub.scoreEmbeddings(score().setTextEmbeddings(floats(new float[6], 2, 3)).build()),
         "embeddings must have the same size");
   }
 
@@ -175,8 +175,8 @@ class FusionServiceTest {
   void score_rejectsEmbeddingsOfAnotherWidthThanTheModel() {
     assertInvalid(
         () ->
-            stub.score(
-                ScoreRequest.newBuilder()
+            stub.scoreEmbeddings(
+                ScoreEmbeddingsRequest.newBuilder()
                     .setImageEmbeddings(floats(new float[] {1, 0, 0}, 1, 3))
                     .setTextEmbeddings(floats(new float[] {0, 1, 0}, 1, 3))
                     .build()),
@@ -189,7 +189,7 @@ class FusionServiceTest {
     nan[70] = Float.NaN;
     assertInvalid(
         () ->
-            stub.score(
+            stub.scoreEmbeddings(
                 score()
                     .setTextEmbeddings(floats(nan, ReferencePack.array("text_embeds").shape()))
                     .build()),
@@ -202,7 +202,7 @@ class FusionServiceTest {
     inf[0] = Float.POSITIVE_INFINITY;
     assertInvalid(
         () ->
-            stub.score(
+            stub.scoreEmbeddings(
                 score()
                     .setImageEmbeddings(floats(inf, ReferencePack.array("image_embeds").shape()))
                     .build()),
@@ -218,7 +218,7 @@ class FusionServiceTest {
     }
     assertInvalid(
         () ->
-            stub.score(
+            stub.scoreEmbeddings(
                 score()
                     .setTextEmbeddings(floats(doubled, ReferencePack.array("text_embeds").shape()))
                     .build()),
@@ -232,7 +232,8 @@ class FusionServiceTest {
     int dim = (int) shape[1];
     Arrays.fill(texts, dim, 2 * dim, 0f);
 
-    ScoreResponse r = stub.score(score().setTextEmbeddings(floats(texts, shape)).build());
+    ScoreEmbeddingsResponse r =
+        stub.scoreEmbeddings(score().setTextEmbeddings(floats(texts, shape)).build());
 
     float[] perImage = values(r.getLogitsPerImage());
     int images = (int) ReferencePack.array("image_embeds").shape()[0];
@@ -244,13 +245,14 @@ class FusionServiceTest {
   @Test
   void score_rejectsMissingTensor() {
     assertInvalid(
-        () -> stub.score(score().clearTextEmbeddings().build()), "text_embeddings is required");
+        () -> stub.scoreEmbeddings(score().clearTextEmbeddings().build()),
+        "text_embeddings is required");
   }
 
   @Test
   void score_rejectsWrongDtype() {
     assertInvalid(
-        () -> stub.score(score().setTextEmbeddings(longs(new long[2], 1, 2)).build()),
+        () -> stub.scoreEmbeddings(score().setTextEmbeddings(longs(new long[2], 1, 2)).build()),
         "must have dtype FLOAT32");
   }
 
@@ -258,21 +260,22 @@ class FusionServiceTest {
   void score_rejectsDataOfTheWrongLength() {
     Tensor shortData = floats(new float[3], 1, 3).toBuilder().setShape(1, 4).build();
     assertInvalid(
-        () -> stub.score(score().setTextEmbeddings(shortData).build()),
+        () -> stub.scoreEmbeddings(score().setTextEmbeddings(shortData).build()),
         "text_embeddings: shape [1, 4] needs 16 bytes of FLOAT32, but its data holds 12 bytes");
   }
 
   @Test
   void score_rejectsUnknownModel() {
-    assertInvalid(() -> stub.score(score().setModel("nope").build()), "unknown model 'nope'");
+    assertInvalid(
+        () -> stub.scoreEmbeddings(score().setModel("nope").build()), "unknown model 'nope'");
   }
 
   @Test
   void classify_rejectsEmptyLabels() {
     assertInvalid(
         () ->
-            stub.classify(
-                ClassifyRequest.newBuilder()
+            stub.classifyEmbeddings(
+                ClassifyEmbeddingsRequest.newBuilder()
                     .setImageEmbeddings(tensor(ReferencePack.array("image_embeds")))
                     .setLabelEmbeddings(floats(new float[0], 0, 64))
                     .build()),
@@ -283,8 +286,8 @@ class FusionServiceTest {
   void classify_rejectsMoreLabelsThanTheLimit() {
     assertInvalid(
         () ->
-            stub.classify(
-                ClassifyRequest.newBuilder()
+            stub.classifyEmbeddings(
+                ClassifyEmbeddingsRequest.newBuilder()
                     .setImageEmbeddings(tensor(ReferencePack.array("image_embeds")))
                     .setLabelEmbeddings(oneHotRows(MAX_LABELS + 1))
                     .build()),
@@ -304,7 +307,7 @@ class FusionServiceTest {
   void match_rejectsMaskOfTheWrongShape() {
     assertInvalid(
         () ->
-            stub.match(
+            stub.matchFeatures(
                 matchImageAgainstCaptions(0).setAttentionMask(longs(new long[10], 10, 1)).build()),
         "attention_mask has shape [10, 1]");
   }
@@ -315,7 +318,7 @@ class FusionServiceTest {
     long[] shape = tokens.shape();
     assertInvalid(
         () ->
-            stub.match(
+            stub.matchFeatures(
                 matchImageAgainstCaptions(0)
                     .setTokenFeatures(
                         floats(new float[(int) (shape[0] * shape[1] * 4)], shape[0], shape[1], 4))
@@ -327,7 +330,9 @@ class FusionServiceTest {
   void match_rejectsPairCountsThatDiffer() {
     Npy.Array patches = ReferencePack.array("patch_features");
     assertInvalid(
-        () -> stub.match(matchImageAgainstCaptions(0).setPatchFeatures(tensor(patches)).build()),
+        () ->
+            stub.matchFeatures(
+                matchImageAgainstCaptions(0).setPatchFeatures(tensor(patches)).build()),
         "pair counts differ");
   }
 
@@ -337,7 +342,7 @@ class FusionServiceTest {
     mask[25] = 3;
     assertInvalid(
         () ->
-            stub.match(
+            stub.matchFeatures(
                 matchImageAgainstCaptions(0)
                     .setAttentionMask(longs(mask, ReferencePack.array("attention_mask").shape()))
                     .build()),
@@ -346,12 +351,12 @@ class FusionServiceTest {
 
   @Test
   void match_rejectsMorePairsThanTheLimit() {
-    MatchRequest ten = matchImageAgainstCaptions(0).build();
-    MatchRequest.Builder thirty = MatchRequest.newBuilder();
+    MatchFeaturesRequest ten = matchImageAgainstCaptions(0).build();
+    MatchFeaturesRequest.Builder thirty = MatchFeaturesRequest.newBuilder();
     thirty.setTokenFeatures(repeat(ten.getTokenFeatures(), 3));
     thirty.setAttentionMask(repeat(ten.getAttentionMask(), 3));
     thirty.setPatchFeatures(repeat(ten.getPatchFeatures(), 3));
-    assertInvalid(() -> stub.match(thirty.build()), "30 pairs exceed the limit of 20");
+    assertInvalid(() -> stub.matchFeatures(thirty.build()), "30 pairs exceed the limit of 20");
   }
 
   private static Tensor repeat(Tensor t, int times) {
@@ -364,7 +369,7 @@ class FusionServiceTest {
 
   @Test
   void match_givesTheSameAnswerOnOneThreadAndTwo() {
-    MatchRequest request = matchImageAgainstCaptions(5).build();
+    MatchFeaturesRequest request = matchImageAgainstCaptions(5).build();
     try (FusionEngine single =
         new FusionEngine(
             ModelRegistry.load(List.of(ReferencePack.dir())), FusionLimits.defaults(), 1)) {
@@ -377,7 +382,7 @@ class FusionServiceTest {
                       "attention_mask", true, request.getAttentionMask(), DType.INT64),
                   FusionService.floats("patch_features", true, request.getPatchFeatures()))
               .logits();
-      assertArrayEquals(one, values(stub.match(request).getLogits()));
+      assertArrayEquals(one, values(stub.matchFeatures(request).getLogits()));
     }
   }
 }

@@ -14,7 +14,13 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsRequest;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsResponse;
 import io.mmserve.fusion.v1.FusionGrpc;
+import io.mmserve.fusion.v1.MatchFeaturesRequest;
+import io.mmserve.fusion.v1.MatchFeaturesResponse;
+import io.mmserve.fusion.v1.ScoreEmbeddingsRequest;
+import io.mmserve.fusion.v1.ScoreEmbeddingsResponse;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.kit.errors.StatusMapper;
 import java.time.Duration;
@@ -85,25 +91,25 @@ final class Backends {
       return guard(vision.encode(request, deadline, context::isCancelled));
     }
 
-    ListenableFuture<io.mmserve.fusion.v1.ScoreResponse> score(
-        io.mmserve.fusion.v1.ScoreRequest request) {
+    ListenableFuture<ScoreEmbeddingsResponse> score(ScoreEmbeddingsRequest request) {
       return guard(
           fusion.call(
-              deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).score(request)));
+              deadline,
+              (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).scoreEmbeddings(request)));
     }
 
-    ListenableFuture<io.mmserve.fusion.v1.MatchResponse> match(
-        io.mmserve.fusion.v1.MatchRequest request) {
+    ListenableFuture<MatchFeaturesResponse> match(MatchFeaturesRequest request) {
       return guard(
           fusion.call(
-              deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).match(request)));
+              deadline,
+              (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).matchFeatures(request)));
     }
 
-    ListenableFuture<io.mmserve.fusion.v1.ClassifyResponse> classify(
-        io.mmserve.fusion.v1.ClassifyRequest request) {
+    ListenableFuture<ClassifyEmbeddingsResponse> classify(ClassifyEmbeddingsRequest request) {
       return guard(
           fusion.call(
-              deadline, (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).classify(request)));
+              deadline,
+              (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).classifyEmbeddings(request)));
     }
 
     /**

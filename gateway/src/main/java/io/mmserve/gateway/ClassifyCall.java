@@ -9,6 +9,8 @@ import io.mmserve.api.v1.ClassifyResponse;
 import io.mmserve.api.v1.LabelScore;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsRequest;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsResponse;
 import io.mmserve.tensor.v1.Tensor;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -62,8 +64,8 @@ final class ClassifyCall {
     return Futures.transformAsync(
         texts.embed(backends, model, prompts.prompts(), request.getRequestId()),
         labelEmbeddings -> {
-          io.mmserve.fusion.v1.ClassifyRequest fusion =
-              io.mmserve.fusion.v1.ClassifyRequest.newBuilder()
+          ClassifyEmbeddingsRequest fusion =
+              ClassifyEmbeddingsRequest.newBuilder()
                   .setImageEmbeddings(imageEmbeddings)
                   .setLabelEmbeddings(labelEmbeddings)
                   .setModel(model.pinned())
@@ -80,7 +82,7 @@ final class ClassifyCall {
       ClassifyRequest request,
       LabelPrompts prompts,
       ModelVersion model,
-      io.mmserve.fusion.v1.ClassifyResponse answer) {
+      ClassifyEmbeddingsResponse answer) {
     int images = request.getImagesCount();
     int labels = prompts.labels().size();
     float[] probabilities =

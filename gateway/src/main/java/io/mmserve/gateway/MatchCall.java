@@ -11,6 +11,8 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.fusion.v1.MatchFeaturesRequest;
+import io.mmserve.fusion.v1.MatchFeaturesResponse;
 import io.mmserve.tensor.v1.Tensor;
 import java.util.List;
 
@@ -67,7 +69,7 @@ final class MatchCall {
     ModelVersion model = new ModelVersion(images.getModel(), images.getModelVersion());
     Encodings.requireVersion(
         Backends.TEXT_ENCODER, model, texts.getModel(), texts.getModelVersion());
-    io.mmserve.fusion.v1.MatchRequest fusion =
+    MatchFeaturesRequest fusion =
         matchRequest(
             texts.getTokenFeatures(), texts.getAttentionMask(), images.getPatchFeatures(), model);
     int n = request.getPairsCount();
@@ -93,9 +95,9 @@ final class MatchCall {
   }
 
   /** The fusion request for pairs whose features are row-aligned. */
-  static io.mmserve.fusion.v1.MatchRequest matchRequest(
+  static MatchFeaturesRequest matchRequest(
       Tensor tokenFeatures, Tensor attentionMask, Tensor patchFeatures, ModelVersion model) {
-    return io.mmserve.fusion.v1.MatchRequest.newBuilder()
+    return MatchFeaturesRequest.newBuilder()
         .setTokenFeatures(tokenFeatures)
         .setAttentionMask(attentionMask)
         .setPatchFeatures(patchFeatures)
@@ -104,7 +106,7 @@ final class MatchCall {
   }
 
   /** {probabilities, logits} of the {@code n} pairs of a fusion Match answer. */
-  static float[][] scores(io.mmserve.fusion.v1.MatchResponse answer, int n) {
+  static float[][] scores(MatchFeaturesResponse answer, int n) {
     return new float[][] {
       AnswerTensors.floats(Backends.FUSION, "probabilities", answer.getProbabilities(), n),
       AnswerTensors.floats(Backends.FUSION, "logits", answer.getLogits(), n)

@@ -11,6 +11,8 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.fusion.v1.MatchFeaturesRequest;
+import io.mmserve.fusion.v1.ScoreEmbeddingsRequest;
 import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.tensor.v1.Tensor;
@@ -221,8 +223,8 @@ final class RankCall {
   private ListenableFuture<RankResponse> rank(RankRequest request, Encoded encoded) {
     // cosine similarity is symmetric, so the query is the "image" side of fusion's Score
     // whatever its modality, and row 0 of logits_per_image holds every candidate's logit
-    io.mmserve.fusion.v1.ScoreRequest score =
-        io.mmserve.fusion.v1.ScoreRequest.newBuilder()
+    ScoreEmbeddingsRequest score =
+        ScoreEmbeddingsRequest.newBuilder()
             .setImageEmbeddings(encoded.query())
             .setTextEmbeddings(encoded.candidates())
             .setModel(encoded.model().pinned())
@@ -258,7 +260,7 @@ final class RankCall {
         directExecutor());
   }
 
-  private ListenableFuture<float[]> match(io.mmserve.fusion.v1.MatchRequest request, int n) {
+  private ListenableFuture<float[]> match(MatchFeaturesRequest request, int n) {
     return Futures.transform(
         backends.match(request), answer -> MatchCall.scores(answer, n)[0], directExecutor());
   }

@@ -9,6 +9,7 @@ import io.mmserve.api.v1.ScoreRequest;
 import io.mmserve.api.v1.ScoreResponse;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeTextRequest;
+import io.mmserve.fusion.v1.ScoreEmbeddingsRequest;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.tensor.v1.Tensor;
 import java.util.Optional;
@@ -158,8 +159,8 @@ final class ScoreCall {
             "text_embeddings", texts.embeddings(), images.size(), model.get());
       }
     }
-    io.mmserve.fusion.v1.ScoreRequest fusion =
-        io.mmserve.fusion.v1.ScoreRequest.newBuilder()
+    ScoreEmbeddingsRequest fusion =
+        ScoreEmbeddingsRequest.newBuilder()
             .setImageEmbeddings(images.embeddings())
             .setTextEmbeddings(texts.embeddings())
             .setModel(model.map(ModelVersion::pinned).orElse(request.getModel()))

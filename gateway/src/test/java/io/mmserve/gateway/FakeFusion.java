@@ -4,13 +4,13 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.mmserve.fusion.v1.ClassifyRequest;
-import io.mmserve.fusion.v1.ClassifyResponse;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsRequest;
+import io.mmserve.fusion.v1.ClassifyEmbeddingsResponse;
 import io.mmserve.fusion.v1.FusionGrpc;
-import io.mmserve.fusion.v1.MatchRequest;
-import io.mmserve.fusion.v1.MatchResponse;
-import io.mmserve.fusion.v1.ScoreRequest;
-import io.mmserve.fusion.v1.ScoreResponse;
+import io.mmserve.fusion.v1.MatchFeaturesRequest;
+import io.mmserve.fusion.v1.MatchFeaturesResponse;
+import io.mmserve.fusion.v1.ScoreEmbeddingsRequest;
+import io.mmserve.fusion.v1.ScoreEmbeddingsResponse;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.tensor.v1.Tensor;
 
@@ -27,15 +27,16 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
   static final String MODEL = "fake-clip";
   static final String VERSION = "0.0.7";
 
-  volatile ScoreRequest lastScore;
-  volatile MatchRequest lastMatch;
-  volatile ClassifyRequest lastClassify;
+  volatile ScoreEmbeddingsRequest lastScore;
+  volatile MatchFeaturesRequest lastMatch;
+  volatile ClassifyEmbeddingsRequest lastClassify;
   volatile Deadline lastDeadline;
   volatile int calls;
   volatile Status failWith;
 
   @Override
-  public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
+  public void scoreEmbeddings(
+      ScoreEmbeddingsRequest request, StreamObserver<ScoreEmbeddingsResponse> out) {
     if (failed(out)) {
       return;
     }
@@ -50,7 +51,7 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
       }
     }
     out.onNext(
-        ScoreResponse.newBuilder()
+        ScoreEmbeddingsResponse.newBuilder()
             .setLogitsPerImage(FakeTextEncoder.tensor(perImage, texts.length))
             .setLogitsPerText(FakeTextEncoder.tensor(perText, images.length))
             .setLogitScale(LOGIT_SCALE)
@@ -61,7 +62,8 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
   }
 
   @Override
-  public void classify(ClassifyRequest request, StreamObserver<ClassifyResponse> out) {
+  public void classifyEmbeddings(
+      ClassifyEmbeddingsRequest request, StreamObserver<ClassifyEmbeddingsResponse> out) {
     if (failed(out)) {
       return;
     }
@@ -74,7 +76,7 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
       probabilities[i] = softmax(logits[i]);
     }
     out.onNext(
-        ClassifyResponse.newBuilder()
+        ClassifyEmbeddingsResponse.newBuilder()
             .setLogits(FakeTextEncoder.tensor(logits, labels.length))
             .setProbabilities(FakeTextEncoder.tensor(probabilities, labels.length))
             .build());
@@ -82,7 +84,8 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
   }
 
   @Override
-  public void match(MatchRequest request, StreamObserver<MatchResponse> out) {
+  public void matchFeatures(
+      MatchFeaturesRequest request, StreamObserver<MatchFeaturesResponse> out) {
     if (failed(out)) {
       return;
     }
@@ -104,7 +107,7 @@ final class FakeFusion extends FusionGrpc.FusionImplBase {
       probabilities[p] = (float) (1 / (1 + Math.exp(-dot)));
     }
     out.onNext(
-        MatchResponse.newBuilder()
+        MatchFeaturesResponse.newBuilder()
             .setLogits(vector(logits))
             .setProbabilities(vector(probabilities))
             .build());
