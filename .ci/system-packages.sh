@@ -6,7 +6,8 @@
 # Does nothing when everything is there. Called by ./mmserve test (and so by .ci/run).
 set -euo pipefail
 missing=()
-ldconfig -p 2>/dev/null | grep -q 'libturbojpeg\.so\.0 ' || missing+=(libturbojpeg0)
+# grep reads all of ldconfig's output (no -q), so pipefail never sees ldconfig die of SIGPIPE
+ldconfig -p 2>/dev/null | grep 'libturbojpeg\.so\.0 ' >/dev/null || missing+=(libturbojpeg0)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 sudo=()
