@@ -26,8 +26,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    new ServiceRunner<>(SERVICE, TextEncoderConfig.defaults(), Settings::from, Main::build)
-        .run(args);
+    int exit =
+        new ServiceRunner<>(SERVICE, TextEncoderConfig.defaults(), Settings::from, Main::build)
+            .run(args);
+    if (exit != 0) {
+      System.exit(exit); // a stopped service returns 0: its shutdown hook has run
+    }
   }
 
   private static ServiceParts build(Settings settings, Startup startup) {

@@ -31,8 +31,13 @@ public final class Main {
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true"); // ImageIO must never look for a display
-    new ServiceRunner<>(SERVICE_NAME, VisionEncoderConfig.defaults(), Settings::from, Main::build)
-        .run(args);
+    int exit =
+        new ServiceRunner<>(
+                SERVICE_NAME, VisionEncoderConfig.defaults(), Settings::from, Main::build)
+            .run(args);
+    if (exit != 0) {
+      System.exit(exit); // a stopped service returns 0: its shutdown hook has run
+    }
   }
 
   private static ServiceParts build(Settings settings, Startup startup) {

@@ -101,17 +101,19 @@ public final class ServiceRunner<S> {
   }
 
   /**
-   * The whole of a service's {@code main}: starts the service and returns once it has stopped, or
-   * exits the JVM with {@value #EXIT_BAD_CONFIG} or {@value #EXIT_START_FAILED} if it cannot start.
+   * The whole of a service's {@code main}: starts the service and returns once it has stopped.
+   * Exiting the JVM is left to {@code main}.
+   *
+   * @return 0 once the service has stopped, {@value #EXIT_BAD_CONFIG} or {@value
+   *     #EXIT_START_FAILED} (after one line on stderr) if it could not start
    */
-  public void run(String[] args) {
+  public int run(String[] args) {
     RunningService service;
     try {
       service = start(args, System.getenv(), ServiceRunner::installShutdownHook);
     } catch (StartFailure failure) {
       report(failure);
-      System.exit(failure.exitCode());
-      return;
+      return failure.exitCode();
     }
     try {
       service.awaitTermination();
@@ -119,6 +121,7 @@ public final class ServiceRunner<S> {
       Thread.currentThread().interrupt();
       service.stop();
     }
+    return 0;
   }
 
   /** Steps 1 to 7 of the class comment; the caller waits for and stops the service. */
