@@ -59,9 +59,22 @@ public final class ServiceProcess implements AutoCloseable {
    */
   public static ServiceProcess start(String service, String name, String... flags)
       throws IOException {
-    Path moduleDir = Path.of("").toAbsolutePath();
     Path jar =
         Path.of(System.getProperty(JAR_PROPERTY, "target/" + service + ".jar")).toAbsolutePath();
+    return startJar(jar, name, flags);
+  }
+
+  /**
+   * Starts a service's runnable {@code jar} as {@link #start} does, for a test that runs the jars
+   * of several services (the gateway's discovery tests run the gateway and text-encoder-svc).
+   *
+   * @param name names the log file
+   * @throws IllegalStateException if the jar is missing, or the service exits or does not report
+   *     SERVING within {@link #START_SECONDS} (with its log)
+   */
+  public static ServiceProcess startJar(Path jar, String name, String... flags) throws IOException {
+    Path moduleDir = Path.of("").toAbsolutePath();
+    String service = jar.getFileName().toString();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing; run the package phase first");
     }

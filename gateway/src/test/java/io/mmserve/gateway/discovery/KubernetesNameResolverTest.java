@@ -207,7 +207,7 @@ class KubernetesNameResolverTest {
   }
 
   /** What the resolver told its channel. */
-  static final class Results extends NameResolver.Listener2 {
+  static class Results extends NameResolver.Listener2 {
     final List<List<EquivalentAddressGroup>> groups = new ArrayList<>();
     final List<Status> errors = new ArrayList<>();
 
