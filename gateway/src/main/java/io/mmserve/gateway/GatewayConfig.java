@@ -147,6 +147,12 @@ public record GatewayConfig(
     return Map.copyOf(defaults);
   }
 
+  /** True if a backend target is {@code kubernetes:///...}. */
+  public boolean usesKubernetesDiscovery() {
+    return List.of(textEncoderTarget, visionEncoderTarget, fusionTarget).stream()
+        .anyMatch(t -> KubernetesTarget.SCHEME.equals(Target.parse(t).scheme()));
+  }
+
   private static ResilienceSettings resilience(Config config, String backend) {
     return new ResilienceSettings(
         config.getEnum(backend + LOAD_BALANCING, ResilienceSettings.LoadBalancing.class),

@@ -5,6 +5,7 @@ import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +33,13 @@ public final class Main {
     }
   }
 
-  private static ServiceParts build(GatewayConfig config, Startup startup) {
+  private static ServiceParts build(GatewayConfig config, Startup startup) throws IOException {
     // closed after the channels (resources close in the reverse order they were handed over)
     KubernetesDiscovery discovery =
         startup.closeOnStop(new KubernetesDiscovery(config.discovery(), startup.meters()));
+    if (config.usesKubernetesDiscovery()) {
+      discovery.configureClient(); // no way to the API: stop now, not at the first call
+    }
     BackendStack backends =
         startup.closeOnStop(
             new BackendStack(

@@ -1,6 +1,7 @@
 package io.mmserve.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -180,6 +181,7 @@ class GatewayConfigTest {
 
     assertEquals("kubernetes:///text-encoder.mmserve:grpc", config.textEncoderTarget());
     assertEquals(Optional.of(kubeconfig), config.discovery().kubeconfig());
+    assertTrue(config.usesKubernetesDiscovery());
   }
 
   @Test
@@ -187,6 +189,7 @@ class GatewayConfigTest {
     GatewayConfig config = GatewayConfig.from(Config.of(GatewayConfig.defaults()));
 
     assertEquals(DiscoverySettings.IN_CLUSTER, config.discovery());
+    assertFalse(config.usesKubernetesDiscovery());
   }
 
   @Test

@@ -42,6 +42,18 @@ public final class KubernetesDiscovery implements AutoCloseable {
   }
 
   /**
+   * Makes the API client now rather than at the first resolution, so a gateway with {@code
+   * kubernetes:///} targets and no way to the API (no kubeconfig, not in a pod) fails at start.
+   * Reads the kubeconfig or service account files; sends nothing.
+   *
+   * @throws IOException if the kubeconfig or the service account's files cannot be read
+   * @throws IllegalStateException if neither a kubeconfig nor in-cluster config is there
+   */
+  public void configureClient() throws IOException {
+    client();
+  }
+
+  /**
    * The API client, made on first use from the kubeconfig file or the pod's service account.
    *
    * @throws IOException if the kubeconfig or the service account's files cannot be read
