@@ -38,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -48,14 +49,13 @@ import java.util.concurrent.TimeUnit;
  * What a kubelet and a scheduler would do, for tests against a real control plane that has neither:
  * a Node that keeps its lease fresh (so the node lifecycle controller never marks its pods
  * NotReady), Pods bound to it through the pods/binding subresource whose status the test sets
- * (Running, Ready, pod IP 127.0.0.1, the real process's port as the named container port), and
- * Services whose EndpointSlices the real EndpointSlice controller then publishes. Also
- * selector-less Services with slices the test writes. Close it to stop the node's heartbeat.
+ * (Running, Ready, a pod IP, the real process's port as the named container port), and Services
+ * whose EndpointSlices the real EndpointSlice controller then publishes. Also selector-less
+ * Services with slices the test writes. Close it to stop the node's heartbeat.
  */
 final class ClusterObjects implements AutoCloseable {
   static final String NODE = "mmserve-it-node";
   static final String PORT_NAME = "grpc";
-  static final String POD_IP = "127.0.0.1";
   private static final String NODE_LEASES = "kube-node-lease";
   private static final long HEARTBEAT_SECONDS = 5;
 
@@ -82,27 +82,67 @@ final class ClusterObjects implements AutoCloseable {
     coordination = new CoordinationV1Api(client);
   }
 
+  /**
+   * An empty folder {@code target/<name>} for a control plane's state: each run starts from an
+   * empty etcd, so the objects a test makes do not exist yet.
+   */
+  static Path freshStateDir(String name) throws IOException {
+    Path dir = Path.of("target", name).toAbsolutePath();
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      }
+    }
+    return Files.createDirectories(dir);
+  }
+
   void namespace(String name) throws ApiException {
     core.createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(name))).execute();
   }
 
   /** Registers the node (Ready) and renews its lease every few seconds, as a kubelet does. */
   void node() throws ApiException {
-    V1Node node = core.createNode(new V1Node().metadata(new V1ObjectMeta().name(NODE))).execute();
-    node.status(
-        new V1NodeStatus()
-            .conditions(
-                List.of(
-                    new V1NodeCondition()
-                        .type("Ready")
-                        .status("True")
-                        .reason("KubeletReady")
-                        .lastHeartbeatTime(now())
-                        .lastTransitionTime(now()))));
-    core.replaceNodeStatus(NODE, node).execute();
+    core.createNode(new V1Node().metadata(new V1ObjectMeta().name(NODE))).execute();
+    onConflictAgain(
+        () -> {
+          V1Node node = core.readNode(NODE).execute();
+          node.status(
+              new V1NodeStatus()
+                  .conditions(
+                      List.of(
+                          new V1NodeCondition()
+                              .type("Ready")
+                              .status("True")
+                              .reason("KubeletReady")
+                              .lastHeartbeatTime(now())
+                              .lastTransitionTime(now()))));
+          core.replaceNodeStatus(NODE, node).execute();
+        });
     renewLease();
     heartbeat.scheduleWithFixedDelay(
         this::renewLeaseQuietly, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** A read-modify-write of an object that controllers write too. */
+  @FunctionalInterface
+  private interface Update {
+    void run() throws ApiException;
+  }
+
+  /** Runs {@code update} again while it loses the race with a controller (409 Conflict). */
+  private static void onConflictAgain(Update update) throws ApiException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        update.run();
+        return;
+      } catch (ApiException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private void renewLeaseQuietly() {
@@ -175,16 +215,19 @@ final class ClusterObjects implements AutoCloseable {
 
   /**
    * Creates a pod of {@code service} whose container port {@value #PORT_NAME} is {@code port},
-   * binds it to the node and makes it Running and Ready on {@value #POD_IP}: the EndpointSlice
-   * controller then publishes {@code 127.0.0.1:port}.
+   * binds it to the node and makes it Running and Ready on {@code ip}: the EndpointSlice controller
+   * then publishes {@code ip:port}. EndpointSlices refuse loopback addresses.
    */
-  void readyPod(String namespace, String service, String pod, int port) throws ApiException {
+  void readyPod(String namespace, String service, String pod, String ip, int port)
+      throws ApiException {
     core.createNamespacedPod(
             namespace,
             new V1Pod()
                 .metadata(new V1ObjectMeta().name(pod).labels(Map.of("app", service)))
                 .spec(
                     new V1PodSpec()
+                        // client-java sends an unset map as {}, which the API reads as an overhead
+                        .overhead(null)
                         .containers(
                             List.of(
                                 new V1Container()
@@ -196,34 +239,47 @@ final class ClusterObjects implements AutoCloseable {
                                                 .name(PORT_NAME)
                                                 .containerPort(port)))))))
         .execute();
-    core.createNamespacedPodBinding(
-            pod,
-            namespace,
-            new V1Binding()
-                .metadata(new V1ObjectMeta().name(pod))
-                .target(new V1ObjectReference().apiVersion("v1").kind("Node").name(NODE)))
-        .execute();
-    ready(namespace, pod, true);
+    // the API answers a binding with a Status, which client-java cannot read as a V1Binding
+    try (okhttp3.Response response =
+        core.createNamespacedPodBinding(
+                pod,
+                namespace,
+                new V1Binding()
+                    .metadata(new V1ObjectMeta().name(pod))
+                    .target(new V1ObjectReference().apiVersion("v1").kind("Node").name(NODE)))
+            .buildCall(null)
+            .execute()) {
+      if (!response.isSuccessful()) {
+        throw new ApiException(
+            response.code(), "binding " + pod + " failed: " + response.body().string());
+      }
+    } catch (IOException e) {
+      throw new ApiException(e);
+    }
+    ready(namespace, pod, ip, true);
   }
 
   /** Sets the pod's Ready condition, as a kubelet does when its readiness probe changes. */
-  void ready(String namespace, String pod, boolean ready) throws ApiException {
-    V1Pod current = core.readNamespacedPod(pod, namespace).execute();
+  void ready(String namespace, String pod, String ip, boolean ready) throws ApiException {
     String status = ready ? "True" : "False";
-    current.status(
-        new V1PodStatus()
-            .phase("Running")
-            .hostIP(POD_IP)
-            .podIP(POD_IP)
-            .podIPs(List.of(new V1PodIP().ip(POD_IP)))
-            .startTime(now())
-            .conditions(
-                List.of(
-                    condition("PodScheduled", "True"),
-                    condition("Initialized", "True"),
-                    condition("ContainersReady", status),
-                    condition("Ready", status))));
-    core.replaceNamespacedPodStatus(pod, namespace, current).execute();
+    onConflictAgain(
+        () -> {
+          V1Pod current = core.readNamespacedPod(pod, namespace).execute();
+          current.status(
+              new V1PodStatus()
+                  .phase("Running")
+                  .hostIP(ip)
+                  .podIP(ip)
+                  .podIPs(List.of(new V1PodIP().ip(ip)))
+                  .startTime(now())
+                  .conditions(
+                      List.of(
+                          condition("PodScheduled", "True"),
+                          condition("Initialized", "True"),
+                          condition("ContainersReady", status),
+                          condition("Ready", status))));
+          core.replaceNamespacedPodStatus(pod, namespace, current).execute();
+        });
   }
 
   private static V1PodCondition condition(String type, String status) {

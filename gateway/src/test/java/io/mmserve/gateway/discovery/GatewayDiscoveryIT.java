@@ -35,23 +35,29 @@ class GatewayDiscoveryIT {
 
   private static ControlPlane controlPlane;
   private static ClusterObjects cluster;
+  private static TestHostNamespace host;
   private static ServiceProcess encoderA;
   private static ServiceProcess encoderB;
 
   @BeforeAll
   static void startClusterAndEncoders() throws Exception {
     controlPlane =
-        ControlPlane.start(Path.of("target/control-plane-GatewayDiscoveryIT").toAbsolutePath());
+        ControlPlane.start(ClusterObjects.freshStateDir("control-plane-GatewayDiscoveryIT"));
     cluster = new ClusterObjects(controlPlane.kubeconfig());
     cluster.node();
+    host = TestHostNamespace.create();
     Path textJar = Path.of(System.getProperty("mmserve.text-encoder.jar"));
-    encoderA = ServiceProcess.startJar(textJar, "GatewayDiscoveryIT-text-a");
-    encoderB = ServiceProcess.startJar(textJar, "GatewayDiscoveryIT-text-b");
+    encoderA =
+        ServiceProcess.startJarIn(
+            host.launcher(), host.address(), textJar, "GatewayDiscoveryIT-text-a");
+    encoderB =
+        ServiceProcess.startJarIn(
+            host.launcher(), host.address(), textJar, "GatewayDiscoveryIT-text-b");
   }
 
   @AfterAll
   static void stopAll() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {encoderA, encoderB, cluster, controlPlane}) {
+    for (AutoCloseable c : new AutoCloseable[] {encoderA, encoderB, host, cluster, controlPlane}) {
       if (c != null) {
         c.close();
       }
@@ -61,7 +67,7 @@ class GatewayDiscoveryIT {
   @Test
   void gateway_servesEmbedTextThroughAReadyPodsEndpoint(TestInfo test) throws Exception {
     String ns = namespace(test);
-    cluster.readyPod(ns, SERVICE, "text-a", encoderA.grpcPort());
+    cluster.readyPod(ns, SERVICE, "text-a", host.address(), encoderA.grpcPort());
 
     try (ServiceProcess gateway = gateway(ns, test)) {
       awaitDiscovered(gateway, ns, 1);
@@ -77,14 +83,14 @@ class GatewayDiscoveryIT {
   @Test
   void addedReplica_takesAShareOfTheLoad(TestInfo test) throws Exception {
     String ns = namespace(test);
-    cluster.readyPod(ns, SERVICE, "text-a", encoderA.grpcPort());
+    cluster.readyPod(ns, SERVICE, "text-a", host.address(), encoderA.grpcPort());
     try (ServiceProcess gateway = gateway(ns, test);
         EmbedTextLoad load = new EmbedTextLoad(gateway.channel(), CALLERS)) {
       awaitDiscovered(gateway, ns, 1);
       double a = calls(encoderA);
       double b = calls(encoderB);
 
-      cluster.readyPod(ns, SERVICE, "text-b", encoderB.grpcPort());
+      cluster.readyPod(ns, SERVICE, "text-b", host.address(), encoderB.grpcPort());
 
       Waits.await(
           "both encoders answer calls of the load",
@@ -99,8 +105,8 @@ class GatewayDiscoveryIT {
   @Test
   void replicaMarkedNotReadyThenDeleted_underLoad_failsNoCall(TestInfo test) throws Exception {
     String ns = namespace(test);
-    cluster.readyPod(ns, SERVICE, "text-a", encoderA.grpcPort());
-    cluster.readyPod(ns, SERVICE, "text-b", encoderB.grpcPort());
+    cluster.readyPod(ns, SERVICE, "text-a", host.address(), encoderA.grpcPort());
+    cluster.readyPod(ns, SERVICE, "text-b", host.address(), encoderB.grpcPort());
     try (ServiceProcess gateway = gateway(ns, test);
         EmbedTextLoad load = new EmbedTextLoad(gateway.channel(), CALLERS)) {
       awaitDiscovered(gateway, ns, 2);
@@ -112,7 +118,7 @@ class GatewayDiscoveryIT {
           () -> calls(encoderA) > a && calls(encoderB) > b,
           load::summary);
 
-      cluster.ready(ns, "text-b", false);
+      cluster.ready(ns, "text-b", host.address(), false);
       awaitDiscovered(gateway, ns, 1);
       double bWhenRemoved = calls(encoderB);
       assertTrue(load.awaitMore(300, STOP), load::summary);
@@ -131,7 +137,7 @@ class GatewayDiscoveryIT {
   void apiServerRestart_changesNothingForCallers_andANewEndpointIsPickedUpAfter(TestInfo test)
       throws Exception {
     String ns = namespace(test);
-    cluster.readyPod(ns, SERVICE, "text-a", encoderA.grpcPort());
+    cluster.readyPod(ns, SERVICE, "text-a", host.address(), encoderA.grpcPort());
     try (ServiceProcess gateway = gateway(ns, test);
         EmbedTextLoad load = new EmbedTextLoad(gateway.channel(), CALLERS)) {
       awaitDiscovered(gateway, ns, 1);
@@ -140,7 +146,7 @@ class GatewayDiscoveryIT {
       controlPlane.restartApiServer();
       assertTrue(load.awaitMore(100, STOP), load::summary);
       double b = calls(encoderB);
-      cluster.readyPod(ns, SERVICE, "text-b", encoderB.grpcPort());
+      cluster.readyPod(ns, SERVICE, "text-b", host.address(), encoderB.grpcPort());
 
       Waits.await(
           "the endpoint added after the restart answers calls",
@@ -150,7 +156,9 @@ class GatewayDiscoveryIT {
       load.stop(STOP);
       assertEquals(0, load.failed(), load::summary);
       assertTrue(
-          MetricsPage.of(gateway.adminPort()).sum("mmserve_discovery_lists_total", "") >= 1,
+          MetricsPage.of(gateway.host(), gateway.adminPort())
+                  .sum("mmserve_discovery_lists_total", "")
+              >= 1,
           "the gateway reports its lists of EndpointSlices");
     }
   }
@@ -188,7 +196,8 @@ class GatewayDiscoveryIT {
         "the gateway discovers " + count + " endpoints",
         Waits.GENEROUS,
         () ->
-            MetricsPage.of(gateway.adminPort()).sum("mmserve_discovery_endpoints", "target=")
+            MetricsPage.of(gateway.host(), gateway.adminPort())
+                    .sum("mmserve_discovery_endpoints", "target=")
                 == count,
         () -> {
           try {
@@ -200,7 +209,7 @@ class GatewayDiscoveryIT {
   }
 
   private static double calls(ServiceProcess encoder) throws Exception {
-    return MetricsPage.encodeTextCalls(encoder.adminPort());
+    return MetricsPage.encodeTextCalls(encoder.host(), encoder.adminPort());
   }
 
   private static int closedPort() throws IOException {

@@ -8,7 +8,6 @@ import io.grpc.NameResolver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.testsupport.ControlPlane;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -22,10 +21,14 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The {@code kubernetes:///} resolver in this JVM against a real control plane: EndpointSlices
  * published by the real EndpointSlice controller from Pods made Ready by the test, slices the test
- * writes for a selector-less Service, an API server restart, and the watch's threads.
+ * writes for a selector-less Service, an API server restart, and the watch's threads. Nothing
+ * connects to the endpoints, so they are documentation addresses (RFC 5737, RFC 3849).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class KubernetesDiscoveryIT {
+  private static final String IP = "198.51.100.7";
+  private static final String IP_NAME = IP + ":";
+
   private static ControlPlane controlPlane;
   private static ClusterObjects cluster;
 
@@ -34,7 +37,7 @@ class KubernetesDiscoveryIT {
   @BeforeAll
   static void startCluster() throws Exception {
     controlPlane =
-        ControlPlane.start(Path.of("target/control-plane-KubernetesDiscoveryIT").toAbsolutePath());
+        ControlPlane.start(ClusterObjects.freshStateDir("control-plane-KubernetesDiscoveryIT"));
     cluster = new ClusterObjects(controlPlane.kubeconfig());
     cluster.node();
   }
@@ -71,12 +74,12 @@ class KubernetesDiscoveryIT {
     try (KubernetesDiscovery discovery = discovery()) {
       NameResolver resolver = resolve(discovery, "kubernetes:///text.it-controller:grpc", results);
 
-      cluster.readyPod("it-controller", "text", "text-a", 40001);
-      results.await(List.of("127.0.0.1:40001"));
-      cluster.readyPod("it-controller", "text", "text-b", 40002);
-      results.await(List.of("127.0.0.1:40001", "127.0.0.1:40002"));
-      cluster.ready("it-controller", "text-a", false);
-      results.await(List.of("127.0.0.1:40002"));
+      cluster.readyPod("it-controller", "text", "text-a", IP, 40001);
+      results.await(List.of(IP_NAME + "40001"));
+      cluster.readyPod("it-controller", "text", "text-b", IP, 40002);
+      results.await(List.of(IP_NAME + "40001", IP_NAME + "40002"));
+      cluster.ready("it-controller", "text-a", IP, false);
+      results.await(List.of(IP_NAME + "40002"));
       cluster.deletePod("it-controller", "text-b");
       results.await(List.of());
 
@@ -95,16 +98,17 @@ class KubernetesDiscoveryIT {
         "fusion-v4",
         "IPv4",
         40011,
-        endpoint("127.0.0.1", true),
-        endpoint("127.0.0.2", false));
-    cluster.slice("it-written", "fusion", "fusion-v6", "IPv6", 40012, endpoint("::1", true));
+        endpoint(IP, true),
+        endpoint("198.51.100.8", false));
+    cluster.slice(
+        "it-written", "fusion", "fusion-v6", "IPv6", 40012, endpoint("2001:db8::7", true));
     Results results = new Results();
     try (KubernetesDiscovery discovery = discovery()) {
       resolve(discovery, "kubernetes:///fusion.it-written:grpc", results);
 
-      results.await(List.of("127.0.0.1:40011", "[::1]:40012"));
+      results.await(List.of(IP_NAME + "40011", "[2001:db8::7]:40012"));
       cluster.deleteSlice("it-written", "fusion-v6");
-      results.await(List.of("127.0.0.1:40011"));
+      results.await(List.of(IP_NAME + "40011"));
     }
   }
 
@@ -112,15 +116,15 @@ class KubernetesDiscoveryIT {
   void apiServerRestart_keepsTheEndpoints_andChangesAfterItArrive() throws Exception {
     cluster.namespace("it-restart");
     cluster.service("it-restart", "text");
-    cluster.readyPod("it-restart", "text", "text-a", 40021);
+    cluster.readyPod("it-restart", "text", "text-a", IP, 40021);
     Results results = new Results();
     try (KubernetesDiscovery discovery = discovery()) {
       resolve(discovery, "kubernetes:///text.it-restart:grpc", results);
-      results.await(List.of("127.0.0.1:40021"));
+      results.await(List.of(IP_NAME + "40021"));
 
       controlPlane.restartApiServer();
-      cluster.readyPod("it-restart", "text", "text-b", 40022);
-      results.await(List.of("127.0.0.1:40021", "127.0.0.1:40022"));
+      cluster.readyPod("it-restart", "text", "text-b", IP, 40022);
+      results.await(List.of(IP_NAME + "40021", IP_NAME + "40022"));
 
       assertEquals(List.of(), results.errors());
       assertTrue(
@@ -137,15 +141,15 @@ class KubernetesDiscoveryIT {
   void lastResolverOfAService_stopsItsWatchAndEveryThreadOfIt() throws Exception {
     cluster.namespace("it-threads");
     cluster.service("it-threads", "text");
-    cluster.readyPod("it-threads", "text", "text-a", 40031);
+    cluster.readyPod("it-threads", "text", "text-a", IP, 40031);
     Set<Thread> before = Thread.getAllStackTraces().keySet();
     try (KubernetesDiscovery discovery = discovery()) {
       Results first = new Results();
       Results second = new Results();
       NameResolver one = resolve(discovery, "kubernetes:///text.it-threads:grpc", first);
       NameResolver two = resolve(discovery, "kubernetes:///text.it-threads:40031", second);
-      first.await(List.of("127.0.0.1:40031"));
-      second.await(List.of("127.0.0.1:40031"));
+      first.await(List.of(IP_NAME + "40031"));
+      second.await(List.of(IP_NAME + "40031"));
       assertTrue(watchThreads(before).size() > 0, "the watch runs threads");
 
       one.shutdown();

@@ -17,9 +17,9 @@ final class MetricsPage {
     this.text = text;
   }
 
-  static MetricsPage of(int adminPort) throws IOException, InterruptedException {
+  static MetricsPage of(String host, int adminPort) throws IOException, InterruptedException {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+        HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + "/metrics"))
             .timeout(Duration.ofSeconds(10))
             .build();
     HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
@@ -41,8 +41,9 @@ final class MetricsPage {
   }
 
   /** EncodeText calls a text-encoder-svc has answered. */
-  static double encodeTextCalls(int adminPort) throws IOException, InterruptedException {
-    return of(adminPort)
+  static double encodeTextCalls(String host, int adminPort)
+      throws IOException, InterruptedException {
+    return of(host, adminPort)
         .sum("mmserve_grpc_server_requests_seconds_count", "TextEncoder/EncodeText\"");
   }
 }
