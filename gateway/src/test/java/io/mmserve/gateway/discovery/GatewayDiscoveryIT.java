@@ -98,6 +98,7 @@ class GatewayDiscoveryIT {
           () -> calls(encoderA) > a && calls(encoderB) > b,
           load::summary);
       load.stop(STOP);
+      System.out.println("GatewayDiscoveryIT: replica added under load: " + load.summary());
       assertEquals(0, load.failed(), load::summary);
     }
   }
@@ -125,10 +126,14 @@ class GatewayDiscoveryIT {
       cluster.deletePod(ns, "text-b");
       assertTrue(load.awaitMore(300, STOP), load::summary);
       load.stop(STOP);
+      double late = calls(encoderB) - bWhenRemoved;
+      System.out.printf(
+          "GatewayDiscoveryIT: replica removed under load: %s; %.0f encoder calls reached it"
+              + " after it turned not ready%n",
+          load.summary(), late);
 
       assertEquals(0, load.failed(), load::summary);
       // at most the calls that were already on their way when the endpoint left
-      double late = calls(encoderB) - bWhenRemoved;
       assertTrue(late <= CALLERS, () -> late + " calls reached b after it turned not ready");
     }
   }
@@ -154,6 +159,7 @@ class GatewayDiscoveryIT {
           () -> calls(encoderB) > b,
           load::summary);
       load.stop(STOP);
+      System.out.println("GatewayDiscoveryIT: API server restarted under load: " + load.summary());
       assertEquals(0, load.failed(), load::summary);
       assertTrue(
           MetricsPage.of(gateway.host(), gateway.adminPort())
