@@ -135,7 +135,10 @@ public final class ServiceProcess implements AutoCloseable {
     return started;
   }
 
-  /** The address the service binds and the test reaches it at: 127.0.0.1 unless started in. */
+  /**
+   * The address the service binds and the test reaches it at: 127.0.0.1, or {@link #startJarIn}'s
+   * host.
+   */
   public String host() {
     return host;
   }
