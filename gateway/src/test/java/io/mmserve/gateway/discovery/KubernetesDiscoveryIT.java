@@ -8,6 +8,7 @@ import io.grpc.NameResolver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.testsupport.ControlPlane;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -134,6 +135,31 @@ class KubernetesDiscoveryIT {
           "KubernetesDiscoveryIT: lists %.0f, errors %.0f across the restart%n",
           registry.get("mmserve.discovery.lists").counter().count(),
           registry.get("mmserve.discovery.errors").counter().count());
+    }
+  }
+
+  @Test
+  void serviceAccountWithoutTheRole_failsCallsWithTheRefusal_untilTheRoleIsBound()
+      throws Exception {
+    cluster.namespace("it-rbac");
+    cluster.service("it-rbac", "text");
+    cluster.readyPod("it-rbac", "text", "text-a", IP, 40041);
+    Path kubeconfig =
+        cluster.serviceAccountKubeconfig(controlPlane.kubeconfig(), "it-rbac", "gateway");
+    Results results = new Results();
+    try (KubernetesDiscovery discovery =
+        new KubernetesDiscovery(new DiscoverySettings(Optional.of(kubeconfig)), registry)) {
+      resolve(discovery, "kubernetes:///text.it-rbac:grpc", results);
+      Waits.await(
+          "the channel hears of the refusal",
+          Waits.GENEROUS,
+          () -> results.errors().stream().anyMatch(e -> e.contains("HTTP 403")),
+          () -> "errors " + results.errors());
+
+      cluster.grantEndpointSliceReader("it-rbac", "gateway");
+
+      results.await(List.of(IP_NAME + "40041"));
+      assertTrue(registry.get("mmserve.discovery.errors").counter().count() >= 1);
     }
   }
 
