@@ -6,10 +6,7 @@ import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.apis.DiscoveryV1Api;
-import io.kubernetes.client.openapi.apis.RbacAuthorizationV1Api;
-import io.kubernetes.client.openapi.models.AuthenticationV1TokenRequest;
 import io.kubernetes.client.openapi.models.DiscoveryV1EndpointPort;
-import io.kubernetes.client.openapi.models.RbacV1Subject;
 import io.kubernetes.client.openapi.models.V1Binding;
 import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1ContainerPort;
@@ -29,15 +26,9 @@ import io.kubernetes.client.openapi.models.V1PodCondition;
 import io.kubernetes.client.openapi.models.V1PodIP;
 import io.kubernetes.client.openapi.models.V1PodSpec;
 import io.kubernetes.client.openapi.models.V1PodStatus;
-import io.kubernetes.client.openapi.models.V1PolicyRule;
-import io.kubernetes.client.openapi.models.V1Role;
-import io.kubernetes.client.openapi.models.V1RoleBinding;
-import io.kubernetes.client.openapi.models.V1RoleRef;
 import io.kubernetes.client.openapi.models.V1Service;
-import io.kubernetes.client.openapi.models.V1ServiceAccount;
 import io.kubernetes.client.openapi.models.V1ServicePort;
 import io.kubernetes.client.openapi.models.V1ServiceSpec;
-import io.kubernetes.client.openapi.models.V1TokenRequestSpec;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;
@@ -53,7 +44,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * What a kubelet and a scheduler would do, for tests against a real control plane that has neither:
@@ -73,7 +63,6 @@ final class ClusterObjects implements AutoCloseable {
   private final CoreV1Api core;
   private final DiscoveryV1Api discovery;
   private final CoordinationV1Api coordination;
-  private final RbacAuthorizationV1Api rbac;
   private final ScheduledExecutorService heartbeat =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -91,7 +80,6 @@ final class ClusterObjects implements AutoCloseable {
     core = new CoreV1Api(client);
     discovery = new DiscoveryV1Api(client);
     coordination = new CoordinationV1Api(client);
-    rbac = new RbacAuthorizationV1Api(client);
   }
 
   /**
@@ -108,6 +96,11 @@ final class ClusterObjects implements AutoCloseable {
       }
     }
     return Files.createDirectories(dir);
+  }
+
+  /** The cluster-admin client, for fixtures of other kinds of objects ({@link GatewayAccount}). */
+  ApiClient client() {
+    return client;
   }
 
   void namespace(String name) throws ApiException {
@@ -301,86 +294,6 @@ final class ClusterObjects implements AutoCloseable {
   /** Deletes the pod at once (no kubelet would confirm a graceful deletion). */
   void deletePod(String namespace, String pod) throws ApiException {
     core.deleteNamespacedPod(pod, namespace).gracePeriodSeconds(0).execute();
-  }
-
-  /**
-   * A kubeconfig beside {@code adminKubeconfig} that authenticates as a new service account of
-   * {@code namespace} (a token from the TokenRequest API), which may do nothing until a Role is
-   * bound to it ({@link #grantEndpointSliceReader}): what a gateway pod has.
-   */
-  Path serviceAccountKubeconfig(Path adminKubeconfig, String namespace, String account)
-      throws ApiException, IOException {
-    core.createNamespacedServiceAccount(
-            namespace, new V1ServiceAccount().metadata(new V1ObjectMeta().name(account)))
-        .execute();
-    String token =
-        core.createNamespacedServiceAccountToken(
-                account,
-                namespace,
-                new AuthenticationV1TokenRequest()
-                    .spec(new V1TokenRequestSpec().expirationSeconds(3600L)))
-            .execute()
-            .getStatus()
-            .getToken();
-    Map<String, Object> admin;
-    try (Reader reader = Files.newBufferedReader(adminKubeconfig)) {
-      admin = new Yaml().load(reader);
-    }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> cluster = ((List<Map<String, Object>>) admin.get("clusters")).getFirst();
-    Map<String, Object> config =
-        Map.of(
-            "apiVersion",
-            "v1",
-            "kind",
-            "Config",
-            "clusters",
-            List.of(cluster),
-            "users",
-            List.of(Map.of("name", account, "user", Map.of("token", token))),
-            "contexts",
-            List.of(
-                Map.of(
-                    "name",
-                    account,
-                    "context",
-                    Map.of("cluster", cluster.get("name"), "user", account))),
-            "current-context",
-            account);
-    Path file = adminKubeconfig.resolveSibling(namespace + "-" + account + ".kubeconfig");
-    Files.writeString(file, new Yaml().dump(config));
-    return file;
-  }
-
-  /** The gateway's Role: get, list and watch EndpointSlices in {@code namespace}, and no more. */
-  void grantEndpointSliceReader(String namespace, String account) throws ApiException {
-    rbac.createNamespacedRole(
-            namespace,
-            new V1Role()
-                .metadata(new V1ObjectMeta().name("endpointslice-reader"))
-                .rules(
-                    List.of(
-                        new V1PolicyRule()
-                            .apiGroups(List.of("discovery.k8s.io"))
-                            .resources(List.of("endpointslices"))
-                            .verbs(List.of("get", "list", "watch")))))
-        .execute();
-    rbac.createNamespacedRoleBinding(
-            namespace,
-            new V1RoleBinding()
-                .metadata(new V1ObjectMeta().name("endpointslice-reader"))
-                .roleRef(
-                    new V1RoleRef()
-                        .apiGroup("rbac.authorization.k8s.io")
-                        .kind("Role")
-                        .name("endpointslice-reader"))
-                .subjects(
-                    List.of(
-                        new RbacV1Subject()
-                            .kind("ServiceAccount")
-                            .name(account)
-                            .namespace(namespace))))
-        .execute();
   }
 
   /**

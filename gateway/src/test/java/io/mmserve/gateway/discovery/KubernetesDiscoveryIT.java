@@ -145,7 +145,8 @@ class KubernetesDiscoveryIT {
     cluster.service("it-rbac", "text");
     cluster.readyPod("it-rbac", "text", "text-a", IP, 40041);
     Path kubeconfig =
-        cluster.serviceAccountKubeconfig(controlPlane.kubeconfig(), "it-rbac", "gateway");
+        new GatewayAccount(cluster.client())
+            .kubeconfig(controlPlane.kubeconfig(), "it-rbac", "gateway");
     Results results = new Results();
     try (KubernetesDiscovery discovery =
         new KubernetesDiscovery(new DiscoverySettings(Optional.of(kubeconfig)), registry)) {
@@ -156,7 +157,7 @@ class KubernetesDiscoveryIT {
           () -> results.errors().stream().anyMatch(e -> e.contains("HTTP 403")),
           () -> "errors " + results.errors());
 
-      cluster.grantEndpointSliceReader("it-rbac", "gateway");
+      new GatewayAccount(cluster.client()).grantEndpointSliceReader("it-rbac", "gateway");
 
       results.await(List.of(IP_NAME + "40041"));
       assertTrue(registry.get("mmserve.discovery.errors").counter().count() >= 1);
