@@ -1,5 +1,7 @@
 package io.mmserve.gateway;
 
+import io.mmserve.gateway.discovery.DiscoverySettings;
+import io.mmserve.gateway.discovery.KubernetesTarget;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.resilience.ResilienceSettings;
 import io.mmserve.inference.batch.BatchingSettings;
@@ -27,6 +29,7 @@ import java.util.Map;
  * @param fusionResilience the same for fusion-svc
  * @param textBatching the dynamic batcher of text-encoder-svc calls ({@value #TEXT_BATCHING}.*)
  * @param imageBatching the dynamic batcher of vision-encoder-svc calls ({@value #IMAGE_BATCHING}.*)
+ * @param discovery how {@code kubernetes:///} targets reach the Kubernetes API
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -40,7 +43,8 @@ public record GatewayConfig(
     ResilienceSettings visionResilience,
     ResilienceSettings fusionResilience,
     BatchingSettings textBatching,
-    BatchingSettings imageBatching) {
+    BatchingSettings imageBatching,
+    DiscoverySettings discovery) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -122,6 +126,7 @@ public record GatewayConfig(
       defaults.put(backend + LOAD_BALANCING, "least-request");
     }
     defaults.put(DISCOVERY_REFRESH, "5s");
+    defaults.put(DiscoverySettings.KUBECONFIG, "");
     defaults.put(BREAKER_FAILURE_RATE, "50");
     defaults.put(BREAKER_SLOW_RATE, "100");
     defaults.put(BREAKER_SLOW_DURATION, "10s");
@@ -140,6 +145,12 @@ public record GatewayConfig(
     defaults.putAll(BatchingSettings.defaultSettings(TEXT_BATCHING, DEFAULT_TEXT_BATCHING));
     defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
     return Map.copyOf(defaults);
+  }
+
+  /** True if a backend target is {@code kubernetes:///...}. */
+  public boolean usesKubernetesDiscovery() {
+    return List.of(textEncoderTarget, visionEncoderTarget, fusionTarget).stream()
+        .anyMatch(t -> KubernetesTarget.SCHEME.equals(Target.parse(t).scheme()));
   }
 
   private static ResilienceSettings resilience(Config config, String backend) {
@@ -171,7 +182,10 @@ public record GatewayConfig(
   public static GatewayConfig from(Config config) {
     for (String key : List.of(TEXT_ENCODER_TARGET, VISION_ENCODER_TARGET, FUSION_TARGET)) {
       try {
-        Target.parse(config.getString(key));
+        Target target = Target.parse(config.getString(key));
+        if (KubernetesTarget.SCHEME.equals(target.scheme())) {
+          KubernetesTarget.parse(target.uri());
+        }
       } catch (IllegalArgumentException e) {
         throw new ConfigException(key + ": " + e.getMessage());
       }
@@ -194,6 +208,7 @@ public record GatewayConfig(
         resilience(config, "vision-encoder"),
         resilience(config, "fusion"),
         BatchingSettings.from(config, TEXT_BATCHING),
-        BatchingSettings.from(config, IMAGE_BATCHING));
+        BatchingSettings.from(config, IMAGE_BATCHING),
+        DiscoverySettings.from(config));
   }
 }

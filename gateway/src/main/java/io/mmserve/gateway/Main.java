@@ -1,15 +1,18 @@
 package io.mmserve.gateway;
 
+import io.mmserve.gateway.discovery.KubernetesDiscovery;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts the gateway: opens the encoder and fusion channels and serves {@code
- * mmserve.v1.Multimodal}. {@link ServiceRunner} does the rest the same way for every service: the
+ * mmserve.v1.Multimodal}; {@code kubernetes:///} targets resolve through {@link
+ * KubernetesDiscovery}. {@link ServiceRunner} does the rest the same way for every service: the
  * config, health and reflection, the admin endpoint, the log line {@code "gateway serving on
  * HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the channels close after the
  * servers).
@@ -30,12 +33,19 @@ public final class Main {
     }
   }
 
-  private static ServiceParts build(GatewayConfig config, Startup startup) {
+  private static ServiceParts build(GatewayConfig config, Startup startup) throws IOException {
+    // closed after the channels (resources close in the reverse order they were handed over)
+    KubernetesDiscovery discovery =
+        startup.closeOnStop(new KubernetesDiscovery(config.discovery(), startup.meters()));
+    if (config.usesKubernetesDiscovery()) {
+      discovery.configureClient(); // no way to the API: stop now, not at the first call
+    }
     BackendStack backends =
         startup.closeOnStop(
             new BackendStack(
                 config,
-                BackendPool.ChannelFactory.plaintext(config.maxInboundMessageBytes()),
+                BackendPool.ChannelFactory.plaintext(
+                    config.maxInboundMessageBytes(), discovery.provider()),
                 startup.meters()));
     log.info(
         "{} backends: text encoder {}, vision encoder {}, fusion {}",

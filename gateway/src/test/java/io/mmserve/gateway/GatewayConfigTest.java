@@ -1,18 +1,24 @@
 package io.mmserve.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mmserve.gateway.discovery.DiscoverySettings;
 import io.mmserve.gateway.resilience.ResilienceSettings;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GatewayConfigTest {
 
@@ -157,6 +163,64 @@ class GatewayConfigTest {
 
     assertEquals(
         "vision-encoder.target: 'vision' in target '10.0.0.1:7000,vision' is not host:port",
+        e.getMessage());
+  }
+
+  @Test
+  void from_acceptsKubernetesTargetsAndAKubeconfig(@TempDir Path dir) throws Exception {
+    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\n");
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(),
+            List.of(
+                "--text-encoder.target=kubernetes:///text-encoder.mmserve:grpc",
+                "--discovery.kubernetes.kubeconfig=" + kubeconfig),
+            Map.of());
+
+    GatewayConfig config = GatewayConfig.from(loaded);
+
+    assertEquals("kubernetes:///text-encoder.mmserve:grpc", config.textEncoderTarget());
+    assertEquals(Optional.of(kubeconfig), config.discovery().kubeconfig());
+    assertTrue(config.usesKubernetesDiscovery());
+  }
+
+  @Test
+  void defaults_useInClusterConfigForKubernetesTargets() {
+    GatewayConfig config = GatewayConfig.from(Config.of(GatewayConfig.defaults()));
+
+    assertEquals(DiscoverySettings.IN_CLUSTER, config.discovery());
+    assertFalse(config.usesKubernetesDiscovery());
+  }
+
+  @Test
+  void from_rejectsAKubernetesTargetWithoutNamespaceNamingTheKey() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(),
+            List.of("--fusion.target=kubernetes:///fusion:grpc"),
+            Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertEquals(
+        "fusion.target: 'kubernetes:///fusion:grpc' is not a valid target: it has no namespace"
+            + " (service.namespace)",
+        e.getMessage());
+  }
+
+  @Test
+  void from_rejectsAMissingKubeconfigNamingTheKeyAndThePath() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(),
+            List.of("--discovery.kubernetes.kubeconfig=/nonexistent/kubeconfig"),
+            Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertEquals(
+        "discovery.kubernetes.kubeconfig must name a readable kubeconfig file, but was"
+            + " /nonexistent/kubeconfig (from flag --discovery.kubernetes.kubeconfig)",
         e.getMessage());
   }
 

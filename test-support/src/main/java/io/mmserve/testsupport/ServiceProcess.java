@@ -35,18 +35,22 @@ public final class ServiceProcess implements AutoCloseable {
 
   private static final int MAX_MESSAGE_BYTES = 64 << 20;
 
+  private static final String LOOPBACK = "127.0.0.1";
+
+  private final String host;
   private final int grpcPort;
   private final int adminPort;
   private final Path log;
   private final Process process;
   private final ManagedChannel channel;
 
-  private ServiceProcess(int grpcPort, int adminPort, Path log, Process process) {
+  private ServiceProcess(String host, int grpcPort, int adminPort, Path log, Process process) {
+    this.host = host;
     this.grpcPort = grpcPort;
     this.adminPort = adminPort;
     this.log = log;
     this.process = process;
-    this.channel = GrpcChannels.plaintext("127.0.0.1:" + grpcPort, MAX_MESSAGE_BYTES);
+    this.channel = GrpcChannels.plaintext(host + ":" + grpcPort, MAX_MESSAGE_BYTES);
   }
 
   /**
@@ -59,22 +63,55 @@ public final class ServiceProcess implements AutoCloseable {
    */
   public static ServiceProcess start(String service, String name, String... flags)
       throws IOException {
-    Path moduleDir = Path.of("").toAbsolutePath();
     Path jar =
         Path.of(System.getProperty(JAR_PROPERTY, "target/" + service + ".jar")).toAbsolutePath();
+    return startJar(jar, name, flags);
+  }
+
+  /**
+   * Starts a service's runnable {@code jar} as {@link #start} does, for a test that runs the jars
+   * of several services (the gateway's discovery tests run the gateway and text-encoder-svc).
+   *
+   * @param name names the log file
+   * @throws IllegalStateException if the jar is missing, or the service exits or does not report
+   *     SERVING within {@link #START_SECONDS} (with its log)
+   */
+  public static ServiceProcess startJar(Path jar, String name, String... flags) throws IOException {
+    return startJarIn(List.of(), LOOPBACK, jar, name, flags);
+  }
+
+  /**
+   * Starts a service's runnable {@code jar} through {@code launcher} (for example {@code ip netns
+   * exec NAME}, to run it in a network namespace the test made), bound to {@code host} ({@code
+   * --grpc.host}, {@code --admin.host}), where the test reaches it.
+   *
+   * @param launcher the command that runs {@code java}; empty: none
+   * @param name names the log file
+   * @throws IllegalStateException if the jar is missing, or the service exits or does not report
+   *     SERVING within {@link #START_SECONDS} (with its log)
+   */
+  public static ServiceProcess startJarIn(
+      List<String> launcher, String host, Path jar, String name, String... flags)
+      throws IOException {
+    Path moduleDir = Path.of("").toAbsolutePath();
+    String service = jar.getFileName().toString();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing; run the package phase first");
     }
     Path log = Files.createDirectories(moduleDir.resolve("target/it-logs")).resolve(name + ".log");
     int grpcPort = freePort();
     int adminPort = freePort();
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(launcher);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Djava.io.tmpdir=" + moduleDir.resolve("target/tmp"));
     command.add("-jar");
     command.add(jar.toString());
     command.add("--grpc.port=" + grpcPort);
     command.add("--admin.port=" + adminPort);
+    if (!host.equals(LOOPBACK)) {
+      command.add("--grpc.host=" + host);
+      command.add("--admin.host=" + host);
+    }
     command.addAll(List.of(flags));
     ProcessBuilder builder =
         new ProcessBuilder(command)
@@ -85,7 +122,7 @@ public final class ServiceProcess implements AutoCloseable {
         .environment()
         .keySet()
         .removeIf(k -> k.startsWith("MMSERVE_") || k.contains("CACHE_DIR"));
-    ServiceProcess started = new ServiceProcess(grpcPort, adminPort, log, builder.start());
+    ServiceProcess started = new ServiceProcess(host, grpcPort, adminPort, log, builder.start());
     // A process that dies while starting ends the wait for SERVING at once.
     started.process.onExit().thenRun(started.channel::shutdownNow);
     try {
@@ -96,6 +133,14 @@ public final class ServiceProcess implements AutoCloseable {
           service + " did not start; its log:\n" + started.logText(), e);
     }
     return started;
+  }
+
+  /**
+   * The address the service binds and the test reaches it at: 127.0.0.1, or {@link #startJarIn}'s
+   * host.
+   */
+  public String host() {
+    return host;
   }
 
   public int grpcPort() {

@@ -13,6 +13,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.NameResolverProvider;
+import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,11 +83,19 @@ public final class BackendPool implements AutoCloseable {
      */
     ManagedChannelBuilder<?> builder(String target, Duration discoveryRefresh);
 
-    /** Plaintext channels that accept messages up to {@code maxInboundMessageBytes}. */
-    static ChannelFactory plaintext(int maxInboundMessageBytes) {
-      return (target, refresh) ->
-          GrpcChannels.plaintextBuilder(
-              target, maxInboundMessageBytes, NameResolvers.standard(refresh));
+    /**
+     * Plaintext channels that accept messages up to {@code maxInboundMessageBytes}, resolving their
+     * targets through {@link NameResolvers#standard} and {@code more} resolvers (such as {@code
+     * kubernetes:///}).
+     */
+    static ChannelFactory plaintext(int maxInboundMessageBytes, NameResolverProvider... more) {
+      return (target, refresh) -> {
+        NameResolverRegistry resolvers = NameResolvers.standard(refresh);
+        for (NameResolverProvider provider : more) {
+          resolvers.register(provider);
+        }
+        return GrpcChannels.plaintextBuilder(target, maxInboundMessageBytes, resolvers);
+      };
     }
   }
 

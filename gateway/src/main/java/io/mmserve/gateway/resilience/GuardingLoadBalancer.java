@@ -6,12 +6,19 @@ import io.grpc.LoadBalancer;
 import io.grpc.Status;
 import io.grpc.util.ForwardingLoadBalancerHelper;
 import io.grpc.util.ForwardingSubchannel;
+import java.util.List;
 
 /**
  * The {@value GuardingLoadBalancerProvider#POLICY} policy of one channel: keeps the {@link
  * EndpointGuards} in step with the resolved endpoints, runs gRPC's health-checked {@code
  * round_robin} as its child, and wraps each picker the child makes in a {@link GuardingPicker}.
  * Runs in the channel's synchronization context, like every load balancer.
+ *
+ * <p>An empty address list (a {@code kubernetes:///} Service scaled to zero) shuts the child down,
+ * so no new call goes to an endpoint that left, and fails new calls with UNAVAILABLE until
+ * endpoints come back; {@code round_robin} alone would keep its ready endpoints. As when one
+ * endpoint leaves, the calls in flight on the old endpoints finish: gRPC closes a subchannel's
+ * connection gracefully.
  */
 final class GuardingLoadBalancer extends LoadBalancer {
   private final Helper helper;
@@ -25,8 +32,17 @@ final class GuardingLoadBalancer extends LoadBalancer {
   }
 
   @Override
+  public boolean canHandleEmptyAddressListFromNameResolution() {
+    return true;
+  }
+
+  @Override
   public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
     var next = (GuardingLoadBalancerProvider.Config) resolved.getLoadBalancingPolicyConfig();
+    if (resolved.getAddresses().isEmpty()) {
+      noEndpoints(next);
+      return Status.OK;
+    }
     if (child == null || !next.child().equals(config.child())) {
       if (child != null) {
         child.shutdown();
@@ -37,6 +53,21 @@ final class GuardingLoadBalancer extends LoadBalancer {
     guards.update(resolved.getAddresses().stream().map(EndpointGuards::nameOf).toList());
     return child.acceptResolvedAddresses(
         resolved.toBuilder().setLoadBalancingPolicyConfig(next.childConfig()).build());
+  }
+
+  private void noEndpoints(GuardingLoadBalancerProvider.Config next) {
+    if (child != null) {
+      child.shutdown();
+      child = null;
+    }
+    config = next;
+    guards.update(List.of());
+    Status none =
+        Status.UNAVAILABLE.withDescription(
+            "the name resolver lists no endpoints of " + guards.backend());
+    helper.updateBalancingState(
+        ConnectivityState.TRANSIENT_FAILURE,
+        new GuardingPicker(new FixedResultPicker(PickResult.withError(none)), guards, 1));
   }
 
   /** The child: grpc-services registers {@code round_robin} with health checking built in. */

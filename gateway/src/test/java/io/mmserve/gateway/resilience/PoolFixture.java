@@ -72,15 +72,12 @@ final class PoolFixture implements AutoCloseable {
   }
 
   void openOver(String target, Settings settings) {
-    pool =
-        new BackendPool(
-            BACKEND,
-            target,
-            settings.build(),
-            BackendPool.ChannelFactory.plaintext(1 << 20),
-            scheduler,
-            registry,
-            clock);
+    openOver(target, settings, BackendPool.ChannelFactory.plaintext(1 << 20));
+  }
+
+  /** Opens the pool over a target that {@code channels}' resolvers resolve. */
+  void openOver(String target, Settings settings, BackendPool.ChannelFactory channels) {
+    pool = new BackendPool(BACKEND, target, settings.build(), channels, scheduler, registry, clock);
     pool.start();
   }
 

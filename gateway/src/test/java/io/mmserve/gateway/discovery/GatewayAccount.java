@@ -1,0 +1,120 @@
+package io.mmserve.gateway.discovery;
+
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.apis.RbacAuthorizationV1Api;
+import io.kubernetes.client.openapi.models.AuthenticationV1TokenRequest;
+import io.kubernetes.client.openapi.models.RbacV1Subject;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1PolicyRule;
+import io.kubernetes.client.openapi.models.V1Role;
+import io.kubernetes.client.openapi.models.V1RoleBinding;
+import io.kubernetes.client.openapi.models.V1RoleRef;
+import io.kubernetes.client.openapi.models.V1ServiceAccount;
+import io.kubernetes.client.openapi.models.V1TokenRequestSpec;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The gateway's identity in a cluster, for tests: a service account with a token from the
+ * TokenRequest API, written into a kubeconfig, and the Role the chart gives the gateway (get, list
+ * and watch EndpointSlices in one namespace).
+ */
+final class GatewayAccount {
+  private final CoreV1Api core;
+  private final RbacAuthorizationV1Api rbac;
+
+  /**
+   * @param client a cluster-admin client (it creates accounts, tokens, Roles and bindings)
+   */
+  GatewayAccount(ApiClient client) {
+    this.core = new CoreV1Api(client);
+    this.rbac = new RbacAuthorizationV1Api(client);
+  }
+
+  /**
+   * A kubeconfig beside {@code adminKubeconfig} that authenticates as a new service account of
+   * {@code namespace} (a token from the TokenRequest API), which may do nothing until a Role is
+   * bound to it ({@link #grantEndpointSliceReader}): what a gateway pod has.
+   */
+  Path kubeconfig(Path adminKubeconfig, String namespace, String account)
+      throws ApiException, IOException {
+    core.createNamespacedServiceAccount(
+            namespace, new V1ServiceAccount().metadata(new V1ObjectMeta().name(account)))
+        .execute();
+    String token =
+        core.createNamespacedServiceAccountToken(
+                account,
+                namespace,
+                new AuthenticationV1TokenRequest()
+                    .spec(new V1TokenRequestSpec().expirationSeconds(3600L)))
+            .execute()
+            .getStatus()
+            .getToken();
+    Map<String, Object> admin;
+    try (Reader reader = Files.newBufferedReader(adminKubeconfig)) {
+      admin = new Yaml().load(reader);
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> cluster = ((List<Map<String, Object>>) admin.get("clusters")).getFirst();
+    Map<String, Object> config =
+        Map.of(
+            "apiVersion",
+            "v1",
+            "kind",
+            "Config",
+            "clusters",
+            List.of(cluster),
+            "users",
+            List.of(Map.of("name", account, "user", Map.of("token", token))),
+            "contexts",
+            List.of(
+                Map.of(
+                    "name",
+                    account,
+                    "context",
+                    Map.of("cluster", cluster.get("name"), "user", account))),
+            "current-context",
+            account);
+    Path file = adminKubeconfig.resolveSibling(namespace + "-" + account + ".kubeconfig");
+    Files.writeString(file, new Yaml().dump(config));
+    return file;
+  }
+
+  /** The gateway's Role: get, list and watch EndpointSlices in {@code namespace}, and no more. */
+  void grantEndpointSliceReader(String namespace, String account) throws ApiException {
+    rbac.createNamespacedRole(
+            namespace,
+            new V1Role()
+                .metadata(new V1ObjectMeta().name("endpointslice-reader"))
+                .rules(
+                    List.of(
+                        new V1PolicyRule()
+                            .apiGroups(List.of("discovery.k8s.io"))
+                            .resources(List.of("endpointslices"))
+                            .verbs(List.of("get", "list", "watch")))))
+        .execute();
+    rbac.createNamespacedRoleBinding(
+            namespace,
+            new V1RoleBinding()
+                .metadata(new V1ObjectMeta().name("endpointslice-reader"))
+                .roleRef(
+                    new V1RoleRef()
+                        .apiGroup("rbac.authorization.k8s.io")
+                        .kind("Role")
+                        .name("endpointslice-reader"))
+                .subjects(
+                    List.of(
+                        new RbacV1Subject()
+                            .kind("ServiceAccount")
+                            .name(account)
+                            .namespace(namespace))))
+        .execute();
+  }
+}
