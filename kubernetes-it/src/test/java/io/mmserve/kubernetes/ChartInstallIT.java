@@ -93,6 +93,18 @@ class ChartInstallIT {
     assertTrue(helm.releases(namespace).isEmpty(), "a refused install leaves no release");
   }
 
+  @Test
+  void anObjectTheApiServerRefuses_failsTheInstall_namingIt() throws Exception {
+    // the schema lets any label through; the API server's validation of the Deployment does not
+    String namespace = "refused";
+    Helm.Result refused =
+        helm.install(RELEASE, namespace, Values.DEFAULTS.set("gateway.podLabels.tier=not valid!"));
+    assertFalse(refused.succeeded(), refused::output);
+    assertTrue(refused.output().contains(RELEASE + "-gateway"), refused::output);
+    assertTrue(refused.output().contains("not valid!"), refused::output);
+    helm.uninstall(RELEASE, namespace).orThrow();
+  }
+
   private static void installCheckAndUninstall(Combination combination, String namespace)
       throws Exception {
     helm.install(RELEASE, namespace, combination.chartValues()).orThrow();

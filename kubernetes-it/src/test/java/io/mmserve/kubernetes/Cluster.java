@@ -1,13 +1,12 @@
 package io.mmserve.kubernetes;
 
+import com.google.gson.Gson;
 import io.kubernetes.client.Discovery;
 import io.kubernetes.client.Discovery.APIResource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.apis.ApiextensionsV1Api;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1CustomResourceDefinition;
 import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1ReplicaSet;
@@ -15,6 +14,7 @@ import io.kubernetes.client.util.Config;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import io.kubernetes.client.util.generic.options.CreateOptions;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.nio.file.Path;
@@ -49,13 +49,9 @@ final class Cluster {
    */
   Optional<DynamicKubernetesObject> read(Manifest.KubeObject object, String namespace)
       throws ApiException {
-    String[] groupVersion = splitApiVersion(object.apiVersion());
-    APIResource resource = resource(groupVersion[0], object.kind());
-    DynamicKubernetesApi api =
-        new DynamicKubernetesApi(
-            groupVersion[0], groupVersion[1], resource.getResourcePlural(), client);
+    DynamicKubernetesApi api = api(object);
     KubernetesApiResponse<DynamicKubernetesObject> response =
-        Boolean.TRUE.equals(resource.getNamespaced())
+        Boolean.TRUE.equals(resource(object).getNamespaced())
             ? api.get(namespace, object.name())
             : api.get(object.name());
     if (response.getHttpStatusCode() == HttpURLConnection.HTTP_NOT_FOUND) {
@@ -95,12 +91,33 @@ final class Cluster {
     return core.listNamespacedPod(namespace).labelSelector(selector(selector)).execute().getItems();
   }
 
-  V1CustomResourceDefinition create(V1CustomResourceDefinition definition) throws ApiException {
-    return new ApiextensionsV1Api(client).createCustomResourceDefinition(definition).execute();
+  /**
+   * Creates {@code object} (in {@code namespace} when its kind is namespaced), sent as the map it
+   * is: no typed model adds empty fields the API server would refuse.
+   */
+  DynamicKubernetesObject create(Manifest.KubeObject object, String namespace) throws ApiException {
+    DynamicKubernetesApi api = api(object);
+    DynamicKubernetesObject body =
+        new DynamicKubernetesObject(new Gson().toJsonTree(object.fields()).getAsJsonObject());
+    KubernetesApiResponse<DynamicKubernetesObject> response =
+        Boolean.TRUE.equals(resource(object).getNamespaced())
+            ? api.create(namespace, body, new CreateOptions())
+            : api.create(body);
+    if (!response.isSuccess()) {
+      throw new ApiException(
+          response.getHttpStatusCode(), "creating " + object + ": " + response.getStatus());
+    }
+    return response.getObject();
   }
 
-  V1CustomResourceDefinition customResourceDefinition(String name) throws ApiException {
-    return new ApiextensionsV1Api(client).readCustomResourceDefinition(name).execute();
+  private DynamicKubernetesApi api(Manifest.KubeObject object) throws ApiException {
+    String[] groupVersion = splitApiVersion(object.apiVersion());
+    return new DynamicKubernetesApi(
+        groupVersion[0], groupVersion[1], resource(object).getResourcePlural(), client);
+  }
+
+  private APIResource resource(Manifest.KubeObject object) throws ApiException {
+    return resource(splitApiVersion(object.apiVersion())[0], object.kind());
   }
 
   private APIResource resource(String group, String kind) throws ApiException {

@@ -125,9 +125,18 @@ final class Helm {
     return run(List.of("uninstall", release, "--namespace", namespace));
   }
 
-  /** {@code helm list --all --short} of {@code namespace}: the releases helm knows there. */
+  /** The releases helm knows in {@code namespace}, whatever their state. */
   List<String> releases(String namespace) {
-    return run(List.of("list", "--all", "--short", "--namespace", namespace))
+    return run(List.of(
+            "list",
+            "--deployed",
+            "--failed",
+            "--pending",
+            "--superseded",
+            "--uninstalling",
+            "--short",
+            "--namespace",
+            namespace))
         .orThrow()
         .lines()
         .filter(l -> !l.isBlank())

@@ -1,16 +1,8 @@
 package io.mmserve.kubernetes;
 
+import com.google.gson.JsonElement;
 import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.models.V1CustomResourceDefinition;
-import io.kubernetes.client.openapi.models.V1CustomResourceDefinitionNames;
-import io.kubernetes.client.openapi.models.V1CustomResourceDefinitionSpec;
-import io.kubernetes.client.openapi.models.V1CustomResourceDefinitionVersion;
-import io.kubernetes.client.openapi.models.V1CustomResourceValidation;
-import io.kubernetes.client.openapi.models.V1JSONSchemaProps;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A stand-in for KEDA's ScaledObject CustomResourceDefinition (keda.sh/v1alpha1), so that the API
@@ -18,56 +10,55 @@ import java.util.Map;
  * (its operator and its full schema) is not installed here, so nothing acts on the objects.
  */
 final class KedaStandIn {
-  static final String NAME = "scaledobjects.keda.sh";
+  static final Manifest.KubeObject DEFINITION =
+      Manifest.parse(
+              """
+              apiVersion: apiextensions.k8s.io/v1
+              kind: CustomResourceDefinition
+              metadata:
+                name: scaledobjects.keda.sh
+                annotations:
+                  mmserve.io/purpose: >-
+                    test stand-in for KEDA's ScaledObject CRD (kubernetes-it KedaStandIn); not KEDA:
+                    no operator runs, the API server only stores the objects
+              spec:
+                group: keda.sh
+                scope: Namespaced
+                names:
+                  kind: ScaledObject
+                  listKind: ScaledObjectList
+                  plural: scaledobjects
+                  singular: scaledobject
+                versions:
+                  - name: v1alpha1
+                    served: true
+                    storage: true
+                    schema:
+                      openAPIV3Schema:
+                        type: object
+                        x-kubernetes-preserve-unknown-fields: true
+              """)
+          .objects()
+          .get(0);
 
   private KedaStandIn() {}
 
   /** Creates the definition and waits until it is Established and discovery lists the kind. */
   static void install(Cluster cluster) throws ApiException, InterruptedException {
-    V1JSONSchemaProps anySpec =
-        new V1JSONSchemaProps()
-            .type("object")
-            .xKubernetesPreserveUnknownFields(true)
-            .description(
-                "mmserve test stand-in for KEDA's ScaledObject: no KEDA operator runs; the API"
-                    + " server only stores the objects");
-    cluster.create(
-        new V1CustomResourceDefinition()
-            .metadata(
-                new V1ObjectMeta()
-                    .name(NAME)
-                    .annotations(
-                        Map.of(
-                            "mmserve.io/purpose",
-                            "test stand-in for KEDA's CRD; not KEDA (kubernetes-it KedaStandIn)")))
-            .spec(
-                new V1CustomResourceDefinitionSpec()
-                    .group("keda.sh")
-                    .scope("Namespaced")
-                    .names(
-                        new V1CustomResourceDefinitionNames()
-                            .kind("ScaledObject")
-                            .listKind("ScaledObjectList")
-                            .plural("scaledobjects")
-                            .singular("scaledobject"))
-                    .versions(
-                        List.of(
-                            new V1CustomResourceDefinitionVersion()
-                                .name("v1alpha1")
-                                .served(true)
-                                .storage(true)
-                                .schema(
-                                    new V1CustomResourceValidation().openAPIV3Schema(anySpec))))));
+    cluster.create(DEFINITION, null);
     Poll.until(
-        NAME + " Established",
+        DEFINITION + " Established",
         Duration.ofSeconds(60),
-        () -> cluster.customResourceDefinition(NAME).getStatus(),
+        () -> cluster.read(DEFINITION, null).orElseThrow().getRaw().getAsJsonObject("status"),
         status ->
             status != null
-                && status.getConditions() != null
-                && status.getConditions().stream()
+                && status.has("conditions")
+                && status.getAsJsonArray("conditions").asList().stream()
+                    .map(JsonElement::getAsJsonObject)
                     .anyMatch(
-                        c -> c.getType().equals("Established") && c.getStatus().equals("True")));
+                        c ->
+                            c.get("type").getAsString().equals("Established")
+                                && c.get("status").getAsString().equals("True")));
     Poll.until(
         "discovery lists keda.sh/v1alpha1 ScaledObject",
         Duration.ofSeconds(60),
