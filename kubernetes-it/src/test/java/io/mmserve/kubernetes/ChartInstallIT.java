@@ -107,7 +107,11 @@ class ChartInstallIT {
 
   private static void installCheckAndUninstall(Combination combination, String namespace)
       throws Exception {
-    helm.install(RELEASE, namespace, combination.chartValues()).orThrow();
+    String notes = helm.install(RELEASE, namespace, combination.chartValues()).orThrow();
+    assertTrue(
+        notes.contains("port-forward svc/" + RELEASE + "-gateway")
+            && notes.contains("mmserve.v1.Multimodal/EmbedText"),
+        () -> "NOTES.txt shows no port-forward and grpcurl call:\n" + notes);
     Manifest installed = helm.installedManifest(RELEASE, namespace);
     assertFalse(installed.objects().isEmpty());
     for (KubeObject object : installed.objects()) {
