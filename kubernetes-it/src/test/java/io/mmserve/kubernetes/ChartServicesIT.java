@@ -179,6 +179,10 @@ class ChartServicesIT {
       Set<String> owned = new TreeSet<>(file.chartOwned().keySet());
       owned.addAll(SettingsFile.of(triton, component).chartOwned().keySet());
       assertTrue(printed.keySet().containsAll(owned), component + " lacks one of " + owned);
+      Set<String> tritonMode = SettingsFile.of(triton, component).all().keySet();
+      assertTrue(
+          printed.keySet().containsAll(tritonMode),
+          component + " does not know one of its triton-mode settings " + tritonMode);
 
       Set<String> expected = new TreeSet<>(printed.keySet());
       expected.removeAll(owned);
