@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mmserve.kubernetes.Manifest.KubeObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -188,6 +189,53 @@ class ChartRenderingIT {
     Manifest embedded = render(Values.DEFAULTS);
     assertEquals("embedded", SettingsFile.of(embedded, "text-encoder").chartOwned().get("backend"));
     assertTrue(embedded.find("Deployment", triton).isEmpty());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"persistentVolumeClaim", "hostPath"})
+  @SuppressWarnings("unchecked")
+  void modelPacks_fromAVolume_areMountedReadOnlyWhereModelPacksPoints(String source) {
+    Manifest manifest =
+        render(
+            Values.DEFAULTS.set(
+                "triton.enabled=true",
+                "modelPacks.source=" + source,
+                "modelPacks.persistentVolumeClaim.claimName=packs",
+                "modelPacks.hostPath.path=/srv/packs",
+                "modelPacks.mountPath=/packs"));
+    for (String component : List.of("text-encoder", "vision-encoder", "fusion", "triton")) {
+      KubeObject pod = podTemplate(manifest, component);
+      Map<String, Object> volume = named(pod.list("spec", "volumes"), "model-packs");
+      assertTrue(volume.containsKey(source), component + ": " + volume);
+      List<Object> containers = new ArrayList<>(pod.list("spec", "initContainers"));
+      if (!component.equals("triton")) {
+        containers.addAll(pod.list("spec", "containers"));
+      }
+      for (Object container : containers) {
+        Map<String, Object> mount =
+            named((List<Object>) ((Map<?, ?>) container).get("volumeMounts"), "model-packs");
+        assertEquals("/packs", mount.get("mountPath"), component);
+        assertEquals(Boolean.TRUE, mount.get("readOnly"), component);
+      }
+      if (!component.equals("triton")) {
+        assertEquals(
+            "/packs/shapes-clip",
+            SettingsFile.of(manifest, component).chartOwned().get("model.packs"));
+      }
+    }
+    assertTrue(
+        podTemplate(manifest, "gateway").list("spec", "volumes").stream()
+            .noneMatch(v -> "model-packs".equals(((Map<?, ?>) v).get("name"))),
+        "the gateway loads no pack");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> named(List<Object> items, String name) {
+    return items.stream()
+        .map(i -> (Map<String, Object>) i)
+        .filter(i -> name.equals(i.get("name")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " in " + items));
   }
 
   @Test

@@ -14,7 +14,15 @@ enum Combination {
   /** No autoscaler at all: every Deployment keeps its replicas. */
   AUTOSCALING_OFF(Values.DEFAULTS.set("autoscaling.enabled=false")),
   /** The gateway finds the replicas by DNS (no Role). */
-  DNS_DISCOVERY(Values.DEFAULTS.set("discovery.mode=dns"));
+  DNS_DISCOVERY(Values.DEFAULTS.set("discovery.mode=dns")),
+  /**
+   * Model packs from a PersistentVolumeClaim instead of the images, Triton's generator included.
+   */
+  PACKS_FROM_CLAIM(
+      Values.DEFAULTS.set(
+          "modelPacks.source=persistentVolumeClaim",
+          "modelPacks.persistentVolumeClaim.claimName=mmserve-packs",
+          "triton.enabled=true"));
 
   /** KEDA's ScaledObject as .Capabilities.APIVersions names it. */
   static final String KEDA_API = "keda.sh/v1alpha1/ScaledObject";
