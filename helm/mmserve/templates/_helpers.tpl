@@ -68,14 +68,15 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The gRPC target of a component's headless Service as the gateway (or an encoder) sees it:
-discovery.mode kubernetes: kubernetes:///<service>.<namespace>:<port>
+discovery.mode kubernetes: kubernetes:///<service>.<namespace>:grpc (the Service's port name, which each
+                           EndpointSlice maps to its own pods' container port)
 discovery.mode dns:        dns:///<service>.<namespace>.svc:<port>
 Call with (dict "root" $ "component" NAME "port" PORT "mode" MODE).
 */}}
 {{- define "mmserve.target" -}}
 {{- $svc := include "mmserve.componentName" . }}
 {{- if eq .mode "kubernetes" }}
-{{- printf "kubernetes:///%s.%s:%v" $svc .root.Release.Namespace .port }}
+{{- printf "kubernetes:///%s.%s:grpc" $svc .root.Release.Namespace }}
 {{- else }}
 {{- printf "dns:///%s.%s.svc:%v" $svc .root.Release.Namespace .port }}
 {{- end }}

@@ -118,17 +118,24 @@ class ChartRenderingIT {
         Map.of("text-encoder", 50052, "vision-encoder", 50053, "fusion", 50054);
     for (var backend : ports.entrySet()) {
       String service = deployment(backend.getKey());
+      // kubernetes:/// names the Service's port, whose EndpointSlice ports are the container's
       String expected =
           mode.equals("kubernetes")
-              ? "kubernetes:///" + service + "." + NAMESPACE + ":" + backend.getValue()
+              ? "kubernetes:///" + service + "." + NAMESPACE + ":grpc"
               : "dns:///" + service + "." + NAMESPACE + ".svc:" + backend.getValue();
       assertEquals(expected, settings.get(backend.getKey() + ".target"));
       KubeObject svc = manifest.get("Service", service);
       assertEquals("None", svc.string("spec", "clusterIP"), service + " must be headless");
       assertTrue(
           svc.list("spec", "ports").stream()
-              .anyMatch(p -> backend.getValue().equals(((Map<?, ?>) p).get("port"))),
-          service + " has no port " + backend.getValue());
+              .map(p -> (Map<?, ?>) p)
+              .anyMatch(
+                  p -> backend.getValue().equals(p.get("port")) && "grpc".equals(p.get("name"))),
+          service + " has no port grpc " + backend.getValue());
+      Map<String, Object> container = onlyContainer(podTemplate(manifest, backend.getKey()));
+      Object containerPort =
+          ((Map<?, ?>) ((List<?>) container.get("ports")).get(0)).get("containerPort");
+      assertEquals(backend.getValue(), containerPort, backend.getKey() + "'s container port");
     }
     assertEquals(
         "ClusterIP", manifest.get("Service", deployment("gateway")).string("spec", "type"));
