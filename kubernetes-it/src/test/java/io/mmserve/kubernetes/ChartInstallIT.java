@@ -207,7 +207,7 @@ class ChartInstallIT {
     return (Map<String, String>) (Map<?, ?>) deployment.map("spec", "selector", "matchLabels");
   }
 
-  private static void deleteRecursively(Path dir) throws Exception {
+  static void deleteRecursively(Path dir) throws Exception {
     if (!Files.exists(dir)) {
       return;
     }

@@ -19,12 +19,15 @@ import java.util.regex.Pattern;
  * The series of a Prometheus text page ({@code GET /metrics} of a service's admin port): for each
  * metric name, the label sets it is exported with.
  */
-record MetricsPage(Map<String, List<Map<String, String>>> series) {
+record MetricsPage(
+    Map<String, List<Map<String, String>>> series,
+    Map<String, Map<Map<String, String>, Double>> values) {
   private static final Pattern LABEL =
       Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   MetricsPage {
     series = Map.copyOf(series);
+    values = Map.copyOf(values);
   }
 
   /** Scrapes {@code http://host:port/metrics}. */
@@ -45,6 +48,7 @@ record MetricsPage(Map<String, List<Map<String, String>>> series) {
 
   static MetricsPage parse(String text) {
     Map<String, List<Map<String, String>>> series = new HashMap<>();
+    Map<String, Map<Map<String, String>, Double>> values = new HashMap<>();
     for (String line : text.lines().toList()) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
@@ -61,8 +65,11 @@ record MetricsPage(Map<String, List<Map<String, String>>> series) {
         }
       }
       series.computeIfAbsent(name, n -> new ArrayList<>()).add(labels);
+      String[] rest =
+          line.substring(line.lastIndexOf(end == brace ? '}' : ' ') + 1).strip().split(" ");
+      values.computeIfAbsent(name, n -> new HashMap<>()).put(labels, Double.parseDouble(rest[0]));
     }
-    return new MetricsPage(series);
+    return new MetricsPage(series, values);
   }
 
   Set<String> names() {
@@ -74,11 +81,19 @@ record MetricsPage(Map<String, List<Map<String, String>>> series) {
     return series.getOrDefault(name, List.of());
   }
 
-  /** The series of both pages. */
+  /** The value of each series of {@code name}, by its labels; empty when not exported. */
+  Map<Map<String, String>, Double> values(String name) {
+    return values.getOrDefault(name, Map.of());
+  }
+
+  /** The series of both pages (a series on both keeps this page's value). */
   MetricsPage plus(MetricsPage other) {
     Map<String, List<Map<String, String>>> all = new HashMap<>();
     series.forEach((k, v) -> all.computeIfAbsent(k, n -> new ArrayList<>()).addAll(v));
     other.series.forEach((k, v) -> all.computeIfAbsent(k, n -> new ArrayList<>()).addAll(v));
-    return new MetricsPage(all);
+    Map<String, Map<Map<String, String>, Double>> allValues = new HashMap<>();
+    other.values.forEach((k, v) -> allValues.computeIfAbsent(k, n -> new HashMap<>()).putAll(v));
+    values.forEach((k, v) -> allValues.computeIfAbsent(k, n -> new HashMap<>()).putAll(v));
+    return new MetricsPage(all, allValues);
   }
 }
