@@ -1,0 +1,163 @@
+{{/*
+The Deployment of one mmserve service. Call with (dict "root" $ "component" NAME).
+Probes are Kubernetes' native gRPC probes on the standard health service (grpc.health.v1, service ""),
+which every mmserve server answers: NOT_SERVING while starting, while Triton is not ready (encoders in
+triton mode) and from the first moment of a graceful shutdown.
+*/}}
+{{- define "mmserve.deployment" -}}
+{{- $root := .root }}
+{{- $facts := include "mmserve.component" . | fromYaml }}
+{{- $values := get $root.Values $facts.key }}
+{{- $name := include "mmserve.componentName" . }}
+{{- $probes := $values.probes }}
+{{- $isGateway := eq .component "gateway" }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "mmserve.labels" . | nindent 4 }}
+spec:
+  {{- if not (include "mmserve.autoscaled" (dict "root" $root "values" $values)) }}
+  replicas: {{ $values.replicas }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "mmserve.selectorLabels" . | nindent 6 }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 25%
+      maxUnavailable: 0
+  template:
+    metadata:
+      labels:
+        {{- include "mmserve.selectorLabels" . | nindent 8 }}
+        {{- with $values.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      annotations:
+        # a change of the settings rolls the pods (they read them once, at start)
+        checksum/settings: {{ include "mmserve.settings" . | sha256sum }}
+        {{- if $root.Values.metrics.podAnnotations }}
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ $facts.adminPort | quote }}
+        prometheus.io/path: /metrics
+        {{- end }}
+        {{- with $values.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      {{- if $isGateway }}
+      serviceAccountName: {{ $name }}
+      automountServiceAccountToken: {{ eq $root.Values.discovery.mode "kubernetes" }}
+      {{- else }}
+      automountServiceAccountToken: false
+      {{- end }}
+      # preStop sleep + shutdown.grace + margin: the pod leaves the EndpointSlices during the sleep, then
+      # finishes its in-flight calls before the kubelet would kill it
+      terminationGracePeriodSeconds: {{ include "mmserve.terminationGrace" $values }}
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
+      containers:
+        - name: {{ .component }}
+          image: {{ include "mmserve.image" (dict "root" $root "image" $values.image) }}
+          imagePullPolicy: {{ $values.image.pullPolicy }}
+          env:
+            - name: MMSERVE_CONFIG
+              value: /etc/mmserve/mmserve.conf
+            {{- with $values.javaOptions }}
+            - name: JAVA_TOOL_OPTIONS
+              value: {{ . | quote }}
+            {{- end }}
+            {{- with $values.env }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          ports:
+            - name: grpc
+              containerPort: {{ $facts.grpcPort }}
+              protocol: TCP
+            - name: metrics
+              containerPort: {{ $facts.adminPort }}
+              protocol: TCP
+          startupProbe:
+            grpc:
+              port: {{ $facts.grpcPort }}
+            periodSeconds: {{ $probes.periodSeconds }}
+            timeoutSeconds: {{ $probes.timeoutSeconds }}
+            # covers model loading: startupSeconds, rounded up to whole periods
+            failureThreshold: {{ div (add $probes.startupSeconds $probes.periodSeconds -1) $probes.periodSeconds }}
+          readinessProbe:
+            grpc:
+              port: {{ $facts.grpcPort }}
+            periodSeconds: {{ $probes.periodSeconds }}
+            timeoutSeconds: {{ $probes.timeoutSeconds }}
+            failureThreshold: {{ $probes.readinessFailureThreshold }}
+          livenessProbe:
+            grpc:
+              port: {{ $facts.grpcPort }}
+            periodSeconds: {{ $probes.livenessPeriodSeconds }}
+            timeoutSeconds: {{ $probes.timeoutSeconds }}
+            failureThreshold: {{ $probes.livenessFailureThreshold }}
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: {{ $values.termination.preStopSleepSeconds }}
+          resources:
+            {{- toYaml $values.resources | nindent 12 }}
+          securityContext:
+            {{- toYaml $root.Values.securityContext | nindent 12 }}
+          volumeMounts:
+            - name: settings
+              mountPath: /etc/mmserve
+              readOnly: true
+            # java.io.tmpdir: ONNX Runtime's and DJL's native libraries, JVM perf data
+            - name: tmp
+              mountPath: /tmp
+            {{- if and (not $isGateway) (ne $root.Values.modelPacks.source "image") }}
+            {{- include "mmserve.packVolumeMount" $root | trim | nindent 12 }}
+            {{- end }}
+      volumes:
+        - name: settings
+          configMap:
+            name: {{ include "mmserve.fullname" $root }}-settings
+            items:
+              - key: {{ .component }}.conf
+                path: mmserve.conf
+        - name: tmp
+          emptyDir: {}
+        {{- if and (not $isGateway) (ne $root.Values.modelPacks.source "image") }}
+        {{- include "mmserve.packVolume" $root | trim | nindent 8 }}
+        {{- end }}
+      {{- if $values.topologySpread.enabled }}
+      topologySpreadConstraints:
+        {{- range $values.topologySpread.topologyKeys }}
+        - maxSkew: {{ $values.topologySpread.maxSkew }}
+          topologyKey: {{ . }}
+          whenUnsatisfiable: {{ $values.topologySpread.whenUnsatisfiable }}
+          labelSelector:
+            matchLabels:
+              {{- include "mmserve.selectorLabels" $ | nindent 14 }}
+          # spread each rollout's new pods on their own, not against the old ReplicaSet's
+          matchLabelKeys:
+            - pod-template-hash
+        {{- end }}
+      {{- end }}
+      {{- with $values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $values.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $values.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end }}

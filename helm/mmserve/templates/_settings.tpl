@@ -1,0 +1,44 @@
+{{/*
+A component's settings file (key=value, read through MMSERVE_CONFIG; docs/configuration.md): first the
+keys the chart owns (addresses, ports, targets, backend, model packs, shutdown grace), then the
+component's config values sorted by key. Call with (dict "root" $ "component" NAME).
+*/}}
+{{- define "mmserve.settings" -}}
+{{- $root := .root }}
+{{- $facts := include "mmserve.component" . | fromYaml }}
+{{- $values := get $root.Values $facts.key }}
+{{- $config := $values.config | default dict }}
+{{- $mode := $root.Values.discovery.mode -}}
+# {{ .component }}: written by the mmserve chart; keys in docs/configuration.md
+# set by the chart
+grpc.host=0.0.0.0
+grpc.port={{ $facts.grpcPort }}
+admin.host=0.0.0.0
+admin.port={{ $facts.adminPort }}
+shutdown.grace={{ $values.termination.shutdownGraceSeconds }}s
+{{- if eq .component "gateway" }}
+text-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "text-encoder" "port" 50052 "mode" $mode) }}
+vision-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "vision-encoder" "port" 50053 "mode" $mode) }}
+fusion.target={{ include "mmserve.target" (dict "root" $root "component" "fusion" "port" 50054 "mode" $mode) }}
+{{- else }}
+model.packs={{ include "mmserve.packDirs" $root }}
+{{- end }}
+{{- $merged := deepCopy $config }}
+{{- if or (eq .component "text-encoder") (eq .component "vision-encoder") }}
+{{- if $root.Values.triton.enabled }}
+backend=triton
+{{- /* the kubernetes:/// resolver lives in the gateway; encoders find Triton's pods by DNS */}}
+triton.target={{ include "mmserve.target" (dict "root" $root "component" "triton" "port" 8001 "mode" "dns") }}
+triton.model-prefix={{ $root.Values.triton.repository.modelPrefix }}
+{{- if not (hasKey $merged "batching.max-in-flight") }}
+{{- $_ := set $merged "batching.max-in-flight" $root.Values.triton.encoderMaxInFlight }}
+{{- end }}
+{{- else }}
+backend=embedded
+{{- end }}
+{{- end }}
+# {{ $facts.key }}.config
+{{- range $key := keys $merged | sortAlpha }}
+{{ $key }}={{ include "mmserve.settingValue" (get $merged $key) }}
+{{- end }}
+{{- end }}
