@@ -18,13 +18,15 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/mmserve"
 HELM_VERSION=v4.3.2
+# k8s.io/kubernetes in control-plane/go.mod
+KUBERNETES_VERSION=v1.37.2
 READY_TIMEOUT_SECONDS="${MMSERVE_K8S_READY_TIMEOUT:-180}"
 
 log() { echo "control-plane: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 binary_key() {
-  (cd "$HERE/control-plane" && cat go.mod go.sum ./*.go && go env GOVERSION GOARCH) | sha256sum | cut -c1-16
+  (cd "$HERE/control-plane" && cat go.mod go.sum ./*.go && echo "$KUBERNETES_VERSION" && go env GOVERSION GOARCH) | sha256sum | cut -c1-16
 }
 
 # Builds into a temporary folder and renames it, so an interrupted build never leaves a cached binary.
@@ -46,7 +48,11 @@ build() {
   if [[ ! -x "$dir/mmserve-control-plane" ]]; then
     log "building etcd, kube-apiserver and kube-controller-manager (about 9 minutes cold)"
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    (cd "$HERE/control-plane" && go build -trimpath -o "$dir.tmp/mmserve-control-plane" .)
+    # the release's version, as a release build stamps it (helm checks a chart's kubeVersion against it)
+    local version_pkg=k8s.io/component-base/version
+    (cd "$HERE/control-plane" && go build -trimpath -ldflags "-X $version_pkg.gitVersion=$KUBERNETES_VERSION \
+      -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION") -X $version_pkg.gitTreeState=clean" \
+      -o "$dir.tmp/mmserve-control-plane" .)
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
   fi
   ln -sfn "$helm_dir/helm" "$dir/helm"

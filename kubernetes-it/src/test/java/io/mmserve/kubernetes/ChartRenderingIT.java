@@ -56,7 +56,7 @@ class ChartRenderingIT {
   @ParameterizedTest
   @ValueSource(ints = {0, 10, 95})
   void terminationGrace_isAlwaysLongerThanPreStopPlusShutdownGrace(int shutdownGraceSeconds) {
-    Values values = Values.DEFAULTS.set("triton.enabled=true");
+    Values values = Values.DEFAULTS.set("triton.enabled=true", Combination.TRITON_IMAGE);
     for (String component : List.of("gateway", "textEncoder", "visionEncoder", "fusion")) {
       values =
           values.set(
@@ -167,7 +167,11 @@ class ChartRenderingIT {
   @Test
   void tritonMode_runsTheGeneratorPerPack_onGpuNodes_andPointsTheEncodersAtIt() {
     Manifest manifest =
-        render(Values.DEFAULTS.set("triton.enabled=true", "modelPacks.names={shapes-clip,other}"));
+        render(
+            Values.DEFAULTS.set(
+                "triton.enabled=true",
+                Combination.TRITON_IMAGE,
+                "modelPacks.names={shapes-clip,other}"));
     String triton = deployment("triton");
     KubeObject tritonPod = podTemplate(manifest, "triton");
     Map<String, Object> server = onlyContainer(tritonPod);
@@ -206,6 +210,7 @@ class ChartRenderingIT {
         render(
             Values.DEFAULTS.set(
                 "triton.enabled=true",
+                Combination.TRITON_IMAGE,
                 "modelPacks.source=" + source,
                 "modelPacks.persistentVolumeClaim.claimName=packs",
                 "modelPacks.hostPath.path=/srv/packs",
@@ -293,6 +298,17 @@ class ChartRenderingIT {
     assertTrue(
         result.output().contains("autoscaling.engine=keda needs KEDA's API (keda.sh/v1alpha1"),
         result::output);
+  }
+
+  @Test
+  void triton_withoutAnImage_failsNamingTheValue() {
+    Helm.Result result =
+        helm.run(
+            List.of(
+                "template", RELEASE, Helm.chartDir().toString(), "--set", "triton.enabled=true"));
+    assertFalse(result.succeeded());
+    assertTrue(
+        result.output().contains("triton.image.repository: name your registry"), result::output);
   }
 
   static KubeObject podTemplate(Manifest manifest, String component) {

@@ -8,7 +8,7 @@ enum Combination {
   /** The defaults: encoders on ONNX Runtime in-process, HPAs, discovery through EndpointSlices. */
   EMBEDDED(Values.DEFAULTS),
   /** Triton on GPU nodes; the encoders in triton mode against it. */
-  TRITON_GPU(Values.DEFAULTS.set("triton.enabled=true")),
+  TRITON_GPU(Values.DEFAULTS.set("triton.enabled=true", Combination.TRITON_IMAGE)),
   /** KEDA ScaledObjects instead of HPAs. */
   KEDA(Values.DEFAULTS.set("autoscaling.engine=keda").assumingApi(Combination.KEDA_API)),
   /** No autoscaler at all: every Deployment keeps its replicas. */
@@ -22,7 +22,14 @@ enum Combination {
       Values.DEFAULTS.set(
           "modelPacks.source=persistentVolumeClaim",
           "modelPacks.persistentVolumeClaim.claimName=mmserve-packs",
-          "triton.enabled=true"));
+          "triton.enabled=true",
+          Combination.TRITON_IMAGE));
+
+  /**
+   * The Triton image the tests name: the chart names no registry of its own ({@code .invalid} is a
+   * reserved name; no pod runs here, so nothing pulls it).
+   */
+  static final String TRITON_IMAGE = "triton.image.repository=registry.invalid/nvidia/tritonserver";
 
   /** KEDA's ScaledObject as .Capabilities.APIVersions names it. */
   static final String KEDA_API = "keda.sh/v1alpha1/ScaledObject";
