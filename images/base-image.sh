@@ -44,21 +44,32 @@ java_home="$("$here/../.mvn/java-home.sh")"
 cache_root="${MMSERVE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmserve/images}"
 arch="$(dpkg --print-architecture)"
 
-# name=version of every package, as apt would download it now
-pinned=()
-for package in "${PACKAGES[@]}"; do
-  version="$(apt-cache policy "$package" | sed -n 's/^ *Candidate: //p')"
-  if [[ -z "$version" || "$version" == "(none)" ]]; then
-    echo "base-image: apt knows no version of $package; run apt-get update first" >&2
-    exit 1
+# Fills pinned with name=version of every package, as apt would download it now; fails if apt knows none.
+resolve_versions() {
+  local package version
+  pinned=()
+  for package in "${PACKAGES[@]}"; do
+    version="$(apt-cache policy "$package" | sed -n 's/^ *Candidate: //p')"
+    [[ -n "$version" && "$version" != "(none)" ]] || return 1
+    pinned+=("$package=$version")
+  done
+}
+if ! resolve_versions; then
+  # a fresh machine may have no package lists yet; root can fetch them (as .ci/system-packages.sh may)
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq >&2
   fi
-  pinned+=("$package=$version")
-done
+  resolve_versions || {
+    echo "base-image: apt knows no version of one of ${PACKAGES[*]}; run apt-get update (as root) first" >&2
+    exit 1
+  }
+fi
 
 key="$({
   sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1
   printf '%s\n' "$arch" "${pinned[@]}" "$MODULES"
   grep -E '^(IMPLEMENTOR|FULL_VERSION|JAVA_RUNTIME_VERSION)=' "$java_home/release"
+  cat /usr/lib/os-release
   tar --version | head -1
   gzip --version | head -1
 } | sha256sum | cut -c1-16)"
@@ -76,12 +87,18 @@ download_packages() {
     local sandbox=()
     # apt's download user cannot write into root's home; as root, apt itself downloads
     [[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
-    (cd "$debs" && apt-get -qq "${sandbox[@]}" download "${missing[@]}" >&2)
+    (cd "$debs" && apt-get -qq "${sandbox[@]}" download "${missing[@]}" >&2) || {
+      echo "base-image: apt-get download ${missing[*]} failed (an old package list?); run apt-get update (as root) and build again" >&2
+      return 1
+    }
   fi
   for entry in "${pinned[@]}"; do
     package="${entry%%=*}"
     version="${entry#*=}"
-    compgen -G "$debs/${package}_${version//:/%3a}_*.deb" | head -1
+    compgen -G "$debs/${package}_${version//:/%3a}_*.deb" | head -1 | grep . || {
+      echo "base-image: no .deb of $entry in $debs after apt-get download" >&2
+      return 1
+    }
   done
 }
 
@@ -147,7 +164,8 @@ debian_rootfs() {
 assemble() {
   work="$1"
   mkdir -p "$work/image/blobs/sha256"
-  mapfile -t debs < <(download_packages)
+  download_packages >"$work/debs.txt"
+  mapfile -t debs <"$work/debs.txt"
 
   debian_rootfs "$work/debian"
   deterministic_tar "$work/debian" "$work/debian.tar" home/nonroot
