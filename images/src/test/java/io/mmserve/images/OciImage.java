@@ -124,15 +124,17 @@ final class OciImage {
   void extractLayers(Path rootfs) throws IOException, InterruptedException {
     Commands.deleteTree(rootfs);
     Files.createDirectories(rootfs);
+    boolean root = Commands.isRoot();
     for (Descriptor layer : layers()) {
       String names = Commands.run(rootfs, "tar", "-tzf", blob(layer.digest()).toString());
       if (names.contains(".wh.")) {
         throw new IllegalStateException("layer " + layer.digest() + " has whiteout files");
       }
+      // the layers' owners and modes as they are (a non-root user cannot give files away)
       Commands.run(
           rootfs,
           "tar",
-          "--same-owner",
+          root ? "--same-owner" : "--no-same-owner",
           "--same-permissions",
           "-xzf",
           blob(layer.digest()).toString(),
