@@ -42,7 +42,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Each image's layers unpacked into a root file system, as a runtime would: it holds the non-root
  * user, a writable /tmp, a Java runtime with every module the service needs, the native libraries
  * and the model pack; and the strongest check, its entrypoint started inside it (chroot, uid 65532,
- * only the image's environment) serves gRPC health and /healthz.
+ * only the image's environment) serves gRPC health and /healthz. The chart's Triton generator
+ * command runs in the text-encoder-svc image the same way.
  */
 class ImageRootfsIT {
   /** Model loading included; the services start in seconds here. */
