@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,6 +42,20 @@ class ServiceImagesIT {
           image,
           OciImage.unpack(image.tarball(), ImagePaths.scratch("unpacked/" + image.module())));
     }
+  }
+
+  @Test
+  void imageTag_isTheChartsAppVersion() throws Exception {
+    String chart =
+        Files.readString(
+            ImagePaths.root().resolve("helm/mmserve/Chart.yaml"), StandardCharsets.UTF_8);
+    Matcher appVersion = Pattern.compile("(?m)^appVersion: \"?([^\"\\s]+)\"?$").matcher(chart);
+
+    assertTrue(appVersion.find(), "helm/mmserve/Chart.yaml has an appVersion");
+    assertEquals(
+        appVersion.group(1),
+        System.getProperty("mmserve.image.tag"),
+        "the images' tag is the chart's default image tag");
   }
 
   @ParameterizedTest
