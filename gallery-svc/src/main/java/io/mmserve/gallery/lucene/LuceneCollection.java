@@ -128,7 +128,12 @@ final class LuceneCollection implements AutoCloseable {
 
   /** Items in the collection now. */
   long size() throws IOException {
-    IndexSearcher searcher = searchers.acquire();
+    IndexSearcher searcher;
+    try {
+      searcher = searchers.acquire();
+    } catch (AlreadyClosedException e) {
+      throw Gallery.notFound(spec.name()); // dropped meanwhile
+    }
     try {
       return searcher.getIndexReader().numDocs();
     } finally {
