@@ -13,7 +13,8 @@ PY=models/.venv/bin/python
 [[ -x $PY ]] || PY=models/.venv-check/bin/python
 N=100000
 DIM=512
-if [[ ! -f $JAR ]] || ! unzip -l "$JAR" | grep -q 'io/mmserve/bench/GalleryExactSearchBenchmark.class'; then
+# no grep -q on a pipe under pipefail: grep's early exit would fail unzip with SIGPIPE
+if [[ ! -f $JAR ]] || ! unzip -l "$JAR" | grep -c 'io/mmserve/bench/GalleryExactSearchBenchmark.class' >/dev/null; then
   ./mvnw -B -o package -pl bench/jmh -am -DskipTests -Dspotless.check.skip=true -q
 fi
 OUT=$(mktemp -d)

@@ -156,7 +156,7 @@ public record GatewayConfig(
 
   /** True if a backend target is {@code kubernetes:///...}. */
   public boolean usesKubernetesDiscovery() {
-    return List.of(textEncoderTarget, visionEncoderTarget, fusionTarget).stream()
+    return List.of(textEncoderTarget, visionEncoderTarget, fusionTarget, galleryTarget).stream()
         .anyMatch(t -> KubernetesTarget.SCHEME.equals(Target.parse(t).scheme()));
   }
 
