@@ -25,7 +25,7 @@ public final class Main {
       String.join(
           "\n",
           "usage: mmserve COMMAND [OPTIONS]",
-          "  up                   start the local stack (gateway, text and vision encoders, fusion)",
+          "  up                   start the local stack (gateway, encoders, fusion, gallery)",
           "                       " + UpOptions.USAGE_OPTIONS,
           "  embed-text TEXT...   embed texts through the gateway",
           "  embed-image FILE...  embed image files (JPEG, PNG) through the gateway",

@@ -7,13 +7,13 @@ import java.util.stream.Collectors;
 
 /**
  * Which processes make up the local stack and how each is started: the replicas of the two
- * encoders, fusion-svc and the gateway, each from its own jar in the mmserve checkout, on loopback
- * ports counted from the base ports, the gateway pointed at the others.
+ * encoders, fusion-svc, gallery-svc and the gateway, each from its own jar in the mmserve checkout,
+ * on loopback ports counted from the base ports, the gateway pointed at the others.
  *
- * <p>Ports: the gateway takes the base ports; the first text encoder, vision encoder and fusion-svc
- * take base + 1, + 2, + 3; replica {@code r} (from 0) of an encoder takes its first replica's ports
- * + {@value UpOptions#REPLICA_PORT_STRIDE} r. The gateway gets each encoder's replicas as one
- * comma-separated target list.
+ * <p>Ports: the gateway takes the base ports; the first text encoder, vision encoder, fusion-svc
+ * and gallery-svc take base + 1, + 2, + 3, + 4; replica {@code r} (from 0) of an encoder takes its
+ * first replica's ports + {@value UpOptions#REPLICA_PORT_STRIDE} r. The gateway gets each encoder's
+ * replicas as one comma-separated target list.
  */
 final class StackPlan {
   /** Every service listens on loopback only. */
@@ -22,7 +22,8 @@ final class StackPlan {
   private StackPlan() {}
 
   /**
-   * The services in start order: the text encoders, the vision encoders, fusion, the gateway.
+   * The services in start order: the text encoders, the vision encoders, fusion, the gallery (its
+   * data in {@link UpOptions#galleryData()}), the gateway.
    *
    * @param home the mmserve checkout holding the jars
    * @param java the java executable
@@ -57,11 +58,24 @@ final class StackPlan {
             options.adminBasePort() + 3,
             List.of("--model.packs=" + options.modelPack()));
     services.add(fusion);
+    ServiceSpec gallery =
+        service(
+            options,
+            home,
+            java,
+            "gallery-svc",
+            "gallery-svc",
+            "gallery",
+            options.basePort() + 4,
+            options.adminBasePort() + 4,
+            List.of("--data.dir=" + options.galleryData()));
+    services.add(gallery);
     List<String> gatewayFlags = new ArrayList<>();
     options.gatewayConfig().ifPresent(file -> gatewayFlags.add("--config=" + file));
     gatewayFlags.add("--text-encoder.target=" + targets(text));
     gatewayFlags.add("--vision-encoder.target=" + targets(vision));
     gatewayFlags.add("--fusion.target=" + fusion.target());
+    gatewayFlags.add("--gallery.target=" + gallery.target());
     options.gatewaySettings().forEach(setting -> gatewayFlags.add("--" + setting));
     services.add(
         service(

@@ -14,9 +14,9 @@ import java.util.Set;
  *
  * @param modelPack the model pack the encoders serve
  * @param int8 serve the pack's int8-quantised encoders instead of the float32 ones
- * @param basePort gRPC port of the gateway; the first text encoder, vision encoder and fusion-svc
- *     take the next three, and replica {@code r} (counted from 0) of an encoder takes its first
- *     replica's port + 10 r
+ * @param basePort gRPC port of the gateway; the first text encoder, vision encoder, fusion-svc and
+ *     gallery-svc take the next four, and replica {@code r} (counted from 0) of an encoder takes
+ *     its first replica's port + 10 r
  * @param adminBasePort admin (metrics) port of the gateway; the other services' admin ports follow
  *     the same scheme
  * @param startupTimeout how long every service together may take to report SERVING
@@ -28,6 +28,7 @@ import java.util.Set;
  *     key=value}
  * @param gatewayConfig a gateway config file ({@code --config} of the gateway), if any
  * @param jvmOptions extra JVM options per module name (gateway, text-encoder-svc, ...)
+ * @param galleryData gallery-svc's data dir: its collections, kept between runs
  */
 record UpOptions(
     Path modelPack,
@@ -41,7 +42,8 @@ record UpOptions(
     List<String> gatewaySettings,
     List<String> encoderSettings,
     Optional<Path> gatewayConfig,
-    Map<String, List<String>> jvmOptions) {
+    Map<String, List<String>> jvmOptions,
+    Path galleryData) {
 
   static final int DEFAULT_BASE_PORT = 50051;
   static final int DEFAULT_ADMIN_BASE_PORT = 9091;
@@ -53,6 +55,9 @@ record UpOptions(
   /** The pack used unless {@code --model-pack} names another, relative to the mmserve home. */
   static final Path DEFAULT_MODEL_PACK = Path.of("models", "shapes-clip");
 
+  /** Where gallery-svc keeps its collections unless {@code --gallery-data} names another folder. */
+  static final Path DEFAULT_GALLERY_DATA = Path.of("data", "gallery");
+
   static final int MAX_REPLICAS = 8;
 
   /** The port distance between two replicas of one encoder. */
@@ -60,7 +65,7 @@ record UpOptions(
 
   /** The modules whose JVMs {@code --jvm-option} can reach. */
   static final Set<String> MODULES =
-      Set.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc");
+      Set.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc", "gallery-svc");
 
   /** Settings the launcher gives the gateway itself; {@code --gateway-flag} must not move them. */
   static final Set<String> GATEWAY_LAUNCHER_SETTINGS =
@@ -71,7 +76,8 @@ record UpOptions(
           "admin.port",
           "text-encoder.target",
           "vision-encoder.target",
-          "fusion.target");
+          "fusion.target",
+          "gallery.target");
 
   /** Settings the launcher gives the encoders itself; {@code --encoder-flag} must not move them. */
   static final Set<String> ENCODER_LAUNCHER_SETTINGS =
@@ -94,7 +100,8 @@ record UpOptions(
           "--gateway-flag KEY=VALUE (repeatable; e.g. batching.text.max-batch-size=1)"
               + "  --gateway-config FILE",
           "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batching.max-batch-size=1)",
-          "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m)");
+          "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m)",
+          "--gallery-data DIR (default data/gallery): gallery-svc's collections, kept between runs");
 
   UpOptions {
     gatewaySettings = List.copyOf(gatewaySettings);
@@ -130,7 +137,8 @@ record UpOptions(
                 "--gateway-flag",
                 "--encoder-flag",
                 "--gateway-config",
-                "--jvm-option"),
+                "--jvm-option",
+                "--gallery-data"),
             Set.of("--int8"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
@@ -138,7 +146,7 @@ record UpOptions(
     Path pack = line.value("--model-pack").map(Path::of).orElse(home.resolve(DEFAULT_MODEL_PACK));
     int textReplicas = line.intValue("--text-replicas", 1, 1, MAX_REPLICAS);
     int visionReplicas = line.intValue("--vision-replicas", 1, 1, MAX_REPLICAS);
-    int span = (Math.max(textReplicas, visionReplicas) - 1) * REPLICA_PORT_STRIDE + 3;
+    int span = (Math.max(textReplicas, visionReplicas) - 1) * REPLICA_PORT_STRIDE + 4;
     return new UpOptions(
         pack.toAbsolutePath().normalize(),
         line.flag("--int8"),
@@ -151,7 +159,12 @@ record UpOptions(
         settings("--gateway-flag", line.values("--gateway-flag"), GATEWAY_LAUNCHER_SETTINGS),
         settings("--encoder-flag", line.values("--encoder-flag"), ENCODER_LAUNCHER_SETTINGS),
         line.value("--gateway-config").map(p -> Path.of(p).toAbsolutePath().normalize()),
-        jvmOptions(line.values("--jvm-option")));
+        jvmOptions(line.values("--jvm-option")),
+        line.value("--gallery-data")
+            .map(Path::of)
+            .orElse(home.resolve(DEFAULT_GALLERY_DATA))
+            .toAbsolutePath()
+            .normalize());
   }
 
   private static List<String> settings(String option, List<String> given, Set<String> owned) {

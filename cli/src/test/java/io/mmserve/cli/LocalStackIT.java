@@ -77,8 +77,8 @@ class LocalStackIT {
   private static final long CALL_SECONDS = 120;
   private static final String READY_PREFIX = "mmserve ready:";
 
-  /** gateway, text encoder, vision encoder, fusion-svc. */
-  private static final int SERVICES = 4;
+  /** gateway, text encoder, vision encoder, fusion-svc, gallery-svc. */
+  private static final int SERVICES = 5;
 
   /** The colours and shapes of the pack's training scenes: 32 labels such as "red circle". */
   private static final List<String> COLOURS =
@@ -103,7 +103,13 @@ class LocalStackIT {
     reference = ReferencePack.referenceDir();
     index = ReferencePack.index();
     for (String module :
-        List.of("cli", "gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc")) {
+        List.of(
+            "cli",
+            "gateway",
+            "text-encoder-svc",
+            "vision-encoder-svc",
+            "fusion-svc",
+            "gallery-svc")) {
       Path jar = StackPlan.jar(root, module);
       assertTrue(Files.isRegularFile(jar), () -> jar + " is missing; package the modules first");
     }
@@ -118,7 +124,9 @@ class LocalStackIT {
                 "--base-port",
                 Integer.toString(basePort),
                 "--admin-base-port",
-                Integer.toString(adminBasePort))
+                Integer.toString(adminBasePort),
+                "--gallery-data",
+                galleryData().toString())
             .directory(root.toFile())
             .redirectErrorStream(true)
             .start();
@@ -437,6 +445,27 @@ class LocalStackIT {
             .toList();
 
     assertTrue(names.contains("mmserve.v1.Multimodal"), names::toString);
+  }
+
+  @Test
+  void gallery_textQueries_findTheirSceneFirst() {
+    new GalleryRetrieval(gateway()).textQueriesFindTheirScene("by-text");
+  }
+
+  @Test
+  void gallery_imageQueryAndFilters_findTheRightItems() {
+    new GalleryRetrieval(gateway()).imageQueryFindsItselfAndFiltersHold("by-image");
+  }
+
+  @Test
+  void gallery_listDeleteAndOtherModelVersion_behaveAsDocumented() {
+    new GalleryRetrieval(gateway()).listDeleteAndVersionCheck("lifecycle");
+  }
+
+  /** A fresh gallery data dir for this run, so no collection is left from an earlier one. */
+  private static Path galleryData() throws IOException {
+    Path parent = Files.createDirectories(root.resolve("cli/target/it-data"));
+    return Files.createTempDirectory(parent, "gallery-");
   }
 
   @Test

@@ -20,16 +20,37 @@ class StackPlanTest {
   }
 
   @Test
-  void services_startEncodersAndFusionBeforeGatewayOnDesignPorts() {
+  void services_startEncodersFusionAndGalleryBeforeGatewayOnDesignPorts() {
     List<ServiceSpec> services = plan();
 
     assertEquals(
-        List.of("text-encoder-svc", "vision-encoder-svc", "fusion-svc", "gateway"),
+        List.of("text-encoder-svc", "vision-encoder-svc", "fusion-svc", "gallery-svc", "gateway"),
         services.stream().map(ServiceSpec::name).toList());
     assertEquals(
-        List.of(50052, 50053, 50054, 50051), services.stream().map(ServiceSpec::grpcPort).toList());
+        List.of(50052, 50053, 50054, 50055, 50051),
+        services.stream().map(ServiceSpec::grpcPort).toList());
     assertEquals(
-        List.of(9092, 9093, 9094, 9091), services.stream().map(ServiceSpec::adminPort).toList());
+        List.of(9092, 9093, 9094, 9095, 9091),
+        services.stream().map(ServiceSpec::adminPort).toList());
+  }
+
+  @Test
+  void services_runGalleryOnItsDataDir() {
+    ServiceSpec gallery = plan().get(3);
+
+    assertEquals(
+        List.of(
+            "/jdk/bin/java",
+            "-jar",
+            "/opt/mmserve/gallery-svc/target/gallery-svc.jar",
+            "--grpc.host=127.0.0.1",
+            "--grpc.port=50055",
+            "--admin.host=127.0.0.1",
+            "--admin.port=9095",
+            "--data.dir=/opt/mmserve/data/gallery"),
+        gallery.command());
+    assertTrue(
+        plan("--gallery-data=/var/gallery").get(3).command().contains("--data.dir=/var/gallery"));
   }
 
   @Test
@@ -68,12 +89,13 @@ class StackPlanTest {
 
   @Test
   void services_pointGatewayAtTheEncodersAndFusionOfThisStack() {
-    ServiceSpec gateway = plan("--base-port=51000").get(3);
+    ServiceSpec gateway = plan("--base-port=51000").get(4);
 
     assertEquals(51000, gateway.grpcPort());
     assertTrue(gateway.command().contains("--text-encoder.target=127.0.0.1:51001"));
     assertTrue(gateway.command().contains("--vision-encoder.target=127.0.0.1:51002"));
     assertTrue(gateway.command().contains("--fusion.target=127.0.0.1:51003"));
+    assertTrue(gateway.command().contains("--gallery.target=127.0.0.1:51004"));
   }
 
   @Test
@@ -84,6 +106,7 @@ class StackPlanTest {
     assertTrue(services.get(1).command().contains("--model.precision=int8"));
     assertFalse(services.get(2).command().contains("--model.precision=int8"));
     assertFalse(services.get(3).command().contains("--model.precision=int8"));
+    assertFalse(services.get(4).command().contains("--model.precision=int8"));
   }
 
   @Test
@@ -98,13 +121,14 @@ class StackPlanTest {
             "vision-encoder-svc#1",
             "vision-encoder-svc#2",
             "fusion-svc",
+            "gallery-svc",
             "gateway"),
         services.stream().map(ServiceSpec::name).toList());
     assertEquals(
-        List.of(50052, 50062, 50072, 50053, 50063, 50054, 50051),
+        List.of(50052, 50062, 50072, 50053, 50063, 50054, 50055, 50051),
         services.stream().map(ServiceSpec::grpcPort).toList());
     assertEquals(
-        List.of(9092, 9102, 9112, 9093, 9103, 9094, 9091),
+        List.of(9092, 9102, 9112, 9093, 9103, 9094, 9095, 9091),
         services.stream().map(ServiceSpec::adminPort).toList());
     assertEquals("text#2", services.get(1).label());
   }

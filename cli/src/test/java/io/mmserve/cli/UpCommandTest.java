@@ -31,7 +31,7 @@ class UpCommandTest {
 
   private static Path checkout(Path dir) throws IOException {
     for (String module :
-        List.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc")) {
+        List.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc", "gallery-svc")) {
       Path jar = StackPlan.jar(dir, module);
       Files.createDirectories(jar.getParent());
       Files.write(jar, new byte[0]);

@@ -88,7 +88,7 @@ class UpOptionsTest {
             UsageException.class,
             () -> UpOptions.parse(List.of("--vision-replicas=3", "--base-port=65520"), HOME));
 
-    assertEquals("--base-port must be in 1024..65512, but was 65520", e.getMessage());
+    assertEquals("--base-port must be in 1024..65511, but was 65520", e.getMessage());
   }
 
   @Test

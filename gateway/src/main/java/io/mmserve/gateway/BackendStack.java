@@ -15,9 +15,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Everything between the public API and the backends, wired from the config: a {@link BackendPool}
- * (one gRPC channel) per backend, the encoder batchers, their timer thread, and the {@link
- * Backends} the API uses. Close it after the gRPC server has stopped.
+ * Everything between the public API and the backends (the encoders, fusion-svc and gallery-svc),
+ * wired from the config: a {@link BackendPool} (one gRPC channel) per backend, the encoder
+ * batchers, their timer thread, and the {@link Backends} the API uses. Close it after the gRPC
+ * server has stopped.
  */
 final class BackendStack implements AutoCloseable {
   final Backends backends;
@@ -25,6 +26,7 @@ final class BackendStack implements AutoCloseable {
   private final BackendPool text;
   private final BackendPool vision;
   private final BackendPool fusion;
+  private final BackendPool gallery;
   private final EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> textBatching;
   private final EncoderBatching<EncodeImageRequest, EncodeImageResponse, Image> imageBatching;
 
@@ -43,6 +45,8 @@ final class BackendStack implements AutoCloseable {
     vision.start();
     fusion = pool(Backends.FUSION, config.fusionTarget(), config, channels, registry);
     fusion.start();
+    gallery = pool(Backends.GALLERY, config.galleryTarget(), config, channels, registry);
+    gallery.start();
     textBatching =
         new EncoderBatching<>(
             Backends.TEXT_ENCODER,
@@ -63,7 +67,7 @@ final class BackendStack implements AutoCloseable {
             scheduler,
             registry,
             BatchMetrics.IMAGE);
-    backends = new Backends(textBatching, imageBatching, fusion, config.defaultDeadline());
+    backends = new Backends(textBatching, imageBatching, fusion, gallery, config.defaultDeadline());
   }
 
   private BackendPool pool(
@@ -76,6 +80,7 @@ final class BackendStack implements AutoCloseable {
         switch (name) {
           case Backends.TEXT_ENCODER -> config.textResilience();
           case Backends.VISION_ENCODER -> config.visionResilience();
+          case Backends.GALLERY -> config.galleryResilience();
           default -> config.fusionResilience();
         };
     return new BackendPool(
@@ -102,6 +107,7 @@ final class BackendStack implements AutoCloseable {
     text.close();
     vision.close();
     fusion.close();
+    gallery.close();
     scheduler.shutdownNow();
     scheduler.awaitTermination(5, TimeUnit.SECONDS);
   }

@@ -21,29 +21,45 @@ import io.mmserve.fusion.v1.MatchFeaturesRequest;
 import io.mmserve.fusion.v1.MatchFeaturesResponse;
 import io.mmserve.fusion.v1.ScoreEmbeddingsRequest;
 import io.mmserve.fusion.v1.ScoreEmbeddingsResponse;
+import io.mmserve.gallery.v1.CollectionInfo;
+import io.mmserve.gallery.v1.DeleteVectorsRequest;
+import io.mmserve.gallery.v1.DeleteVectorsResponse;
+import io.mmserve.gallery.v1.DescribeCollectionRequest;
+import io.mmserve.gallery.v1.DropCollectionRequest;
+import io.mmserve.gallery.v1.DropCollectionResponse;
+import io.mmserve.gallery.v1.GalleryGrpc;
+import io.mmserve.gallery.v1.ListCollectionsRequest;
+import io.mmserve.gallery.v1.ListCollectionsResponse;
+import io.mmserve.gallery.v1.SearchVectorsRequest;
+import io.mmserve.gallery.v1.SearchVectorsResponse;
+import io.mmserve.gallery.v1.UpsertVectorsRequest;
+import io.mmserve.gallery.v1.UpsertVectorsResponse;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.kit.errors.StatusMapper;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The services behind the gateway: text-encoder-svc, vision-encoder-svc and fusion-svc. This is the
- * one gRPC-aware piece of the understanding calls; {@link #forCurrentCall()} gives them a {@link
- * Calls} whose methods speak proto messages and futures only.
+ * The services behind the gateway: text-encoder-svc, vision-encoder-svc, fusion-svc and
+ * gallery-svc. This is the one gRPC-aware piece of the understanding calls; {@link
+ * #forCurrentCall()} gives them a {@link Calls} whose methods speak proto messages and futures
+ * only.
  *
- * <p>Encoder calls go through the dynamic batchers ({@link EncoderBatching}), fusion calls straight
- * to fusion-svc; both through the backend's {@link BackendPool} (replicas, health, circuit
- * breakers, bulkheads, retries). The pools and batchers are owned by the caller of the constructor,
- * who closes them.
+ * <p>Encoder calls go through the dynamic batchers ({@link EncoderBatching}), fusion and gallery
+ * calls straight to their service; both through the backend's {@link BackendPool} (replicas,
+ * health, circuit breakers, bulkheads, retries). The pools and batchers are owned by the caller of
+ * the constructor, who closes them.
  */
 final class Backends {
   static final String TEXT_ENCODER = "text-encoder-svc";
   static final String VISION_ENCODER = "vision-encoder-svc";
   static final String FUSION = "fusion-svc";
+  static final String GALLERY = "gallery-svc";
 
   private final EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> text;
   private final EncoderBatching<EncodeImageRequest, EncodeImageResponse, Image> vision;
   private final BackendPool fusion;
+  private final BackendPool gallery;
   private final Duration defaultDeadline;
 
   /**
@@ -53,10 +69,12 @@ final class Backends {
       EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> text,
       EncoderBatching<EncodeImageRequest, EncodeImageResponse, Image> vision,
       BackendPool fusion,
+      BackendPool gallery,
       Duration defaultDeadline) {
     this.text = text;
     this.vision = vision;
     this.fusion = fusion;
+    this.gallery = gallery;
     this.defaultDeadline = defaultDeadline;
   }
 
@@ -110,6 +128,49 @@ final class Backends {
           fusion.call(
               deadline,
               (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).classifyEmbeddings(request)));
+    }
+
+    ListenableFuture<UpsertVectorsResponse> upsertVectors(UpsertVectorsRequest request) {
+      return guard(
+          gallery.call(
+              deadline,
+              (ch, d) -> GalleryGrpc.newFutureStub(ch).withDeadline(d).upsertVectors(request)));
+    }
+
+    ListenableFuture<SearchVectorsResponse> searchVectors(SearchVectorsRequest request) {
+      return guard(
+          gallery.call(
+              deadline,
+              (ch, d) -> GalleryGrpc.newFutureStub(ch).withDeadline(d).searchVectors(request)));
+    }
+
+    ListenableFuture<DeleteVectorsResponse> deleteVectors(DeleteVectorsRequest request) {
+      return guard(
+          gallery.call(
+              deadline,
+              (ch, d) -> GalleryGrpc.newFutureStub(ch).withDeadline(d).deleteVectors(request)));
+    }
+
+    ListenableFuture<DropCollectionResponse> dropCollection(DropCollectionRequest request) {
+      return guard(
+          gallery.call(
+              deadline,
+              (ch, d) -> GalleryGrpc.newFutureStub(ch).withDeadline(d).dropCollection(request)));
+    }
+
+    ListenableFuture<CollectionInfo> describeCollection(DescribeCollectionRequest request) {
+      return guard(
+          gallery.call(
+              deadline,
+              (ch, d) ->
+                  GalleryGrpc.newFutureStub(ch).withDeadline(d).describeCollection(request)));
+    }
+
+    ListenableFuture<ListCollectionsResponse> listCollections(ListCollectionsRequest request) {
+      return guard(
+          gallery.call(
+              deadline,
+              (ch, d) -> GalleryGrpc.newFutureStub(ch).withDeadline(d).listCollections(request)));
     }
 
     /**

@@ -30,6 +30,8 @@ import java.util.Map;
  * @param textBatching the dynamic batcher of text-encoder-svc calls ({@value #TEXT_BATCHING}.*)
  * @param imageBatching the dynamic batcher of vision-encoder-svc calls ({@value #IMAGE_BATCHING}.*)
  * @param discovery how {@code kubernetes:///} targets reach the Kubernetes API
+ * @param galleryTarget gRPC target of gallery-svc
+ * @param galleryResilience routing, breakers, bulkheads and retries of gallery-svc calls
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -44,13 +46,16 @@ public record GatewayConfig(
     ResilienceSettings fusionResilience,
     BatchingSettings textBatching,
     BatchingSettings imageBatching,
-    DiscoverySettings discovery) {
+    DiscoverySettings discovery,
+    String galleryTarget,
+    ResilienceSettings galleryResilience) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
   public static final String MAX_TEXTS = "limits.max-texts";
   public static final String MAX_IMAGES = "limits.max-images";
   public static final String FUSION_TARGET = "fusion.target";
+  public static final String GALLERY_TARGET = "gallery.target";
   public static final String MAX_LABELS = "limits.max-labels";
   public static final String MAX_PAIRS = "limits.max-pairs";
   public static final String MAX_CANDIDATES = "limits.max-candidates";
@@ -84,6 +89,7 @@ public record GatewayConfig(
   public static final String DEFAULT_MAX_TEXTS = "256";
   public static final String DEFAULT_MAX_IMAGES = "64";
   public static final String DEFAULT_FUSION_TARGET = "127.0.0.1:50054";
+  public static final String DEFAULT_GALLERY_TARGET = "127.0.0.1:50055";
   public static final String DEFAULT_LABEL_EMBEDDING_CACHE = "100000";
   public static final String DEFAULT_DEADLINE_VALUE = "30s";
 
@@ -116,13 +122,14 @@ public record GatewayConfig(
     defaults.put(MAX_TEXTS, DEFAULT_MAX_TEXTS);
     defaults.put(MAX_IMAGES, DEFAULT_MAX_IMAGES);
     defaults.put(FUSION_TARGET, DEFAULT_FUSION_TARGET);
+    defaults.put(GALLERY_TARGET, DEFAULT_GALLERY_TARGET);
     defaults.put(MAX_LABELS, Integer.toString(RequestLimits.DEFAULT_MAX_LABELS));
     defaults.put(MAX_PAIRS, Integer.toString(RequestLimits.DEFAULT_MAX_PAIRS));
     defaults.put(MAX_CANDIDATES, Integer.toString(RequestLimits.DEFAULT_MAX_CANDIDATES));
     defaults.put(MAX_EMBEDDINGS, Integer.toString(RequestLimits.DEFAULT_MAX_EMBEDDINGS));
     defaults.put(LABEL_EMBEDDING_CACHE, DEFAULT_LABEL_EMBEDDING_CACHE);
     defaults.put(DEFAULT_DEADLINE, DEFAULT_DEADLINE_VALUE);
-    for (String backend : List.of("text-encoder", "vision-encoder", "fusion")) {
+    for (String backend : List.of("text-encoder", "vision-encoder", "fusion", "gallery")) {
       defaults.put(backend + LOAD_BALANCING, "least-request");
     }
     defaults.put(DISCOVERY_REFRESH, "5s");
@@ -149,7 +156,7 @@ public record GatewayConfig(
 
   /** True if a backend target is {@code kubernetes:///...}. */
   public boolean usesKubernetesDiscovery() {
-    return List.of(textEncoderTarget, visionEncoderTarget, fusionTarget).stream()
+    return List.of(textEncoderTarget, visionEncoderTarget, fusionTarget, galleryTarget).stream()
         .anyMatch(t -> KubernetesTarget.SCHEME.equals(Target.parse(t).scheme()));
   }
 
@@ -180,7 +187,8 @@ public record GatewayConfig(
 
   /** Reads and validates the gateway settings. */
   public static GatewayConfig from(Config config) {
-    for (String key : List.of(TEXT_ENCODER_TARGET, VISION_ENCODER_TARGET, FUSION_TARGET)) {
+    for (String key :
+        List.of(TEXT_ENCODER_TARGET, VISION_ENCODER_TARGET, FUSION_TARGET, GALLERY_TARGET)) {
       try {
         Target target = Target.parse(config.getString(key));
         if (KubernetesTarget.SCHEME.equals(target.scheme())) {
@@ -209,6 +217,8 @@ public record GatewayConfig(
         resilience(config, "fusion"),
         BatchingSettings.from(config, TEXT_BATCHING),
         BatchingSettings.from(config, IMAGE_BATCHING),
-        DiscoverySettings.from(config));
+        DiscoverySettings.from(config),
+        config.getString(GALLERY_TARGET),
+        resilience(config, "gallery"));
   }
 }

@@ -48,11 +48,12 @@ public final class Main {
                     config.maxInboundMessageBytes(), discovery.provider()),
                 startup.meters()));
     log.info(
-        "{} backends: text encoder {}, vision encoder {}, fusion {}",
+        "{} backends: text encoder {}, vision encoder {}, fusion {}, gallery {}",
         SERVICE,
         config.textEncoderTarget(),
         config.visionEncoderTarget(),
-        config.fusionTarget());
+        config.fusionTarget(),
+        config.galleryTarget());
     return ServiceParts.of(
         new MultimodalService(
             backends.backends,

@@ -3,7 +3,6 @@ package io.mmserve.gateway;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.mmserve.api.v1.ClassifyRequest;
 import io.mmserve.api.v1.ClassifyResponse;
@@ -14,6 +13,8 @@ import io.mmserve.api.v1.EmbedImageResponse;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Embedding;
+import io.mmserve.api.v1.ListCollectionsRequest;
+import io.mmserve.api.v1.ListCollectionsResponse;
 import io.mmserve.api.v1.MatchRequest;
 import io.mmserve.api.v1.MatchResponse;
 import io.mmserve.api.v1.MultimodalGrpc;
@@ -38,8 +39,9 @@ import java.util.function.Function;
  * The public {@code mmserve.v1.Multimodal} API. Each call checks its request at the edge, then
  * delegates: EmbedText and EmbedImage to one encoder, Classify, Rank, Match and Score to their call
  * classes ({@link ClassifyCall}, {@link RankCall}, {@link MatchCall}, {@link ScoreCall}), which
- * combine the encoders and fusion-svc without blocking. The gallery calls answer UNIMPLEMENTED
- * until their issue lands.
+ * combine the encoders and fusion-svc without blocking. The gallery calls embed through the
+ * encoders and store or search in gallery-svc ({@link GalleryUpsertCall}, {@link
+ * GallerySearchCall}, {@link GalleryCollections}).
  *
  * <p>Backend calls carry the caller's deadline, or the default deadline when the caller set none,
  * and are cancelled with the caller's call (see {@link Backends#forCurrentCall()}). {@link Replies}
@@ -47,10 +49,6 @@ import java.util.function.Function;
  * description, other failures through the one {@link StatusMapper}.
  */
 public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
-  static final Status UPSERT_NOT_IMPLEMENTED = notYetImplemented("Upsert");
-  static final Status SEARCH_NOT_IMPLEMENTED = notYetImplemented("Search");
-  static final Status DELETE_NOT_IMPLEMENTED = notYetImplemented("Delete");
-
   private final Backends backends;
   private final CachedTextEmbedder labelTexts;
   private final RequestLimits limits;
@@ -124,24 +122,27 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
 
   @Override
   public void upsert(UpsertRequest request, StreamObserver<UpsertResponse> out) {
-    out.onError(UPSERT_NOT_IMPLEMENTED.asRuntimeException());
+    Deadlines.checkNotExpired();
+    Replies.whenDone(new GalleryUpsertCall(backends.forCurrentCall(), limits).run(request), out);
   }
 
   @Override
   public void search(SearchRequest request, StreamObserver<SearchResponse> out) {
-    out.onError(SEARCH_NOT_IMPLEMENTED.asRuntimeException());
+    Deadlines.checkNotExpired();
+    Replies.whenDone(new GallerySearchCall(backends.forCurrentCall()).run(request), out);
   }
 
   @Override
   public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
-    out.onError(DELETE_NOT_IMPLEMENTED.asRuntimeException());
+    Deadlines.checkNotExpired();
+    Replies.whenDone(new GalleryCollections(backends.forCurrentCall()).delete(request), out);
   }
 
-  private static Status notYetImplemented(String method) {
-    return Status.UNIMPLEMENTED.withDescription(
-        method
-            + " is not implemented yet in this release; it arrives with the retrieval issue (see"
-            + " docs/api.md)");
+  @Override
+  public void listCollections(
+      ListCollectionsRequest request, StreamObserver<ListCollectionsResponse> out) {
+    Deadlines.checkNotExpired();
+    Replies.whenDone(new GalleryCollections(backends.forCurrentCall()).list(request), out);
   }
 
   private static <E, R> ListenableFuture<R> translate(

@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The gateway in-process, as Main wires it, in front of in-process fake encoders and a fake
- * fusion-svc; everything on direct executors. Close it after the test.
+ * The gateway in-process, as Main wires it, in front of in-process fake encoders, a fake fusion-svc
+ * and a fake gallery-svc; everything on direct executors. Close it after the test.
  */
 final class InProcessGateway implements AutoCloseable {
   /** Distinct from any deadline a test sets, so the test can tell which one a backend saw. */
@@ -27,6 +27,7 @@ final class InProcessGateway implements AutoCloseable {
   final FakeTextEncoder textEncoder = new FakeTextEncoder();
   final FakeVisionEncoder visionEncoder = new FakeVisionEncoder();
   final FakeFusion fusion = new FakeFusion();
+  final FakeGallery gallery = new FakeGallery();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final ManagedChannel gatewayChannel;
   private final Server backends;
@@ -50,6 +51,7 @@ final class InProcessGateway implements AutoCloseable {
             .addService(textEncoder)
             .addService(visionEncoder)
             .addService(fusion)
+            .addService(gallery)
             .addService(new HealthStatusManager().getHealthService()) // the channels check health
             .build()
             .start();

@@ -21,6 +21,7 @@ import io.mmserve.api.v1.EmbedImageResponse;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Embedding;
+import io.mmserve.api.v1.GalleryItem;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.MultimodalGrpc.MultimodalBlockingStub;
 import io.mmserve.api.v1.PixelFormat;
@@ -380,26 +381,44 @@ class MultimodalServiceTest {
         "images: 3 images exceed the limit of 2 per request", e.getStatus().getDescription());
   }
 
-  static Stream<Arguments> notYetImplementedCalls() {
+  static Stream<Arguments> badGalleryCalls() {
     return Stream.of(
-        call("Upsert", c -> c.upsert(UpsertRequest.getDefaultInstance())),
-        call("Search", c -> c.search(SearchRequest.getDefaultInstance())),
-        call("Delete", c -> c.delete(DeleteRequest.getDefaultInstance())));
+        Arguments.of(
+            "Upsert without items",
+            (Consumer<MultimodalBlockingStub>)
+                c -> c.upsert(UpsertRequest.newBuilder().setCollection("shapes").build()),
+            "items: at least one item is required"),
+        Arguments.of(
+            "Upsert of an item without content",
+            (Consumer<MultimodalBlockingStub>)
+                c ->
+                    c.upsert(
+                        UpsertRequest.newBuilder()
+                            .setCollection("shapes")
+                            .addItems(GalleryItem.newBuilder().setId("a"))
+                            .build()),
+            "items[0]: give an image, a text or an embedding"),
+        Arguments.of(
+            "Search without a query",
+            (Consumer<MultimodalBlockingStub>)
+                c -> c.search(SearchRequest.newBuilder().setCollection("shapes").build()),
+            "text: give a text, an image or an embedding to search with"),
+        Arguments.of(
+            "Delete of neither ids nor the collection",
+            (Consumer<MultimodalBlockingStub>)
+                c -> c.delete(DeleteRequest.newBuilder().setCollection("shapes").build()),
+            "ids: give the ids to delete, or set delete_collection"));
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("notYetImplementedCalls")
-  void notYetImplementedCall_answersUnimplementedSayingWhenItArrives(
-      String method, Consumer<MultimodalBlockingStub> call) {
+  @MethodSource("badGalleryCalls")
+  void galleryCall_badRequest_isInvalidArgumentBeforeAnyBackendCall(
+      String name, Consumer<MultimodalBlockingStub> call, String description) {
     StatusRuntimeException e =
         assertThrows(StatusRuntimeException.class, () -> call.accept(client));
 
-    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-    assertEquals(
-        method
-            + " is not implemented yet in this release; it arrives with the retrieval issue (see"
-            + " docs/api.md)",
-        e.getStatus().getDescription());
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals(description, e.getStatus().getDescription());
   }
 
   @Test
@@ -410,10 +429,6 @@ class MultimodalServiceTest {
             .getStatus();
 
     assertEquals(ServingStatus.SERVING, status);
-  }
-
-  private static Arguments call(String method, Consumer<MultimodalBlockingStub> call) {
-    return Arguments.of(method, call);
   }
 
   private static EmbedImageRequest oneImage() {

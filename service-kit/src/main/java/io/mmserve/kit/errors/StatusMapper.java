@@ -123,6 +123,12 @@ public final class StatusMapper {
     if (e instanceof CancelledException) {
       return Status.CANCELLED;
     }
+    if (e instanceof NotFoundException) {
+      return Status.NOT_FOUND;
+    }
+    if (e instanceof FailedPreconditionException) {
+      return Status.FAILED_PRECONDITION;
+    }
     // MmserveException's constructors are package-private, so this is a new subclass in this
     // package that was not added above.
     throw new AssertionError("no status for " + e.getClass().getName());

@@ -26,7 +26,11 @@ class StatusMapperTest {
         Arguments.of(new OverloadedException("queue full"), Status.Code.UNAVAILABLE),
         Arguments.of(new BackendUnavailableException("down"), Status.Code.UNAVAILABLE),
         Arguments.of(new DeadlineExceededException("late"), Status.Code.DEADLINE_EXCEEDED),
-        Arguments.of(new CancelledException("gone"), Status.Code.CANCELLED));
+        Arguments.of(new CancelledException("gone"), Status.Code.CANCELLED),
+        Arguments.of(new NotFoundException("no collection 'x'"), Status.Code.NOT_FOUND),
+        Arguments.of(
+            new FailedPreconditionException("holds m@1, got m@2"),
+            Status.Code.FAILED_PRECONDITION));
   }
 
   @ParameterizedTest
