@@ -8,7 +8,6 @@ import io.kubernetes.client.openapi.models.V1TokenRequestSpec;
 import io.kubernetes.client.util.Config;
 import io.mmserve.testsupport.ControlPlane;
 import io.mmserve.testsupport.ServiceProcess;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +17,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The gateway as the chart deploys it, against a real control plane: the chart is installed, the
@@ -113,7 +109,6 @@ class GatewayIdentityIT {
   }
 
   /** A kubeconfig that authenticates as {@code account} with a token from the TokenRequest API. */
-  @SuppressWarnings("unchecked")
   private static Path tokenKubeconfig(Path dir, String account) throws Exception {
     CoreV1Api core = new CoreV1Api(Config.fromConfig(controlPlane.kubeconfig().toString()));
     String token =
@@ -125,32 +120,6 @@ class GatewayIdentityIT {
             .execute()
             .getStatus()
             .getToken();
-    Map<String, Object> admin;
-    try (Reader reader = Files.newBufferedReader(controlPlane.kubeconfig())) {
-      admin = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
-    }
-    Map<String, Object> cluster = ((List<Map<String, Object>>) admin.get("clusters")).getFirst();
-    Map<String, Object> config =
-        Map.of(
-            "apiVersion",
-            "v1",
-            "kind",
-            "Config",
-            "clusters",
-            List.of(cluster),
-            "users",
-            List.of(Map.of("name", account, "user", Map.of("token", token))),
-            "contexts",
-            List.of(
-                Map.of(
-                    "name",
-                    account,
-                    "context",
-                    Map.of("cluster", cluster.get("name"), "user", account))),
-            "current-context",
-            account);
-    Path file = dir.resolve(account + ".kubeconfig");
-    Files.writeString(file, new Yaml().dump(config), StandardCharsets.UTF_8);
-    return file;
+    return controlPlane.tokenKubeconfig(dir, account, token);
   }
 }

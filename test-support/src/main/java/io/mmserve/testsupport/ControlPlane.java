@@ -77,6 +77,42 @@ public final class ControlPlane implements AutoCloseable {
     return kubeconfig;
   }
 
+  /**
+   * Writes a kubeconfig for this API server that authenticates with a bearer {@code token} (for
+   * example a service account's, from the TokenRequest API) as user {@code name}, into {@code
+   * dir/name.kubeconfig}; returns its path. What a pod's in-cluster config would hold.
+   */
+  public Path tokenKubeconfig(Path dir, String name, String token) {
+    String config =
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: mmserve-test",
+            "  cluster:",
+            "    server: " + server(),
+            "    certificate-authority: " + dir().resolve("pki/ca.crt"),
+            "users:",
+            "- name: " + name,
+            "  user:",
+            "    token: " + token,
+            "contexts:",
+            "- name: " + name,
+            "  context:",
+            "    cluster: mmserve-test",
+            "    user: " + name,
+            "current-context: " + name,
+            "");
+    Path file = dir.resolve(name + ".kubeconfig");
+    try {
+      Files.writeString(file, config, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+    return file;
+  }
+
   /** The API server's URL, {@code https://127.0.0.1:port}. */
   public String server() {
     try {

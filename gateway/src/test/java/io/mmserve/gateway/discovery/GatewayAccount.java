@@ -13,13 +13,9 @@ import io.kubernetes.client.openapi.models.V1RoleBinding;
 import io.kubernetes.client.openapi.models.V1RoleRef;
 import io.kubernetes.client.openapi.models.V1ServiceAccount;
 import io.kubernetes.client.openapi.models.V1TokenRequestSpec;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
+import io.mmserve.testsupport.ControlPlane;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The gateway's identity in a cluster, for tests: a service account with a token from the
@@ -39,12 +35,11 @@ final class GatewayAccount {
   }
 
   /**
-   * A kubeconfig beside {@code adminKubeconfig} that authenticates as a new service account of
+   * A kubeconfig in the control plane's folder that authenticates as a new service account of
    * {@code namespace} (a token from the TokenRequest API), which may do nothing until a Role is
    * bound to it ({@link #grantEndpointSliceReader}): what a gateway pod has.
    */
-  Path kubeconfig(Path adminKubeconfig, String namespace, String account)
-      throws ApiException, IOException {
+  Path kubeconfig(ControlPlane controlPlane, String namespace, String account) throws ApiException {
     core.createNamespacedServiceAccount(
             namespace, new V1ServiceAccount().metadata(new V1ObjectMeta().name(account)))
         .execute();
@@ -57,34 +52,7 @@ final class GatewayAccount {
             .execute()
             .getStatus()
             .getToken();
-    Map<String, Object> admin;
-    try (Reader reader = Files.newBufferedReader(adminKubeconfig)) {
-      admin = new Yaml().load(reader);
-    }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> cluster = ((List<Map<String, Object>>) admin.get("clusters")).getFirst();
-    Map<String, Object> config =
-        Map.of(
-            "apiVersion",
-            "v1",
-            "kind",
-            "Config",
-            "clusters",
-            List.of(cluster),
-            "users",
-            List.of(Map.of("name", account, "user", Map.of("token", token))),
-            "contexts",
-            List.of(
-                Map.of(
-                    "name",
-                    account,
-                    "context",
-                    Map.of("cluster", cluster.get("name"), "user", account))),
-            "current-context",
-            account);
-    Path file = adminKubeconfig.resolveSibling(namespace + "-" + account + ".kubeconfig");
-    Files.writeString(file, new Yaml().dump(config));
-    return file;
+    return controlPlane.tokenKubeconfig(controlPlane.dir(), namespace + "-" + account, token);
   }
 
   /** The gateway's Role: get, list and watch EndpointSlices in {@code namespace}, and no more. */

@@ -145,8 +145,7 @@ class KubernetesDiscoveryIT {
     cluster.service("it-rbac", "text");
     cluster.readyPod("it-rbac", "text", "text-a", IP, 40041);
     Path kubeconfig =
-        new GatewayAccount(cluster.client())
-            .kubeconfig(controlPlane.kubeconfig(), "it-rbac", "gateway");
+        new GatewayAccount(cluster.client()).kubeconfig(controlPlane, "it-rbac", "gateway");
     Results results = new Results();
     try (KubernetesDiscovery discovery =
         new KubernetesDiscovery(new DiscoverySettings(Optional.of(kubeconfig)), registry)) {
