@@ -1,6 +1,6 @@
 {{/*
 Names, labels and the values every template derives. A "component" is one of the mmserve services:
-  gateway, text-encoder, vision-encoder, fusion
+  gateway, text-encoder, vision-encoder, fusion, gallery
 and "mmserve.component" gives its values key, ports and settings file name.
 */}}
 
@@ -32,6 +32,7 @@ gateway: {key: gateway, grpcPort: 50051, adminPort: 9091}
 text-encoder: {key: textEncoder, grpcPort: 50052, adminPort: 9092}
 vision-encoder: {key: visionEncoder, grpcPort: 50053, adminPort: 9093}
 fusion: {key: fusion, grpcPort: 50054, adminPort: 9094}
+gallery: {key: gallery, grpcPort: 50055, adminPort: 9095}
 {{- end }}
 
 {{/* The facts of one component as a dict; call with (dict "root" $ "component" "gateway"). */}}
@@ -134,6 +135,15 @@ float64), everything else as written.
 {{- else }}
 {{- printf "%v" . }}
 {{- end }}
+{{- end }}
+
+{{/*
+Where gallery-svc's volume is mounted: the image's /app/data, whose data/gallery (relative to /app) is
+the default data.dir. The collections live in its subfolder gallery, apart from what a file system
+keeps at its root (lost+found).
+*/}}
+{{- define "mmserve.galleryMountPath" -}}
+/app/data
 {{- end }}
 
 {{/* terminationGracePeriodSeconds: always longer than preStop sleep plus shutdown.grace. */}}

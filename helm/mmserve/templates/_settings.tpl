@@ -1,6 +1,6 @@
 {{/*
 A component's settings file (key=value, read through MMSERVE_CONFIG; docs/configuration.md): first the
-keys the chart owns (addresses, ports, targets, backend, model packs, shutdown grace), then the
+keys the chart owns (addresses, ports, targets, backend, model packs, data dir, shutdown grace), then the
 component's config values sorted by key. Call with (dict "root" $ "component" NAME).
 */}}
 {{- define "mmserve.settings" -}}
@@ -20,6 +20,11 @@ shutdown.grace={{ $values.termination.shutdownGraceSeconds }}s
 text-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "text-encoder" "port" 50052 "mode" $mode) }}
 vision-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "vision-encoder" "port" 50053 "mode" $mode) }}
 fusion.target={{ include "mmserve.target" (dict "root" $root "component" "fusion" "port" 50054 "mode" $mode) }}
+{{- if $root.Values.gallery.enabled }}
+gallery.target={{ include "mmserve.target" (dict "root" $root "component" "gallery" "port" 50055 "mode" $mode) }}
+{{- end }}
+{{- else if eq .component "gallery" }}
+data.dir={{ include "mmserve.galleryMountPath" $root }}/gallery
 {{- else }}
 model.packs={{ include "mmserve.packDirs" $root }}
 {{- end }}

@@ -81,6 +81,16 @@ class ImageRootfsIT {
     }
   }
 
+  @Test
+  void galleryRootfs_hasAWritableDataDirAndTheOthersNone() throws Exception {
+    assertEquals("777", mode(rootfs(ServiceImage.GALLERY).resolve(ServiceImage.GALLERY_DATA)));
+    for (ServiceImage other : ServiceImage.values()) {
+      if (other != ServiceImage.GALLERY) {
+        assertFalse(Files.exists(rootfs(other).resolve(ServiceImage.GALLERY_DATA)), other::name);
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(ServiceImage.class)
   void rootfs_javaRuntimeHasEveryModuleTheServiceNeeds(ServiceImage image) throws Exception {
@@ -109,6 +119,7 @@ class ImageRootfsIT {
     Set<String> needed = new TreeSet<>(Arrays.asList(lines[lines.length - 1].split(",")));
 
     needed.removeAll(runtime);
+    needed.removeAll(image.optionalModules());
     assertEquals(Set.of(), needed, "modules the service needs that the image's runtime lacks");
   }
 
@@ -129,7 +140,7 @@ class ImageRootfsIT {
       }
       assertFalse(Files.exists(pack.resolve("reference")), "the golden files stay out");
     } else {
-      assertFalse(Files.exists(root.resolve("app/models")), "the gateway loads no pack");
+      assertFalse(Files.exists(root.resolve("app/models")), image + " loads no pack");
     }
   }
 
@@ -168,6 +179,10 @@ class ImageRootfsIT {
       assertEquals("65532\t65532\t65532\t65532", RootfsProcess.statusField(java.pid(), "Uid"));
       assertEquals("65532\t65532\t65532\t65532", RootfsProcess.statusField(java.pid(), "Gid"));
       assertEquals("", RootfsProcess.statusField(java.pid(), "Groups"), "no supplementary groups");
+      if (image == ServiceImage.GALLERY) {
+        Path data = rootfs(image).resolve(ServiceImage.GALLERY_DATA).resolve("gallery");
+        assertTrue(Files.isDirectory(data), "the default data.dir, created as uid 65532");
+      }
       if (image == ServiceImage.VISION_ENCODER) {
         assertTrue(
             service.logText().contains("JPEG decoding: libjpeg-turbo"),

@@ -1,19 +1,27 @@
 package io.mmserve.images;
 
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
- * The four service images that {@code ./mvnw -Pimages package} builds, with what each must hold:
+ * The five service images that {@code ./mvnw -Pimages package} builds, with what each must hold:
  * its main class, its two ports (docs/configuration.md), and whether it bundles the model pack.
  */
 enum ServiceImage {
   GATEWAY("gateway", "io.mmserve.gateway.Main", 50051, 9091, false),
   TEXT_ENCODER("text-encoder-svc", "io.mmserve.text.Main", 50052, 9092, true),
   VISION_ENCODER("vision-encoder-svc", "io.mmserve.vision.Main", 50053, 9093, true),
-  FUSION("fusion-svc", "io.mmserve.fusion.Main", 50054, 9094, true);
+  FUSION("fusion-svc", "io.mmserve.fusion.Main", 50054, 9094, true),
+  GALLERY("gallery-svc", "io.mmserve.gallery.Main", 50055, 9095, false);
 
   /** Where the images' bundled pack is: the services' default model.packs, under /app. */
   static final String MODEL_PACK = "app/models/shapes-clip";
+
+  /**
+   * gallery-svc's writable folder in its image: the default data.dir (data/gallery) is relative to
+   * the working directory /app; the chart mounts the gallery's volume here.
+   */
+  static final String GALLERY_DATA = "app/data";
 
   /** The non-root user and group every image runs as. */
   static final String USER = "65532:65532";
@@ -51,6 +59,15 @@ enum ServiceImage {
 
   boolean bundlesModelPack() {
     return bundlesModelPack;
+  }
+
+  /**
+   * Modules the service's jars refer to that it runs without, so its image's runtime may lack them:
+   * Lucene (gallery-svc) uses jdk.incubator.vector only when it is resolved (--add-modules, which
+   * no image passes) and otherwise searches with its scalar code.
+   */
+  Set<String> optionalModules() {
+    return this == GALLERY ? Set.of("jdk.incubator.vector") : Set.of();
   }
 
   /** The image's name and tag, as Jib writes it into index.json. */

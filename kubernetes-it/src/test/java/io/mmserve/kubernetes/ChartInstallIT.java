@@ -11,6 +11,7 @@ import io.mmserve.testsupport.ControlPlane;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Real {@code helm install}s of the chart into a real control plane (etcd, kube-apiserver and
  * kube-controller-manager, no kubelet, no scheduler), one namespace per values combination: every
  * object must be accepted by the API server's validation and read back, the Deployment, HPA and
- * ReplicaSet controllers must create the Pods (which stay Pending), and {@code helm uninstall} must
- * remove it all again.
+ * ReplicaSet controllers must create the Pods (which stay Pending), the StatefulSet controller the
+ * gallery's Pod and its PersistentVolumeClaim, and {@code helm uninstall} must remove it all again
+ * but that claim (the collections outlive the release).
  */
 class ChartInstallIT {
   static final String RELEASE = "mmserve";
@@ -120,6 +122,12 @@ class ChartInstallIT {
     for (KubeObject deployment : installed.ofKind("Deployment")) {
       awaitPendingPods(installed, deployment, namespace);
     }
+    List<KubeObject> statefulSets = installed.ofKind("StatefulSet");
+    assertEquals(1, statefulSets.size(), "the gallery's StatefulSet");
+    List<KubeObject> claims = new ArrayList<>();
+    for (KubeObject statefulSet : statefulSets) {
+      claims.addAll(awaitPendingStatefulPods(statefulSet, namespace));
+    }
 
     helm.uninstall(RELEASE, namespace).orThrow();
     for (KubeObject object : installed.objects()) {
@@ -129,7 +137,9 @@ class ChartInstallIT {
           () -> cluster.read(object, namespace).isPresent(),
           present -> !present);
     }
-    for (KubeObject deployment : installed.ofKind("Deployment")) {
+    List<KubeObject> workloads = new ArrayList<>(installed.ofKind("Deployment"));
+    workloads.addAll(statefulSets);
+    for (KubeObject deployment : workloads) {
       Map<String, String> selector = matchLabels(deployment);
       Poll.until(
           "no pods left of " + deployment,
@@ -137,6 +147,61 @@ class ChartInstallIT {
           () -> cluster.pods(namespace, selector).size(),
           count -> count == 0);
     }
+    for (KubeObject claim : claims) {
+      assertTrue(cluster.read(claim, namespace).isPresent(), claim + " outlives the release");
+    }
+  }
+
+  /**
+   * Waits until the StatefulSet controller has made the StatefulSet's Pods ({@code <name>-0} ...)
+   * and, from its claim template, each one's PersistentVolumeClaim {@code <template>-<pod>}, which
+   * the Pod mounts. Both stay Pending: no scheduler, no StorageClass here.
+   *
+   * @return the claims, to check that uninstalling keeps them
+   */
+  private static List<KubeObject> awaitPendingStatefulPods(KubeObject statefulSet, String namespace)
+      throws Exception {
+    int replicas = ((Number) statefulSet.at("spec", "replicas")).intValue();
+    String template =
+        ((Map<?, ?>)
+                ((Map<?, ?>) statefulSet.list("spec", "volumeClaimTemplates").get(0))
+                    .get("metadata"))
+            .get("name")
+            .toString();
+    List<V1Pod> pods =
+        Poll.until(
+            replicas + " pods of " + statefulSet,
+            CONTROLLERS,
+            () -> cluster.pods(namespace, matchLabels(statefulSet)),
+            list -> list.size() == replicas);
+    List<KubeObject> claims = new ArrayList<>();
+    for (V1Pod pod : pods) {
+      String name = pod.getMetadata().getName();
+      assertTrue(name.startsWith(statefulSet.name() + "-"), name);
+      assertEquals(statefulSet.name(), pod.getMetadata().getOwnerReferences().get(0).getName());
+      assertEquals("Pending", pod.getStatus().getPhase(), name);
+      String claimName = template + "-" + name;
+      assertTrue(
+          pod.getSpec().getVolumes().stream()
+              .anyMatch(
+                  v ->
+                      v.getPersistentVolumeClaim() != null
+                          && claimName.equals(v.getPersistentVolumeClaim().getClaimName())),
+          name + " mounts no claim " + claimName);
+      KubeObject claim =
+          new KubeObject(
+              Map.of(
+                  "apiVersion", "v1",
+                  "kind", "PersistentVolumeClaim",
+                  "metadata", Map.of("name", claimName)));
+      Poll.until(
+          claimName + " made from the claim template",
+          CONTROLLERS,
+          () -> cluster.read(claim, namespace).isPresent(),
+          present -> present);
+      claims.add(claim);
+    }
+    return claims;
   }
 
   /**

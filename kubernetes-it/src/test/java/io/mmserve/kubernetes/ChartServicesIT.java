@@ -31,11 +31,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The chart against the real services: the four services run from their jars with the settings
- * files the chart renders (only addresses, ports, pack folder and the gateway's targets overridden
- * for loopback), and every metric the chart's autoscalers read must be on the /metrics page of the
- * service it scales. The schema must offer every setting a service has that the chart does not set
- * itself.
+ * The chart against the real services: the five services run from their jars with the settings
+ * files the chart renders (only addresses, ports, pack folder, the gallery's data dir and the
+ * gateway's targets overridden for loopback), and every metric the chart's autoscalers read must be
+ * on the /metrics page of the service it scales. The schema must offer every setting a service has
+ * that the chart does not set itself.
  */
 class ChartServicesIT {
   /** Chart component → the module whose jar runs it, in start order (the gateway last). */
@@ -44,7 +44,8 @@ class ChartServicesIT {
           Map.of(
               "text-encoder", "text-encoder-svc",
               "vision-encoder", "vision-encoder-svc",
-              "fusion", "fusion-svc"));
+              "fusion", "fusion-svc",
+              "gallery", "gallery-svc"));
 
   static {
     JARS.put("gateway", "gateway");
@@ -55,7 +56,8 @@ class ChartServicesIT {
           "gateway", "gateway",
           "text-encoder", "textEncoder",
           "vision-encoder", "visionEncoder",
-          "fusion", "fusion");
+          "fusion", "fusion",
+          "gallery", "gallery");
 
   /** A line of a service's printed configuration: {@code key=value (source)}. */
   private static final Pattern PRINTED_SETTING =
@@ -82,6 +84,10 @@ class ChartServicesIT {
         flags.add("--text-encoder.target=127.0.0.1:" + services.get("text-encoder").grpcPort());
         flags.add("--vision-encoder.target=127.0.0.1:" + services.get("vision-encoder").grpcPort());
         flags.add("--fusion.target=127.0.0.1:" + services.get("fusion").grpcPort());
+        flags.add("--gallery.target=127.0.0.1:" + services.get("gallery").grpcPort());
+      } else if (component.equals("gallery")) {
+        // the chart's data.dir is the pod's volume; here a folder of the build
+        flags.add("--data.dir=" + Files.createDirectories(dir.resolve("gallery-data")));
       } else {
         flags.add("--model.packs=" + ReferencePack.PACK);
       }

@@ -73,7 +73,7 @@ class GatewayIdentityIT {
 
   @Test
   void gatewayListsEveryBackendsEndpointSlices_withTheChartsRoleAlone() throws Exception {
-    for (String backend : List.of("text-encoder", "vision-encoder", "fusion")) {
+    for (String backend : List.of("text-encoder", "vision-encoder", "fusion", "gallery")) {
       String target = targets.get(backend + ".target");
       // the resolver reports a target's endpoints (none here: the pods never run) once its
       // EndpointSlices were listed; a list the Role forbids never gets that far
