@@ -93,33 +93,22 @@ class ImageDecoderTest {
     assertTrue(
         e.getMessage().startsWith("images[1]: not an image in a recognised format"),
         e.getMessage());
-    assertTrue(e.getMessage().contains("supported formats: JPEG, PNG, GIF, BMP"), e.getMessage());
-  }
-
-  @Test
-  void decode_rejectsWebpNamingTheFormat() {
-    byte[] webp = ascii("RIFF\u0024\0\0\0WEBPVP8 \u0018\0\0\0");
-
-    InvalidInputException e =
-        assertThrows(InvalidInputException.class, () -> decoder.decode(2, webp));
-
     assertTrue(
-        e.getMessage().startsWith("images[2]: unsupported image format WebP;"), e.getMessage());
+        e.getMessage().contains("supported formats: JPEG, PNG, GIF, BMP, WebP, TIFF"),
+        e.getMessage());
   }
 
   @Test
-  void decode_rejectsTiffAndHeicNamingTheFormat() {
-    byte[] tiff = {'I', 'I', 42, 0, 8, 0, 0, 0};
+  void decode_rejectsHeicNamingTheFormat() {
     byte[] heic = ascii("\0\0\0\u0018ftypheic\0\0\0\0mif1heic");
 
-    assertTrue(
-        assertThrows(InvalidInputException.class, () -> decoder.decode(0, tiff))
-            .getMessage()
-            .contains("unsupported image format TIFF"));
-    assertTrue(
-        assertThrows(InvalidInputException.class, () -> decoder.decode(0, heic))
-            .getMessage()
-            .contains("unsupported image format HEIF/HEIC"));
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> decoder.decode(2, heic));
+
+    assertEquals(
+        "images[2]: unsupported image format HEIF/HEIC;"
+            + " supported formats: JPEG, PNG, GIF, BMP, WebP, TIFF",
+        e.getMessage());
   }
 
   @Test
