@@ -8,8 +8,8 @@ It writes, into src/test/resources/io/mmserve/vision/image/formats/ (or --out):
 
 - the fixture images: WebP (lossless, lossy, with alpha, animated with a first frame that differs from
   the second, with an EXIF orientation, with an ICC profile) and TIFF (uncompressed, LZW, Deflate,
-  PackBits; RGB, RGBA, grey 8 and 16-bit, bilevel, palette, CMYK, WhiteIsZero, 16-bit RGB, two pages,
-  an Orientation tag), about 32x24 pixels each;
+  PackBits; RGB, RGBA, grey 8 and 16-bit, bilevel, palette, CMYK, WhiteIsZero, 16-bit RGB, big-endian,
+  two pages, an Orientation tag), about 32x24 pixels each;
 - ``<name>.rgb.npy``: ``ImageOps.exif_transpose(Image.open(f)).convert("RGB")``, uint8 HxWx3;
 - ``<name>.crop.npy`` (some fixtures): that image through the CLIP preprocessing before normalisation
   (bicubic short side to 64, centre crop 64x64), as ``make_preprocess_fixtures.pil_reference``;
@@ -51,30 +51,32 @@ def rgba(seed: int) -> Image.Image:
     return img
 
 
-def uncompressed_tiff(a: np.ndarray, photometric: int, bits: int) -> bytes:
-    """A little-endian, single-strip, uncompressed TIFF written by hand, for variants PIL cannot
-    save (16-bit RGB, 8-bit WhiteIsZero). `a` is HxW or HxWxC of the sample type."""
+def uncompressed_tiff(a: np.ndarray, photometric: int, bits: int, order: str = "<") -> bytes:
+    """A single-strip, uncompressed TIFF written by hand, for variants PIL cannot save (16-bit RGB,
+    8-bit WhiteIsZero, big-endian). `a` is HxW or HxWxC of the sample type; `order` "<" or ">"."""
     h, w = a.shape[:2]
     spp = 1 if a.ndim == 2 else a.shape[2]
-    pixels = a.astype("<u2" if bits == 16 else "u1").tobytes()
+    pixels = a.astype(order + "u2" if bits == 16 else "u1").tobytes()
     entries = [
         (256, 3, 1, w), (257, 3, 1, h), (258, 3, spp, None), (259, 3, 1, 1), (262, 3, 1, photometric),
         (273, 4, 1, None), (277, 3, 1, spp), (278, 3, 1, h), (279, 4, 1, len(pixels)),
     ]
     ifd_size = 2 + 12 * len(entries) + 4
     bits_at = 8 + ifd_size
-    extra = struct.pack("<" + "H" * spp, *([bits] * spp)) if spp > 2 else b""
+    extra = struct.pack(order + "H" * spp, *([bits] * spp)) if spp > 2 else b""
     data_at = bits_at + len(extra)
-    out = bytearray(b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", len(entries)))
+    magic = b"II*\0" if order == "<" else b"MM\0*"
+    out = bytearray(magic + struct.pack(order + "I", 8) + struct.pack(order + "H", len(entries)))
     for tag, kind, count, value in entries:
         if tag == 258:
-            value = struct.pack("<I", bits_at) if spp > 2 else struct.pack("<HH", bits, bits if spp == 2 else 0)
+            value = (struct.pack(order + "I", bits_at) if spp > 2
+                     else struct.pack(order + "HH", bits, bits if spp == 2 else 0))
         elif tag == 273:
-            value = struct.pack("<I", data_at)
+            value = struct.pack(order + "I", data_at)
         else:
-            value = struct.pack("<HH", value, 0) if kind == 3 else struct.pack("<I", value)
-        out += struct.pack("<HHI", tag, kind, count) + value
-    out += struct.pack("<I", 0) + extra + pixels
+            value = struct.pack(order + "HH", value, 0) if kind == 3 else struct.pack(order + "I", value)
+        out += struct.pack(order + "HHI", tag, kind, count) + value
+    out += struct.pack(order + "I", 0) + extra + pixels
     return bytes(out)
 
 
@@ -120,6 +122,8 @@ def fixtures() -> list[tuple[str, str, str, bytes, bool, tuple[str, ...]]]:
     add("tiff_whiteiszero_32x24", "tif", "tiff", uncompressed_tiff(grey, 0, 8))
     rgb16 = np.asarray(photo(W, H, 59)).astype(np.uint16) * 257 + np.random.default_rng(59).integers(0, 257, (H, W, 3))
     add("tiff_rgb16_32x24", "tif", "tiff", uncompressed_tiff(rgb16.astype(np.uint16), 2, 16))
+    add("tiff_bigendian_gray16_32x24", "tif", "tiff", uncompressed_tiff(g16, 1, 16, order=">"))
+    add("tiff_bigendian_rgb_32x24", "tif", "tiff", uncompressed_tiff(np.asarray(photo(W, H, 62)), 2, 8, order=">"))
     add("tiff_two_pages_32x24", "tif", "tiff",
         encode(photo(W, H, 60), "TIFF", save_all=True, append_images=[photo(W, H, 61)]))
     add("tiff_orient6_32x24", "tif", "tiff", encode(oriented_scene(W, H), "TIFF", tiffinfo={274: 6}))

@@ -84,9 +84,16 @@ final class TiffImage implements EncodedImage {
     return ExifOrientation.apply(new RgbImage(width, height, rgb), orientation);
   }
 
-  private void convertRow(int[] s, byte[] rgb, int o) {
-    byte[] cmyk = photometric == CMYK ? new byte[width * 4] : null;
-    for (int x = 0, p = 0; x < width; x++, p += samples, o += 3) {
+  private void convertRow(int[] s, byte[] rgb, int rowStart) {
+    if (photometric == CMYK) {
+      byte[] cmyk = new byte[width * 4];
+      for (int i = 0; i < cmyk.length; i++) {
+        cmyk[i] = (byte) s[i];
+      }
+      JpegColor.cmykToRgb(cmyk, rgb, rowStart, width);
+      return;
+    }
+    for (int x = 0, p = 0, o = rowStart; x < width; x++, p += samples, o += 3) {
       switch (photometric) {
         case RGB -> {
           int shift = bits == 16 ? 8 : 0;
@@ -100,16 +107,8 @@ final class TiffImage implements EncodedImage {
           rgb[o + 1] = (byte) (colorMap[entries + s[p]] >> 8);
           rgb[o + 2] = (byte) (colorMap[2 * entries + s[p]] >> 8);
         }
-        case CMYK -> {
-          for (int c = 0; c < 4; c++) {
-            cmyk[x * 4 + c] = (byte) s[p + c];
-          }
-        }
         default -> rgb[o] = rgb[o + 1] = rgb[o + 2] = (byte) grey(s[p]);
       }
-    }
-    if (cmyk != null) {
-      JpegColor.cmykToRgb(cmyk, rgb, o - width * 3, width);
     }
   }
 
@@ -135,7 +134,11 @@ final class TiffImage implements EncodedImage {
     photometric = (int) ifd.required(262, "PhotometricInterpretation");
     samples = (int) ifd.value(277, 1);
     long[] bitsPerSample = ifd.values(258, new long[] {1});
-    bits = (int) bitsPerSample[0];
+    if (bitsPerSample.length == 1 && samples > 1) { // one value for all samples, as PIL reads it
+      bitsPerSample = Arrays.copyOf(bitsPerSample, samples);
+      Arrays.fill(bitsPerSample, bitsPerSample[0]);
+    }
+    bits = bitsPerSample.length == 0 ? 0 : (int) bitsPerSample[0];
     boolean sameBits = Arrays.stream(bitsPerSample).allMatch(b -> b == bits);
     if (!sameBits || bitsPerSample.length != samples || !supportedVariant()) {
       throw new BadImageException(

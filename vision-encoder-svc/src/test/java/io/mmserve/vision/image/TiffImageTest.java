@@ -73,6 +73,19 @@ class TiffImageTest {
   }
 
   @Test
+  void decode_readsOneBitsPerSampleValueAsTheDepthOfEverySampleAsPilDoes() {
+    Fixture rgb = FormatFixtures.named("tiff_raw_rgb_32x24");
+    byte[] data = rgb.bytes();
+    int bits = entry(data, 258); // SHORT x 3 at an offset, becomes SHORT x 1 inline
+    data[bits + 4] = 1;
+    setTag(data, 258, 8);
+
+    RgbImage image = decoder.decode(0, data);
+
+    assertArrayEquals(rgb.decodedReference(), image.pixels());
+  }
+
+  @Test
   void decode_rejectsTiffOverThePixelLimitFromItsHeader() {
     byte[] data = FormatFixtures.named("tiff_lzw_rgb_32x24").bytes();
     setTag(data, 256, 60_000);

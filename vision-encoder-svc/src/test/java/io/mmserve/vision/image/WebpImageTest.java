@@ -234,32 +234,6 @@ class WebpImageTest {
     assertTrue(e.getMessage().startsWith("images[0]: corrupt WebP data ("), e.getMessage());
   }
 
-  @Test
-  void decode_failsOnlyWithTypedErrorsOnMutatedWebpAndTiff() {
-    // Cut and corrupted copies of every WebP and TIFF fixture: each must decode or be refused
-    // with the service's exceptions, never with anything else.
-    Random random = new Random(42);
-    ImageDecoder limited = new ImageDecoder(4_000_000);
-    for (int round = 0; round < 20; round++) {
-      for (Fixture fixture : FormatFixtures.all()) {
-        byte[] data = fixture.bytes();
-        if (random.nextBoolean()) {
-          data = Arrays.copyOf(data, random.nextInt(data.length));
-        } else {
-          for (int i = random.nextInt(10); i >= 0; i--) {
-            data[random.nextInt(data.length)] = (byte) random.nextInt(256);
-          }
-        }
-        byte[] mutated = data;
-        try {
-          limited.decode(0, mutated);
-        } catch (InvalidInputException | ResourceLimitException expected) {
-          assertTrue(expected.getMessage().startsWith("images[0]: "), expected.getMessage());
-        }
-      }
-    }
-  }
-
   private static double meanAbsDiff(byte[] expected, byte[] actual) {
     long sum = 0;
     for (int i = 0; i < expected.length; i++) {
