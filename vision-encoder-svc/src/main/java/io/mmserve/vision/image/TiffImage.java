@@ -32,6 +32,9 @@ final class TiffImage implements EncodedImage {
   private static final int CMYK = 5;
   private static final int EXTRA_ASSOCIATED_ALPHA = 1;
 
+  /** Tiles up to this side are accepted whatever the image size (writers often use 256 or 512). */
+  private static final int MAX_TILE_SIDE = 1024;
+
   private final byte[] data;
   private final ImageIoReaders readers;
   private int width;
@@ -172,6 +175,9 @@ final class TiffImage implements EncodedImage {
     long o = ifd.value(274, ExifOrientation.NORMAL);
     orientation = o >= 1 && o <= 8 ? (int) o : ExifOrientation.NORMAL;
     boolean tiled = ifd.has(324);
+    if (tiled) {
+      checkTileSize(ifd.required(322, "TileWidth"), ifd.required(323, "TileLength"));
+    }
     checkDataPresent(
         ifd.values(tiled ? 324 : 273, null),
         ifd.values(tiled ? 325 : 279, null),
@@ -188,6 +194,30 @@ final class TiffImage implements EncodedImage {
       case CMYK -> samples == 4 && bits == 8;
       default -> false;
     };
+  }
+
+  /**
+   * Tiles are padded to multiples of 16 and may outgrow a small image, but a tile far larger than
+   * the image would make the reader allocate for it what the pixel limit refused for the image.
+   */
+  private void checkTileSize(long tileWidth, long tileLength) throws BadImageException {
+    if (tileWidth > Math.max(roundUp16(width), MAX_TILE_SIDE)
+        || tileLength > Math.max(roundUp16(height), MAX_TILE_SIDE)) {
+      throw new BadImageException(
+          "unsupported TIFF tile size "
+              + tileWidth
+              + "x"
+              + tileLength
+              + " for a "
+              + width
+              + "x"
+              + height
+              + " image");
+    }
+  }
+
+  private static long roundUp16(int size) {
+    return (size + 15L) / 16 * 16;
   }
 
   private void checkDataPresent(long[] offsets, long[] counts, String unit)

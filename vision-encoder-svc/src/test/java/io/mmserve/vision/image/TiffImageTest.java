@@ -100,6 +100,25 @@ class TiffImageTest {
   }
 
   @Test
+  void decode_rejectsATileFarLargerThanTheImageBeforeDecoding() {
+    byte[] data = FormatFixtures.named("tiff_raw_rgb_32x24").bytes();
+    // strips become tiles: RowsPerStrip (LONG) -> TileWidth, PlanarConfiguration (SHORT) ->
+    // TileLength, StripOffsets -> TileOffsets, StripByteCounts -> TileByteCounts
+    retag(data, 278, 322);
+    retag(data, 284, 323);
+    retag(data, 273, 324);
+    retag(data, 279, 325);
+    setTag(data, 322, 1_000_000);
+    setTag(data, 323, 60_000);
+
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> decoder.decode(0, data));
+
+    assertEquals(
+        "images[0]: unsupported TIFF tile size 1000000x60000 for a 32x24 image", e.getMessage());
+  }
+
+  @Test
   void decode_rejectsTruncatedTiff() {
     byte[] data = FormatFixtures.named("tiff_raw_rgb_32x24").bytes();
     byte[] cut = Arrays.copyOf(data, data.length * 2 / 3);
@@ -200,6 +219,13 @@ class TiffImageTest {
     long count = u32(data, e + 4);
     int at = count * (isShort ? 2 : 4) <= 4 ? e + 8 : (int) u32(data, e + 8);
     return isShort ? u16(data, at) : u32(data, at);
+  }
+
+  /** Changes the tag number of {@code tag}'s entry to {@code newTag}. */
+  private static void retag(byte[] data, int tag, int newTag) {
+    int e = entry(data, tag);
+    data[e] = (byte) newTag;
+    data[e + 1] = (byte) (newTag >> 8);
   }
 
   /** Overwrites the single SHORT or LONG value of {@code tag}. */
