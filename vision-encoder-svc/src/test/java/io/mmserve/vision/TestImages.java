@@ -5,6 +5,7 @@ import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.PixelFormat;
 import io.mmserve.api.v1.RawImage;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 
@@ -37,13 +38,12 @@ public final class TestImages {
     return encoded(Arrays.copyOf(jpeg, jpeg.length / 2));
   }
 
-  /** The start of a WebP file: a recognised but unsupported format. */
-  public static Image webp() {
-    byte[] riff = new byte[64];
-    System.arraycopy("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, riff, 0, 4);
-    System.arraycopy(
-        "WEBPVP8 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, riff, 8, 8);
-    return encoded(riff);
+  /** The start of a HEIC file: a recognised but unsupported format. */
+  public static Image heic() {
+    byte[] heic = new byte[64];
+    byte[] box = "\0\0\0\u0018ftypheic\0\0\0\0mif1heic".getBytes(StandardCharsets.ISO_8859_1);
+    System.arraycopy(box, 0, heic, 0, box.length);
+    return encoded(heic);
   }
 
   /**

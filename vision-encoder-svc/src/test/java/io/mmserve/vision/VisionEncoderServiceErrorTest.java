@@ -155,7 +155,9 @@ class VisionEncoderServiceErrorTest {
   @Test
   void unsupportedFormat_isInvalidArgumentNamingIt() {
     assertStatus(
-        INVALID, "images[0]: unsupported image format WebP", failure(List.of(TestImages.webp())));
+        INVALID,
+        "images[0]: unsupported image format HEIF/HEIC",
+        failure(List.of(TestImages.heic())));
   }
 
   @Test

@@ -9,10 +9,11 @@ import java.util.Optional;
  * Turns one request item (encoded bytes or raw pixels) into an {@link RgbImage} with the values PIL
  * gives for {@code ImageOps.exif_transpose(Image.open(...)).convert("RGB")}.
  *
- * <p>JPEG, PNG, GIF (first frame) and BMP are decoded; WebP, TIFF, HEIF, AVIF and other recognised
- * formats are refused by name. The container structure is checked and the size read from the header
- * before any pixel is decoded, so a truncated file is refused as such and an image over the pixel
- * limit (a decompression bomb) never allocates its pixels.
+ * <p>JPEG, PNG, GIF (first frame), BMP, WebP (lossy, lossless, animated: first frame) and TIFF
+ * (first page) are decoded; HEIF, AVIF and other recognised formats are refused by name. The
+ * container structure is checked and the size read from the header before any pixel is decoded, so
+ * a truncated file is refused as such and an image over the pixel limit (a decompression bomb)
+ * never allocates its pixels.
  *
  * <p>Errors name the item as {@code images[index]} and the rule it breaks: {@link
  * InvalidInputException} for bad data, {@link ResourceLimitException} for the pixel limit.
@@ -148,6 +149,8 @@ public final class ImageDecoder {
       case PNG -> PngImage.parse(data, readers);
       case GIF -> GifImage.parse(data, readers);
       case BMP -> BmpImage.parse(data, readers);
+      case WEBP -> WebpImage.parse(data, readers);
+      case TIFF -> TiffImage.parse(data, readers);
       default -> throw new IllegalStateException("no decoder for " + format);
     };
   }

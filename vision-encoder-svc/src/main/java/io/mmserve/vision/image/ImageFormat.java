@@ -11,8 +11,8 @@ enum ImageFormat {
   PNG("PNG", true),
   GIF("GIF", true),
   BMP("BMP", true),
-  WEBP("WebP", false),
-  TIFF("TIFF", false),
+  WEBP("WebP", true),
+  TIFF("TIFF", true),
   HEIF("HEIF/HEIC", false),
   AVIF("AVIF", false),
   JPEG2000("JPEG 2000", false),
@@ -22,7 +22,7 @@ enum ImageFormat {
   UNKNOWN("unknown", false);
 
   /** Names of the decodable formats, for error messages. */
-  static final String SUPPORTED = "JPEG, PNG, GIF, BMP";
+  static final String SUPPORTED = "JPEG, PNG, GIF, BMP, WebP, TIFF";
 
   private final String displayName;
   private final boolean decodable;
@@ -57,7 +57,11 @@ enum ImageFormat {
     if (startsWithAscii(data, 0, "RIFF") && startsWithAscii(data, 8, "WEBP")) {
       return WEBP;
     }
-    if (startsWith(data, 0, 'I', 'I', 42, 0) || startsWith(data, 0, 'M', 'M', 0, 42)) {
+    if (startsWith(data, 0, 'I', 'I', 42, 0)
+        || startsWith(data, 0, 'M', 'M', 0, 42)
+        || startsWith(data, 0, 'I', 'I', 43, 0)
+        || startsWith(data, 0, 'M', 'M', 0, 43)) {
+      // BigTIFF (43) too, so that TiffImage can refuse it by name
       return TIFF;
     }
     if (startsWithAscii(data, 4, "ftyp")) {

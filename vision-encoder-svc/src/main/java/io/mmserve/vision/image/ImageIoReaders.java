@@ -1,5 +1,7 @@
 package io.mmserve.vision.image;
 
+import com.twelvemonkeys.imageio.plugins.tiff.TIFFImageReaderSpi;
+import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
@@ -10,9 +12,11 @@ import javax.imageio.spi.IIORegistry;
 import javax.imageio.spi.ImageReaderSpi;
 
 /**
- * The JDK's own ImageIO readers, looked up once. The JDK readers are chosen even when other plugins
- * (TwelveMonkeys, say) are on the class path, because the pixel parity with PIL was measured
- * against them.
+ * The ImageIO readers the decoders use, looked up once: the JDK's own for JPEG, PNG, GIF and BMP
+ * (chosen even though TwelveMonkeys' plugins are on the class path, because the pixel parity with
+ * PIL was measured against them), and TwelveMonkeys' for WebP and TIFF, created directly rather
+ * than through the ImageIO registry, so that no other plugin on the class path can take their
+ * place.
  *
  * <p>Every read first asks the reader for the image size, which ImageIO takes from the header
  * alone, and refuses to go on if it differs from the size the caller's own header parser found (and
@@ -23,6 +27,8 @@ final class ImageIoReaders {
   private final ImageReaderSpi png = find("png");
   private final ImageReaderSpi gif = find("gif");
   private final ImageReaderSpi bmp = find("bmp");
+  private final ImageReaderSpi webp = new WebPImageReaderSpi();
+  private final ImageReaderSpi tiff = new TIFFImageReaderSpi();
 
   ImageReaderSpi jpeg() {
     return jpeg;
@@ -38,6 +44,14 @@ final class ImageIoReaders {
 
   ImageReaderSpi bmp() {
     return bmp;
+  }
+
+  ImageReaderSpi webp() {
+    return webp;
+  }
+
+  ImageReaderSpi tiff() {
+    return tiff;
   }
 
   /** Reads image 0 as stored, with no colour conversion (the JPEG reader's raster path). */
@@ -59,7 +73,7 @@ final class ImageIoReaders {
     try {
       reader = spi.createReaderInstance();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot create the JDK " + format + " reader", e);
+      throw new IllegalStateException("cannot create the " + format + " reader", e);
     }
     try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(data)) {
       reader.setInput(in, true, true);

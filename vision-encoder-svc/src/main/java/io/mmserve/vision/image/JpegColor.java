@@ -103,7 +103,18 @@ final class JpegColor {
    * r = (255 - k) - c * (255 - k) / 255}, rounded, on the complemented samples.
    */
   static void invertedCmykToRgb(byte[] cmyk, byte[] out, int offset, int width) {
-    int flip = 0xFF;
+    cmykToRgb(cmyk, out, offset, width, 0xFF);
+  }
+
+  /**
+   * Converts {@code width} CMYK pixels stored as they are (a TIFF's raw mode "CMYK") to RGB with
+   * Pillow's {@code cmyk2rgb}, as {@link #invertedCmykToRgb} does for complemented samples.
+   */
+  static void cmykToRgb(byte[] cmyk, byte[] out, int offset, int width) {
+    cmykToRgb(cmyk, out, offset, width, 0);
+  }
+
+  private static void cmykToRgb(byte[] cmyk, byte[] out, int offset, int width, int flip) {
     for (int i = 0, p = 0, o = offset; i < width; i++, p += 4, o += 3) {
       int nk = 255 - ((cmyk[p + 3] & 0xFF) ^ flip);
       out[o] = (byte) (nk - mulDiv255((cmyk[p] & 0xFF) ^ flip, nk));

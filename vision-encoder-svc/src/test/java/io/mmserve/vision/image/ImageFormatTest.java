@@ -15,13 +15,19 @@ class ImageFormatTest {
     assertEquals(ImageFormat.GIF, ImageFormat.sniff(ascii("GIF89a\u0001\0\u0001\0")));
     assertEquals(ImageFormat.GIF, ImageFormat.sniff(ascii("GIF87a\u0001\0\u0001\0")));
     assertEquals(ImageFormat.BMP, ImageFormat.sniff(Fixtures.named("bmp24_40x30").bytes()));
+    assertEquals(ImageFormat.WEBP, ImageFormat.sniff(ascii("RIFF\0\0\0\0WEBPVP8L")));
+    assertEquals(ImageFormat.TIFF, ImageFormat.sniff(bytes('I', 'I', 42, 0)));
+    assertEquals(ImageFormat.TIFF, ImageFormat.sniff(bytes('M', 'M', 0, 42)));
+  }
+
+  @Test
+  void sniff_takesBigTiffForTiffSoThatItsDecoderCanRefuseItByName() {
+    assertEquals(ImageFormat.TIFF, ImageFormat.sniff(bytes('I', 'I', 43, 0)));
+    assertEquals(ImageFormat.TIFF, ImageFormat.sniff(bytes('M', 'M', 0, 43)));
   }
 
   @Test
   void sniff_namesFormatsThatAreRecognisedButNotDecoded() {
-    assertEquals(ImageFormat.WEBP, ImageFormat.sniff(ascii("RIFF\0\0\0\0WEBPVP8L")));
-    assertEquals(ImageFormat.TIFF, ImageFormat.sniff(bytes('I', 'I', 42, 0)));
-    assertEquals(ImageFormat.TIFF, ImageFormat.sniff(bytes('M', 'M', 0, 42)));
     assertEquals(ImageFormat.HEIF, ImageFormat.sniff(ascii("\0\0\0\u0018ftypheic")));
     assertEquals(ImageFormat.AVIF, ImageFormat.sniff(ascii("\0\0\0\u001cftypavif")));
     assertEquals(
