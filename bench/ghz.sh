@@ -84,7 +84,9 @@ start_stack() { # label [up flags...]: starts ./mmserve up in the background, wa
   local log="$work/stack-$label.log"
   echo "ghz.sh: starting the stack ($label) on $TARGET, log $log ..." >&2
   : >"$log"
-  ./mmserve up --base-port "$BASE_PORT" --admin-base-port "$ADMIN_BASE_PORT" "$@" >"$log" 2>&1 &
+  # HTTP on base + 9: a port of the block the plan keeps for this stack, not the default 8080
+  ./mmserve up --base-port "$BASE_PORT" --admin-base-port "$ADMIN_BASE_PORT" \
+    --http-port "$((BASE_PORT + 9))" "$@" >"$log" 2>&1 &
   stack_pid=$!
   local deadline=$((SECONDS + READY_TIMEOUT_S))
   until grep -q "^mmserve ready" "$log"; do

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * <p>Ports: the gateway takes the base ports; the first text encoder, vision encoder, fusion-svc
  * and gallery-svc take base + 1, + 2, + 3, + 4; replica {@code r} (from 0) of an encoder takes its
  * first replica's ports + {@value UpOptions#REPLICA_PORT_STRIDE} r. The gateway gets each encoder's
- * replicas as one comma-separated target list.
+ * replicas as one comma-separated target list, and serves HTTP/JSON on {@link
+ * UpOptions#httpPort()}.
  */
 final class StackPlan {
   /** Every service listens on loopback only. */
@@ -76,6 +77,9 @@ final class StackPlan {
     gatewayFlags.add("--vision-encoder.target=" + targets(vision));
     gatewayFlags.add("--fusion.target=" + fusion.target());
     gatewayFlags.add("--gallery.target=" + gallery.target());
+    gatewayFlags.add("--http.enabled=true");
+    gatewayFlags.add("--http.host=" + HOST);
+    gatewayFlags.add("--http.port=" + options.httpPort());
     options.gatewaySettings().forEach(setting -> gatewayFlags.add("--" + setting));
     services.add(
         service(

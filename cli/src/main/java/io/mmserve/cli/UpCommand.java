@@ -94,14 +94,22 @@ final class UpCommand {
     String target = StackPlan.HOST + ":" + options.basePort();
     String targetFlag =
         options.basePort() == UpOptions.DEFAULT_BASE_PORT ? "" : " --target " + target;
+    String http = "http://" + StackPlan.HOST + ":" + options.httpPort();
     return "mmserve ready: gateway on "
         + target
         + " - try: ./mmserve embed-text \"a red circle\""
         + targetFlag
         + "  or  grpcurl -plaintext "
         + target
-        + " list";
+        + " list\nmmserve: HTTP/JSON API on "
+        + http
+        + "/v1/ (docs/api.md#http), gallery page on "
+        + http
+        + HTTP_GALLERY_PATH;
   }
+
+  /** Where the gateway serves the gallery page. */
+  static final String HTTP_GALLERY_PATH = "/gallery/";
 
   private void checkCanStart(UpOptions options, List<ServiceSpec> services) throws StackException {
     for (ServiceSpec service : services) {
@@ -132,6 +140,7 @@ final class UpCommand {
     for (ServiceSpec service : byPort) {
       checkPortFree(service.name() + " admin", service.adminPort(), "--admin-base-port");
     }
+    checkPortFree("gateway HTTP", options.httpPort(), "--http-port");
   }
 
   private static void checkPortFree(String what, int port, String option) throws StackException {

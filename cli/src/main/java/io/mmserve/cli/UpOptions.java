@@ -29,6 +29,7 @@ import java.util.Set;
  * @param gatewayConfig a gateway config file ({@code --config} of the gateway), if any
  * @param jvmOptions extra JVM options per module name (gateway, text-encoder-svc, ...)
  * @param galleryData gallery-svc's data dir: its collections, kept between runs
+ * @param httpPort the gateway's HTTP/JSON port (the API under /v1/, the gallery page at /gallery/)
  */
 record UpOptions(
     Path modelPack,
@@ -43,10 +44,12 @@ record UpOptions(
     List<String> encoderSettings,
     Optional<Path> gatewayConfig,
     Map<String, List<String>> jvmOptions,
-    Path galleryData) {
+    Path galleryData,
+    int httpPort) {
 
   static final int DEFAULT_BASE_PORT = 50051;
   static final int DEFAULT_ADMIN_BASE_PORT = 9091;
+  static final int DEFAULT_HTTP_PORT = 8080;
   static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofMinutes(3);
 
   /** Longer than the services' own shutdown grace (10 s), so they can finish in-flight calls. */
@@ -77,7 +80,10 @@ record UpOptions(
           "text-encoder.target",
           "vision-encoder.target",
           "fusion.target",
-          "gallery.target");
+          "gallery.target",
+          "http.enabled",
+          "http.host",
+          "http.port");
 
   /** Settings the launcher gives the encoders itself; {@code --encoder-flag} must not move them. */
   static final Set<String> ENCODER_LAUNCHER_SETTINGS =
@@ -101,7 +107,10 @@ record UpOptions(
               + "  --gateway-config FILE",
           "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batching.max-batch-size=1)",
           "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m)",
-          "--gallery-data DIR (default data/gallery): gallery-svc's collections, kept between runs");
+          "--gallery-data DIR (default data/gallery): gallery-svc's collections, kept between runs",
+          "--http-port N (default "
+              + DEFAULT_HTTP_PORT
+              + "): the gateway's HTTP/JSON API and the gallery page at /gallery/");
 
   UpOptions {
     gatewaySettings = List.copyOf(gatewaySettings);
@@ -138,7 +147,8 @@ record UpOptions(
                 "--encoder-flag",
                 "--gateway-config",
                 "--jvm-option",
-                "--gallery-data"),
+                "--gallery-data",
+                "--http-port"),
             Set.of("--int8"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
@@ -164,7 +174,8 @@ record UpOptions(
             .map(Path::of)
             .orElse(home.resolve(DEFAULT_GALLERY_DATA))
             .toAbsolutePath()
-            .normalize());
+            .normalize(),
+        line.intValue("--http-port", DEFAULT_HTTP_PORT, 1024, 65_535));
   }
 
   private static List<String> settings(String option, List<String> given, Set<String> owned) {
@@ -181,7 +192,8 @@ record UpOptions(
             option
                 + " "
                 + key
-                + ": up sets this itself (see --base-port, --admin-base-port, --model-pack)");
+                + ": up sets this itself (see --base-port, --admin-base-port, --http-port,"
+                + " --model-pack)");
       }
       settings.add(key + "=" + setting.substring(eq + 1));
     }

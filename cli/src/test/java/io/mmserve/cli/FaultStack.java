@@ -83,6 +83,8 @@ final class FaultStack implements AutoCloseable {
             Integer.toString(ports[0]),
             "--admin-base-port",
             Integer.toString(ports[1]),
+            "--http-port",
+            Integer.toString(ports[0] + HTTP_PORT_OFFSET),
             "--text-replicas",
             Integer.toString(textReplicas)));
     args.addAll(List.of(upArgs));
@@ -223,11 +225,17 @@ final class FaultStack implements AutoCloseable {
    * A gRPC base port and an admin base port whose stack ports (base, + 1, + 11, ... for the
    * replicas) are all free, apart from a developer's stack (50051, 9091) and LocalStackIT's.
    */
+  /** The gateway's HTTP port: the gRPC base + 9, which no service of the plan takes. */
+  private static final int HTTP_PORT_OFFSET = 9;
+
   private static int[] freePorts(int textReplicas) {
     for (int candidate = 0; candidate < 40; candidate++) {
       int grpc = 57_051 + candidate * 100;
       int admin = 29_091 + candidate * 100;
-      boolean free = Ports.isFree(StackPlan.HOST, grpc) && Ports.isFree(StackPlan.HOST, admin);
+      boolean free =
+          Ports.isFree(StackPlan.HOST, grpc)
+              && Ports.isFree(StackPlan.HOST, admin)
+              && Ports.isFree(StackPlan.HOST, grpc + HTTP_PORT_OFFSET);
       for (int r = 0; r < textReplicas; r++) {
         int offset = 1 + r * UpOptions.REPLICA_PORT_STRIDE;
         free &=

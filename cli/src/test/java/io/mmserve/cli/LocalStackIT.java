@@ -125,6 +125,8 @@ class LocalStackIT {
                 Integer.toString(basePort),
                 "--admin-base-port",
                 Integer.toString(adminBasePort),
+                "--http-port",
+                Integer.toString(basePort + HTTP_PORT_OFFSET),
                 "--gallery-data",
                 galleryData().toString())
             .directory(root.toFile())
@@ -600,11 +602,14 @@ class LocalStackIT {
   }
 
   /** Ports apart from a developer's stack (50051, 9091) and free now. */
+  /** The gateway's HTTP port: the gRPC base + 9, inside the block of 10 ports tried here. */
+  private static final int HTTP_PORT_OFFSET = 9;
+
   private static void choosePorts() {
     for (int candidate = 0; candidate < 20; candidate++) {
       int grpc = 56_051 + candidate * 10;
       int admin = 19_091 + candidate * 10;
-      boolean free = true;
+      boolean free = Ports.isFree(StackPlan.HOST, grpc + HTTP_PORT_OFFSET);
       for (int i = 0; i < SERVICES; i++) {
         free &= Ports.isFree(StackPlan.HOST, grpc + i) && Ports.isFree(StackPlan.HOST, admin + i);
       }

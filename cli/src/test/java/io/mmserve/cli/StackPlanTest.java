@@ -99,6 +99,16 @@ class StackPlanTest {
   }
 
   @Test
+  void services_gatewayServesHttpOnTheHttpPort() {
+    List<String> byDefault = plan().get(4).command();
+    List<String> moved = plan("--http-port=18080").get(4).command();
+
+    assertTrue(byDefault.contains("--http.enabled=true"), byDefault::toString);
+    assertTrue(byDefault.contains("--http.port=8080"), byDefault::toString);
+    assertTrue(moved.contains("--http.port=18080"), moved::toString);
+  }
+
+  @Test
   void services_int8_asksOnlyTheEncodersForTheQuantisedModels() {
     List<ServiceSpec> services = plan("--int8");
 

@@ -102,8 +102,17 @@ class UpCommandTest {
   void readyLine_onDefaultPorts_showsPlainCommands() {
     assertEquals(
         "mmserve ready: gateway on 127.0.0.1:50051 - try: ./mmserve embed-text \"a red circle\""
-            + "  or  grpcurl -plaintext 127.0.0.1:50051 list",
+            + "  or  grpcurl -plaintext 127.0.0.1:50051 list\n"
+            + "mmserve: HTTP/JSON API on http://127.0.0.1:8080/v1/ (docs/api.md#http),"
+            + " gallery page on http://127.0.0.1:8080/gallery/",
         UpCommand.readyLine(UpOptions.parse(List.of(), Path.of("/h"))));
+  }
+
+  @Test
+  void readyLine_showsTheHttpPortAsked() {
+    String line = UpCommand.readyLine(UpOptions.parse(List.of("--http-port=18080"), Path.of("/h")));
+
+    assertTrue(line.contains("gallery page on http://127.0.0.1:18080/gallery/"), line);
   }
 
   @Test

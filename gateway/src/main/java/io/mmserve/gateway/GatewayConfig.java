@@ -2,6 +2,7 @@ package io.mmserve.gateway;
 
 import io.mmserve.gateway.discovery.DiscoverySettings;
 import io.mmserve.gateway.discovery.KubernetesTarget;
+import io.mmserve.gateway.http.HttpSettings;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.resilience.ResilienceSettings;
 import io.mmserve.inference.batch.BatchingSettings;
@@ -32,6 +33,7 @@ import java.util.Map;
  * @param discovery how {@code kubernetes:///} targets reach the Kubernetes API
  * @param galleryTarget gRPC target of gallery-svc
  * @param galleryResilience routing, breakers, bulkheads and retries of gallery-svc calls
+ * @param http the HTTP/JSON port ({@code http.*})
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -48,7 +50,8 @@ public record GatewayConfig(
     BatchingSettings imageBatching,
     DiscoverySettings discovery,
     String galleryTarget,
-    ResilienceSettings galleryResilience) {
+    ResilienceSettings galleryResilience,
+    HttpSettings http) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -151,6 +154,7 @@ public record GatewayConfig(
     defaults.put(SHED_PUSHBACK, "100ms");
     defaults.putAll(BatchingSettings.defaultSettings(TEXT_BATCHING, DEFAULT_TEXT_BATCHING));
     defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
+    defaults.putAll(HttpSettings.defaults());
     return Map.copyOf(defaults);
   }
 
@@ -219,6 +223,7 @@ public record GatewayConfig(
         BatchingSettings.from(config, IMAGE_BATCHING),
         DiscoverySettings.from(config),
         config.getString(GALLERY_TARGET),
-        resilience(config, "gallery"));
+        resilience(config, "gallery"),
+        HttpSettings.from(config));
   }
 }

@@ -1,7 +1,9 @@
 package io.mmserve.gateway;
 
 import io.mmserve.gateway.discovery.KubernetesDiscovery;
+import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
@@ -11,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts the gateway: opens the encoder and fusion channels and serves {@code
- * mmserve.v1.Multimodal}; {@code kubernetes:///} targets resolve through {@link
+ * mmserve.v1.Multimodal} over gRPC and, with {@code http.enabled}, the same service object as
+ * HTTP/JSON ({@link HttpGateway}); {@code kubernetes:///} targets resolve through {@link
  * KubernetesDiscovery}. {@link ServiceRunner} does the rest the same way for every service: the
  * config, health and reflection, the admin endpoint, the log line {@code "gateway serving on
  * HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the channels close after the
@@ -54,10 +57,23 @@ public final class Main {
         config.visionEncoderTarget(),
         config.fusionTarget(),
         config.galleryTarget());
-    return ServiceParts.of(
+    MultimodalService service =
         new MultimodalService(
             backends.backends,
             new LabelEmbeddingCache(config.labelEmbeddingCacheEntries(), startup.meters()),
-            config.limits()));
+            config.limits());
+    ServiceParts parts = ServiceParts.of(service);
+    if (!config.http().enabled()) {
+      return parts;
+    }
+    // one service object, two transports: the same batchers, limits, deadlines and meters
+    return parts.withTransport(
+        new HttpGateway(
+            config.http(),
+            service,
+            GrpcServer.standardInterceptors(startup.meters()),
+            config.maxInboundMessageBytes(),
+            config.defaultDeadline(),
+            startup.server().shutdownGrace()));
   }
 }

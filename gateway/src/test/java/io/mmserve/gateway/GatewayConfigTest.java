@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmserve.gateway.discovery.DiscoverySettings;
+import io.mmserve.gateway.http.HttpSettings;
 import io.mmserve.gateway.resilience.ResilienceSettings;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.config.Config;
@@ -49,6 +50,32 @@ class GatewayConfigTest {
     assertEquals("10.0.0.1:7000", config.textEncoderTarget());
     assertEquals(8, config.limits().maxImages());
     assertEquals(Duration.ofSeconds(2), config.defaultDeadline());
+  }
+
+  @Test
+  void http_isOffByDefaultAndTakesItsPortFromFlags() {
+    GatewayConfig byDefault = GatewayConfig.from(Config.of(GatewayConfig.defaults()));
+    GatewayConfig on =
+        GatewayConfig.from(
+            ConfigLoader.load(
+                GatewayConfig.defaults(),
+                List.of("--http.enabled=true", "--http.port=18080"),
+                Map.of()));
+
+    assertEquals(new HttpSettings(false, "127.0.0.1", 8080), byDefault.http());
+    assertEquals(new HttpSettings(true, "127.0.0.1", 18080), on.http());
+  }
+
+  @Test
+  void from_rejectsABadHttpSettingShowingTheValue() {
+    Config loaded =
+        ConfigLoader.load(GatewayConfig.defaults(), List.of("--http.enabled=yes"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertTrue(
+        e.getMessage().startsWith("http.enabled must be true or false, but was yes"),
+        e.getMessage());
   }
 
   @Test

@@ -7,10 +7,13 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.MultimodalGrpc;
+import io.mmserve.gateway.http.HttpGateway;
+import io.mmserve.gateway.http.HttpSettings;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +37,8 @@ final class InProcessGateway implements AutoCloseable {
   private final ManagedChannel backendChannel;
   private final GrpcServer gateway;
   private final BackendStack stack;
+  private final MultimodalService service;
+  private HttpGateway http;
 
   InProcessGateway(RequestLimits limits, int cacheEntries) throws IOException {
     this(limits, cacheEntries, Map.of());
@@ -84,7 +89,7 @@ final class InProcessGateway implements AutoCloseable {
             // that readies it, and a fake encoder holding one would hold back the others
             (target, refresh) -> InProcessChannelBuilder.forName(backendName),
             registry);
-    MultimodalService service =
+    service =
         new MultimodalService(
             stack.backends, new LabelEmbeddingCache(cacheEntries, registry), limits);
     gateway =
@@ -105,6 +110,25 @@ final class InProcessGateway implements AutoCloseable {
     return all;
   }
 
+  /**
+   * Serves the same service object over HTTP/JSON on a free loopback port, as Main does with {@code
+   * http.enabled}; stopped by {@link #close()}.
+   *
+   * @return the base URI, such as {@code http://127.0.0.1:PORT}
+   */
+  URI startHttp(int maxMessageBytes) {
+    http =
+        new HttpGateway(
+            new HttpSettings(true, "127.0.0.1", 0),
+            service,
+            GrpcServer.standardInterceptors(registry),
+            maxMessageBytes,
+            DEFAULT_DEADLINE,
+            Duration.ofSeconds(5));
+    http.start();
+    return URI.create("http://127.0.0.1:" + http.port());
+  }
+
   MultimodalGrpc.MultimodalBlockingStub client() {
     return MultimodalGrpc.newBlockingStub(gatewayChannel);
   }
@@ -112,7 +136,13 @@ final class InProcessGateway implements AutoCloseable {
   @Override
   public void close() {
     gatewayChannel.shutdownNow();
+    if (http != null) {
+      http.beginStop();
+    }
     gateway.stop();
+    if (http != null) {
+      http.close();
+    }
     try {
       stack.close();
     } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package io.mmserve.kit.server;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -91,13 +92,22 @@ public final class GrpcServer implements AutoCloseable {
     builder
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .maxInboundMessageSize(config.maxInboundMessageBytes())
-        // Interceptors run in reverse order of adding: the mapper is innermost, so the metrics and
-        // the log outside it see the mapped status.
-        .intercept(new ExceptionMappingInterceptor())
-        .intercept(new MetricsInterceptor(registry))
-        .intercept(new RequestLoggingInterceptor());
+        .maxInboundMessageSize(config.maxInboundMessageBytes());
+    standardInterceptors(registry).forEach(builder::intercept);
     this.server = builder.build();
+  }
+
+  /**
+   * The interceptors every mmserve server runs its services behind, in the order to add them (they
+   * run in reverse order of adding): the exception mapper innermost, so the metrics and the request
+   * log outside it see the mapped status. Another transport of the same services (the gateway's
+   * HTTP/JSON) adds the same ones.
+   */
+  public static List<ServerInterceptor> standardInterceptors(MeterRegistry registry) {
+    return List.of(
+        new ExceptionMappingInterceptor(),
+        new MetricsInterceptor(registry),
+        new RequestLoggingInterceptor());
   }
 
   /** A Netty server builder bound to the configured gRPC host and port. */

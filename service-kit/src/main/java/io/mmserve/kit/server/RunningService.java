@@ -18,42 +18,64 @@ final class RunningService {
   private final String name;
   private final GrpcServer grpc;
   private final AdminHttpServer admin;
+  private final List<Transport> transports;
   private final List<AutoCloseable> closingOrder;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   /**
-   * @param owned everything to close on stop, from the head: the gRPC server, the admin server,
-   *     then what the service built (last built first), then the meters
+   * @param transports the service's other ways in, started after gRPC, stopped with it
+   * @param owned everything to close on stop, from the head: the gRPC server, the transports, the
+   *     admin server, then what the service built (last built first), then the meters
    */
-  RunningService(String name, GrpcServer grpc, AdminHttpServer admin, Deque<AutoCloseable> owned) {
+  RunningService(
+      String name,
+      GrpcServer grpc,
+      AdminHttpServer admin,
+      List<Transport> transports,
+      Deque<AutoCloseable> owned) {
     this.name = name;
     this.grpc = grpc;
     this.admin = admin;
+    this.transports = List.copyOf(transports);
     this.closingOrder = new ArrayList<>(owned);
   }
 
   /** Starts listening on both ports and logs {@code "NAME serving on HOST:PORT"}. */
   void listen(ServerConfig config) throws IOException {
     grpc.start();
+    StringBuilder others = new StringBuilder();
+    for (Transport transport : transports) {
+      transport.start();
+      others.append(", ").append(transport.describe());
+    }
     admin.start();
     log.info(
-        "{} serving on {}:{} (admin on {}:{})",
+        "{} serving on {}:{} (admin on {}:{}{})",
         name,
         config.grpcHost(),
         grpc.port(),
         config.adminHost(),
-        admin.port());
+        admin.port(),
+        others);
   }
 
   /**
    * Stops once; later calls return at once. The gRPC server first (health NOT_SERVING, {@code
    * shutdown()}, {@code awaitTermination(grace)}, {@code shutdownNow()}), then the admin server,
-   * then what the service built in reverse, then the meters. A failure to close one is logged and
-   * the next still closes.
+   * then what the service built in reverse, then the meters. The other transports begin their
+   * graceful stop first, so they drain while gRPC does. A failure to close one is logged and the
+   * next still closes.
    */
   void stop() {
     if (!stopped.compareAndSet(false, true)) {
       return;
+    }
+    for (Transport transport : transports) {
+      try {
+        transport.beginStop();
+      } catch (RuntimeException e) {
+        log.warn("{}: could not begin stopping {}", name, transport.describe(), e);
+      }
     }
     ShutdownHook.closeAll(closingOrder); // the JVM hook logs "stopping" and "stopped" around it
   }

@@ -1,6 +1,7 @@
 package io.mmserve.kit.server;
 
 import io.grpc.BindableService;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -12,10 +13,13 @@ import java.util.function.BooleanSupplier;
  * @param dependencyReady whether a dependency the services need can serve now (an encoder's
  *     Triton); health follows it through {@link GrpcServer#followReadiness}. Null when the service
  *     depends on nothing that can go away.
+ * @param transports other ways in to the same services, started and stopped with the gRPC server
  */
-public record ServiceParts(List<BindableService> services, BooleanSupplier dependencyReady) {
+public record ServiceParts(
+    List<BindableService> services, BooleanSupplier dependencyReady, List<Transport> transports) {
   public ServiceParts {
     services = List.copyOf(services);
+    transports = List.copyOf(transports);
     if (services.isEmpty()) {
       throw new IllegalArgumentException("a service serves at least one gRPC service");
     }
@@ -23,12 +27,19 @@ public record ServiceParts(List<BindableService> services, BooleanSupplier depen
 
   /** Services that depend on nothing that can go away. */
   public static ServiceParts of(BindableService... services) {
-    return new ServiceParts(List.of(services), null);
+    return new ServiceParts(List.of(services), null, List.of());
   }
 
   /** Services whose health follows {@code dependencyReady}. */
   public static ServiceParts following(
       BooleanSupplier dependencyReady, BindableService... services) {
-    return new ServiceParts(List.of(services), Objects.requireNonNull(dependencyReady));
+    return new ServiceParts(List.of(services), Objects.requireNonNull(dependencyReady), List.of());
+  }
+
+  /** These parts, also served through {@code transport}. */
+  public ServiceParts withTransport(Transport transport) {
+    List<Transport> more = new ArrayList<>(transports);
+    more.add(Objects.requireNonNull(transport));
+    return new ServiceParts(services, dependencyReady, more);
   }
 }

@@ -32,15 +32,17 @@ import org.slf4j.LoggerFactory;
  *       #READINESS_POLL}) and the admin HTTP server ({@code /metrics}, {@code /healthz} answering
  *       what gRPC health answers);
  *   <li>installs the shutdown hook: everything is built, nothing listens yet;
- *   <li>starts both servers and logs {@code "NAME serving on HOST:PORT (admin on HOST:PORT)"} (the
- *       launcher and the integration tests wait for it).
+ *   <li>starts the gRPC server, the service's other {@link Transport}s, the admin server, and logs
+ *       {@code "NAME serving on HOST:PORT (admin on HOST:PORT)"} (the launcher and the integration
+ *       tests wait for it; each transport adds {@code ", TRANSPORT"} inside the parentheses).
  * </ol>
  *
  * A failure in steps 3 to 7 closes what was built and exits with {@value #EXIT_START_FAILED} after
  * logging one line with the reason (the stack trace at debug level, or at error for a broken jar).
  *
  * <p>SIGTERM and SIGINT exit with 0 after the hook has stopped, in order: gRPC health NOT_SERVING,
- * {@code shutdown()}, {@code awaitTermination(shutdown.grace)}, {@code shutdownNow()}; the admin
+ * {@code shutdown()}, {@code awaitTermination(shutdown.grace)}, {@code shutdownNow()}, while the
+ * other transports drain over the same grace (their graceful stop begins with gRPC's); the admin
  * server; what the service built, last built first; the meters.
  *
  * @param <S> the service's own settings
@@ -146,6 +148,7 @@ public final class ServiceRunner<S> {
       owned.push(meters::close);
       owned.push(new StandardMeters(meters));
       ServiceParts parts = assembly.build(own, new Startup(server, meters, owned));
+      parts.transports().forEach(owned::push); // stopped with gRPC (RunningService#stop)
       ScheduledExecutorService readiness = readinessScheduler(name);
       owned.push(readiness::shutdownNow);
       GrpcServer grpc =
@@ -157,7 +160,7 @@ public final class ServiceRunner<S> {
       AdminHttpServer admin = new AdminHttpServer(server, meters, grpc::isServing);
       owned.push(admin); // closes after gRPC: /healthz says NOT_SERVING while calls drain
       owned.push(grpc);
-      service = new RunningService(name, grpc, admin, owned);
+      service = new RunningService(name, grpc, admin, parts.transports(), owned);
     } catch (Exception | LinkageError e) {
       ShutdownHook.closeAll(List.copyOf(owned));
       throw startFailed(e);

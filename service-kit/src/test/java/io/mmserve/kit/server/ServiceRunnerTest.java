@@ -25,10 +25,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -164,6 +166,61 @@ class ServiceRunnerTest {
     assertEquals(List.of("encoder (gRPC stopped)", "backend (gRPC stopped)"), closed);
     assertFalse(grpc.isServing());
     service.awaitTermination(); // returns at once: the server has terminated
+  }
+
+  @Test
+  void transports_startWithTheServiceAndBeginStoppingBeforeGrpcDrains() throws Exception {
+    RecordingTransport http = new RecordingTransport();
+    service =
+        start(
+            (limit, startup) -> {
+              startup.closeOnStop(closeable("backend"));
+              return ServiceParts.of(new TestService()).withTransport(http);
+            },
+            FREE_PORTS);
+
+    stopActions.getFirst().run(); // what SIGTERM runs
+
+    assertEquals(
+        List.of(
+            "start", "beginStop (gRPC SERVING)", "close (gRPC stopped)", "backend (gRPC stopped)"),
+        Stream.concat(http.events.stream(), closed.stream()).toList());
+  }
+
+  /** Records when the runner starts and stops it, and whether gRPC was serving then. */
+  private final class RecordingTransport implements Transport {
+    final List<String> events = new CopyOnWriteArrayList<>();
+
+    private void record(String event) {
+      events.add(
+          event
+              + (service != null && !service.grpc().isServing()
+                  ? " (gRPC stopped)"
+                  : " (gRPC SERVING)"));
+    }
+
+    @Override
+    public void start() {
+      events.add("start");
+    }
+
+    @Override
+    public String describe() {
+      return "recording";
+    }
+
+    @Override
+    public CompletableFuture<Void> beginStop() {
+      if (events.stream().noneMatch(e -> e.startsWith("beginStop"))) {
+        record("beginStop");
+      }
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void close() {
+      record("close");
+    }
   }
 
   @Test

@@ -1,0 +1,127 @@
+package io.mmserve.gateway.http;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.file.FileService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
+import io.mmserve.kit.server.Transport;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The gateway's HTTP port: the same {@code mmserve.v1.Multimodal} service object the gRPC server
+ * serves, transcoded to HTTP/JSON by Armeria from the proto's {@code google.api.http} options, and
+ * the gallery page's static files.
+ *
+ * <ul>
+ *   <li>Routes: those of the proto ({@code POST /v1/texts:embed}, ...), proto3 JSON in and out;
+ *       unknown JSON fields are refused (400) as the gRPC path would never see them. The service
+ *       runs behind the same interceptors as on the gRPC server (exception mapping, metrics,
+ *       request log), on Armeria's blocking-task executor, as grpc-java runs it off its event loop.
+ *   <li>Errors: the gRPC status becomes the HTTP status of google.rpc.Code's mapping, with a JSON
+ *       body {@code {"code", "grpc-code", "message", "details"}} whose details carry the
+ *       google.rpc.BadRequest field violations (Armeria's JSON error handler).
+ *   <li>Limits: a request body at most {@link #maxRequestBytes} (413 beyond), a request timeout of
+ *       the gateway's default deadline (504 after it; a {@code grpc-timeout} header shortens it).
+ *   <li>{@code GET /gallery/}: the classpath folder {@value #GALLERY_FOLDER}.
+ * </ul>
+ *
+ * <p>Owned by the service runner, which starts it after the gRPC server and stops it with it.
+ */
+public final class HttpGateway implements Transport {
+  /** The gallery page's files, on the gateway's classpath. */
+  public static final String GALLERY_FOLDER = "web/gallery";
+
+  /** Where the gallery page is served. */
+  public static final String GALLERY_PATH = "/gallery/";
+
+  /** Room for the JSON around the base64 of a message at the gRPC size limit. */
+  private static final long JSON_OVERHEAD_BYTES = 64 * 1024;
+
+  private final HttpSettings settings;
+  private final Server server;
+  private CompletableFuture<Void> stopped;
+
+  /**
+   * Builds the server; nothing listens until {@link #start()}.
+   *
+   * @param service the service object the gRPC server also serves
+   * @param interceptors the gRPC server's interceptors, in the order it adds them
+   * @param maxMessageBytes the gRPC server's largest request message
+   * @param requestTimeout how long a request may take (the gateway's default deadline)
+   * @param shutdownGrace how long in-flight requests may run on after the stop begins
+   */
+  public HttpGateway(
+      HttpSettings settings,
+      BindableService service,
+      List<ServerInterceptor> interceptors,
+      int maxMessageBytes,
+      Duration requestTimeout,
+      Duration shutdownGrace) {
+    this.settings = settings;
+    GrpcService grpc =
+        GrpcService.builder()
+            .addService(service)
+            .intercept(interceptors)
+            .enableHttpJsonTranscoding(true)
+            .jsonMarshallerFactory(
+                descriptor ->
+                    GrpcJsonMarshaller.builder()
+                        .jsonMarshallerCustomizer(json -> json.ignoringUnknownFields(false))
+                        .build(descriptor))
+            .exceptionHandler(HttpErrors::requestMessage)
+            .maxRequestMessageLength(maxMessageBytes)
+            .useBlockingTaskExecutor(true)
+            .build();
+    this.server =
+        Server.builder()
+            .http(new InetSocketAddress(settings.host(), settings.port()))
+            .maxRequestLength(maxRequestBytes(maxMessageBytes))
+            .errorHandler(HttpErrors.beforeTheService(maxRequestBytes(maxMessageBytes)))
+            .requestTimeout(requestTimeout)
+            .gracefulShutdownTimeout(Duration.ZERO, shutdownGrace)
+            .service(grpc)
+            .service("/gallery", (ctx, req) -> HttpResponse.ofRedirect(GALLERY_PATH))
+            .serviceUnder(
+                GALLERY_PATH,
+                FileService.builder(HttpGateway.class.getClassLoader(), GALLERY_FOLDER).build())
+            .build();
+  }
+
+  /**
+   * The largest HTTP request body: a message at the gRPC limit sent as JSON, whose {@code bytes}
+   * fields grow by a third in base64, plus room for the rest of the JSON.
+   */
+  public static long maxRequestBytes(int maxMessageBytes) {
+    return (long) maxMessageBytes * 4 / 3 + JSON_OVERHEAD_BYTES;
+  }
+
+  @Override
+  public void start() {
+    server.start().join();
+  }
+
+  /** The port the server listens on (the real one when configured with 0). */
+  public int port() {
+    return server.activeLocalPort();
+  }
+
+  @Override
+  public String describe() {
+    int port = server.activePorts().isEmpty() ? settings.port() : port();
+    return "HTTP on " + settings.host() + ":" + port;
+  }
+
+  @Override
+  public synchronized CompletableFuture<Void> beginStop() {
+    if (stopped == null) {
+      stopped = server.stop();
+    }
+    return stopped;
+  }
+}
