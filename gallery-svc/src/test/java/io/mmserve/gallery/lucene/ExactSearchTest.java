@@ -29,7 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Exact search in slices on several threads finds what a plain loop over the vectors finds. */
 class ExactSearchTest {
   private static final int DIM = 16;
-  private static final int SIZE = 500;
+
+  /** Enough for segments cut into several slices. */
+  private static final int SIZE = 3 * ExactSearch.MIN_SLICE_DOCS;
+
+  private static final int SEGMENT = 5000;
 
   @TempDir Path dir;
   private final ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -37,13 +41,16 @@ class ExactSearchTest {
   private FSDirectory directory;
   private DirectoryReader reader;
 
-  /** Several segments (a commit every 120 documents), every 7th document deleted. */
+  /**
+   * Three segments (a commit every {@link #SEGMENT} documents), every 7th document deleted; a small
+   * graph, as only exact search is under test.
+   */
   @BeforeEach
   void index() throws IOException {
     directory = FSDirectory.open(dir);
     LuceneSettings settings =
         new LuceneSettings(
-            dir, LuceneSettings.Quantization.INT8, 16, 100, 0, 4, 4, Duration.ofDays(1));
+            dir, LuceneSettings.Quantization.NONE, 4, 10, 0, 4, 4, Duration.ofDays(1));
     Random random = new Random(11);
     try (IndexWriter writer = new IndexWriter(directory, LuceneCodecs.writerConfig(settings))) {
       for (int i = 0; i < SIZE; i++) {
@@ -52,7 +59,7 @@ class ExactSearchTest {
         writer.addDocument(
             LuceneDocuments.toDocument(
                 new Item(Integer.toString(i), v, Map.of("odd", Boolean.toString(i % 2 == 1)))));
-        if (i % 120 == 119) {
+        if (i % SEGMENT == SEGMENT - 1) {
           writer.commit();
         }
       }
