@@ -3,6 +3,7 @@ package io.mmserve.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -17,6 +18,13 @@ import java.util.stream.Collectors;
  * UpOptions#httpPort()}.
  */
 final class StackPlan {
+  /**
+   * JVM flags a service always gets: gallery-svc resolves the Vector API module, without which
+   * Lucene scores vectors with its scalar code (several times slower search).
+   */
+  static final Map<String, List<String>> SERVICE_JVM_FLAGS =
+      Map.of("gallery-svc", List.of("--add-modules=jdk.incubator.vector"));
+
   /** Every service listens on loopback only. */
   static final String HOST = "127.0.0.1";
 
@@ -150,6 +158,7 @@ final class StackPlan {
       List<String> flags) {
     List<String> command = new ArrayList<>();
     command.add(java);
+    command.addAll(SERVICE_JVM_FLAGS.getOrDefault(module, List.of()));
     command.addAll(options.jvmOptionsOf(module));
     command.add("-jar");
     command.add(jar(home, module).toString());

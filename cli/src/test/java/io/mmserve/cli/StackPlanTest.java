@@ -41,6 +41,7 @@ class StackPlanTest {
     assertEquals(
         List.of(
             "/jdk/bin/java",
+            "--add-modules=jdk.incubator.vector",
             "-jar",
             "/opt/mmserve/gallery-svc/target/gallery-svc.jar",
             "--grpc.host=127.0.0.1",

@@ -22,6 +22,7 @@ public record GalleryConfig(LuceneSettings lucene, GalleryLimits limits) {
   public static final String HNSW_EF_CONSTRUCTION = "index.hnsw.ef-construction";
   public static final String EXACT_MAX_SIZE = "search.exact-max-size";
   public static final String RERANK_OVERSAMPLE = "search.rerank-oversample";
+  public static final String EXACT_THREADS = "search.exact-threads";
   public static final String DEFAULT_TOP_K = "search.default-top-k";
   public static final String COMMIT_INTERVAL = "commit.interval";
   public static final String MAX_ITEMS = "limits.max-items";
@@ -49,6 +50,7 @@ public record GalleryConfig(LuceneSettings lucene, GalleryLimits limits) {
         HNSW_EF_CONSTRUCTION, Integer.toString(LuceneSettings.DEFAULT_HNSW_EF_CONSTRUCTION));
     defaults.put(EXACT_MAX_SIZE, Integer.toString(LuceneSettings.DEFAULT_EXACT_MAX_SIZE));
     defaults.put(RERANK_OVERSAMPLE, Integer.toString(LuceneSettings.DEFAULT_RERANK_OVERSAMPLE));
+    defaults.put(EXACT_THREADS, Integer.toString(LuceneSettings.DEFAULT_EXACT_THREADS));
     defaults.put(DEFAULT_TOP_K, Integer.toString(GalleryLimits.DEFAULT_TOP_K));
     defaults.put(COMMIT_INTERVAL, "30s");
     defaults.put(MAX_ITEMS, Integer.toString(GalleryLimits.DEFAULT_MAX_ITEMS));
@@ -69,6 +71,7 @@ public record GalleryConfig(LuceneSettings lucene, GalleryLimits limits) {
             config.getInt(HNSW_EF_CONSTRUCTION, 1, 3200),
             config.getInt(EXACT_MAX_SIZE, 0, Integer.MAX_VALUE),
             config.getInt(RERANK_OVERSAMPLE, 1, 100),
+            config.getInt(EXACT_THREADS, 1, 256),
             config.getDuration(COMMIT_INTERVAL, Duration.ofMillis(100), Duration.ofDays(1)));
     GalleryLimits limits =
         new GalleryLimits(

@@ -60,7 +60,7 @@ class GalleryConfigTest {
         assertThrows(ConfigException.class, () -> load("--index.quantization=int4"));
 
     assertEquals(
-        "index.quantization must be one of [int8, none], but was int4 (from flag"
+        "index.quantization must be one of [int8, binary, none], but was int4 (from flag"
             + " --index.quantization)",
         e.getMessage());
   }

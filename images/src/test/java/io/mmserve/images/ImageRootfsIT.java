@@ -119,7 +119,6 @@ class ImageRootfsIT {
     Set<String> needed = new TreeSet<>(Arrays.asList(lines[lines.length - 1].split(",")));
 
     needed.removeAll(runtime);
-    needed.removeAll(image.optionalModules());
     assertEquals(Set.of(), needed, "modules the service needs that the image's runtime lacks");
   }
 

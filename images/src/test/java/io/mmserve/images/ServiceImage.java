@@ -1,7 +1,6 @@
 package io.mmserve.images;
 
 import java.nio.file.Path;
-import java.util.Set;
 
 /**
  * The five service images that {@code ./mvnw -Pimages package} builds, with what each must hold:
@@ -59,15 +58,6 @@ enum ServiceImage {
 
   boolean bundlesModelPack() {
     return bundlesModelPack;
-  }
-
-  /**
-   * Modules the service's jars refer to that it runs without, so its image's runtime may lack them:
-   * Lucene (gallery-svc) uses jdk.incubator.vector only when it is resolved (--add-modules, which
-   * no image passes) and otherwise searches with its scalar code.
-   */
-  Set<String> optionalModules() {
-    return this == GALLERY ? Set.of("jdk.incubator.vector") : Set.of();
   }
 
   /** The image's name and tag, as Jib writes it into index.json. */

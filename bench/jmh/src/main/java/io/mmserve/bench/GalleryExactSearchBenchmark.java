@@ -30,9 +30,10 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Exact gallery search of one query against {@code n} stored unit vectors, as gallery-svc runs it
  * ({@link Gallery#search} with {@code exact}: the rules, then every stored full-precision vector of
- * the Lucene index compared, the top k kept, their ids and metadata read). The index is built once
- * under {@code bench/jmh/target/gallery-exact-<n>x<dim>} (the default int8 HNSW format, which keeps
- * the float vectors) and reused by later runs. Compare with bench/gallery_exact_numpy.py via
+ * the Lucene index scored in place by the codec's bulk scorer on {@code threads} threads, the top k
+ * kept, their ids and metadata read). The index is built once under {@code
+ * bench/jmh/target/gallery-exact-<n>x<dim>} (the default int8 HNSW format, which keeps the float
+ * vectors) and reused by later runs. Compare with bench/gallery_exact_numpy.py via
  * bench/gallery_exact.sh.
  */
 @State(Scope.Benchmark)
@@ -52,6 +53,10 @@ public class GalleryExactSearchBenchmark {
   @Param({"10"})
   public int topK;
 
+  /** Threads one exact search scores on (gallery-svc's search.exact-threads). */
+  @Param({"1", "2"})
+  public int threads;
+
   private LuceneIndex index;
   private Gallery gallery;
   private float[] query;
@@ -59,7 +64,18 @@ public class GalleryExactSearchBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     Path dir = ReferencePack.repoRoot().resolve("bench/jmh/target/gallery-exact-" + n + "x" + dim);
-    index = LuceneIndex.open(LuceneSettings.defaults(dir));
+    LuceneSettings defaults = LuceneSettings.defaults(dir);
+    index =
+        LuceneIndex.open(
+            new LuceneSettings(
+                dir,
+                defaults.quantization(),
+                defaults.hnswM(),
+                defaults.hnswEfConstruction(),
+                defaults.exactMaxSize(),
+                defaults.rerankOversample(),
+                threads,
+                defaults.commitInterval()));
     gallery = new Gallery(index, GalleryLimits.defaults());
     if (index.describe(COLLECTION).map(c -> c.size() != n).orElse(true)) {
       index.describe(COLLECTION).ifPresent(c -> gallery.drop(COLLECTION));

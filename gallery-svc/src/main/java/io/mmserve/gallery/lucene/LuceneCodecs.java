@@ -9,9 +9,9 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
 
 /**
  * The index writer settings of a collection: Lucene's default codec with the HNSW vector format of
- * the settings (int8 scalar-quantized by default, which keeps the full float vectors beside the
- * quantized ones for re-ranking). The format's name is recorded per field in the index, so an index
- * opens with whatever format it was written with.
+ * the settings (int8 scalar-quantized by default, or binary-quantized; both keep the full float
+ * vectors beside the quantized ones for re-ranking). The format's name is recorded per field in the
+ * index, so an index opens with whatever format it was written with.
  */
 final class LuceneCodecs {
   private LuceneCodecs() {}
@@ -36,6 +36,11 @@ final class LuceneCodecs {
       case INT8 ->
           new Lucene104HnswScalarQuantizedVectorsFormat(
               ScalarEncoding.UNSIGNED_BYTE, settings.hnswM(), settings.hnswEfConstruction());
+      case BINARY ->
+          new Lucene104HnswScalarQuantizedVectorsFormat(
+              ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE,
+              settings.hnswM(),
+              settings.hnswEfConstruction());
       case NONE -> new Lucene99HnswVectorsFormat(settings.hnswM(), settings.hnswEfConstruction());
     };
   }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherManager;
@@ -38,6 +39,7 @@ final class LuceneCollection implements AutoCloseable {
   private final IndexWriter writer;
   private final WriteAheadLog wal;
   private final SearcherManager searchers;
+  private final Executor exactExecutor;
   private final Object writeLock = new Object();
   private boolean closed; // guarded by writeLock
 
@@ -47,7 +49,8 @@ final class LuceneCollection implements AutoCloseable {
       LuceneSettings settings,
       FSDirectory directory,
       IndexWriter writer,
-      WriteAheadLog wal)
+      WriteAheadLog wal,
+      Executor exactExecutor)
       throws IOException {
     this.spec = spec;
     this.folder = folder;
@@ -56,10 +59,16 @@ final class LuceneCollection implements AutoCloseable {
     this.writer = writer;
     this.wal = wal;
     this.searchers = new SearcherManager(writer, null);
+    this.exactExecutor = exactExecutor;
   }
 
-  /** Opens the collection in {@code folder}, replaying its log. */
-  static LuceneCollection open(Path folder, CollectionSpec spec, LuceneSettings settings)
+  /**
+   * Opens the collection in {@code folder}, replaying its log.
+   *
+   * @param exactExecutor runs slices of exact searches (owned by the caller)
+   */
+  static LuceneCollection open(
+      Path folder, CollectionSpec spec, LuceneSettings settings, Executor exactExecutor)
       throws IOException {
     FSDirectory directory = FSDirectory.open(folder.resolve(CollectionFiles.INDEX_DIR));
     IndexWriter writer = null;
@@ -79,7 +88,7 @@ final class LuceneCollection implements AutoCloseable {
         writer.commit();
         wal.reset();
       }
-      return new LuceneCollection(spec, folder, settings, directory, writer, wal);
+      return new LuceneCollection(spec, folder, settings, directory, writer, wal, exactExecutor);
     } catch (IOException | RuntimeException e) {
       closeQuietly(wal);
       if (writer != null) {
@@ -119,7 +128,12 @@ final class LuceneCollection implements AutoCloseable {
       throw Gallery.notFound(spec.name()); // dropped meanwhile
     }
     try {
-      return new VectorSearch(searcher, settings.exactMaxSize(), settings.rerankOversample())
+      return new VectorSearch(
+              searcher,
+              settings.exactMaxSize(),
+              settings.rerankOversample(),
+              exactExecutor,
+              settings.exactThreads())
           .search(query);
     } finally {
       searchers.release(searcher);

@@ -16,9 +16,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The embedded backend: one {@link LuceneCollection} (a Lucene index and a write-ahead log) per
  * folder under the data dir. {@link #open} removes what an interrupted create or drop left, opens
  * every collection (replaying its log) and starts one daemon thread that commits every collection
- * with logged writes each {@link LuceneSettings#commitInterval()}.
+ * with logged writes each {@link LuceneSettings#commitInterval()}, and a pool of {@link
+ * LuceneSettings#exactThreads()} - 1 daemon threads that score slices of exact searches.
  *
  * <p>Thread-safe; the caller closes it (which commits everything).
  */
@@ -42,6 +45,7 @@ public final class LuceneIndex implements VectorIndex {
       new ConcurrentSkipListMap<>();
   private final Object lifecycle = new Object(); // serialises create, drop and close
   private final ScheduledExecutorService committer;
+  private final ExecutorService exactSearchers; // the slices of exact searches beyond the caller's
 
   private LuceneIndex(LuceneSettings settings) {
     this.settings = settings;
@@ -49,6 +53,15 @@ public final class LuceneIndex implements VectorIndex {
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "gallery-lucene-commits");
+              t.setDaemon(true);
+              return t;
+            });
+    AtomicInteger threads = new AtomicInteger();
+    this.exactSearchers =
+        Executors.newFixedThreadPool(
+            Math.max(1, settings.exactThreads() - 1),
+            r -> {
+              Thread t = new Thread(r, "gallery-exact-search-" + threads.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
@@ -66,7 +79,8 @@ public final class LuceneIndex implements VectorIndex {
           continue;
         }
         CollectionSpec spec = CollectionFiles.read(folder);
-        index.collections.put(spec.name(), LuceneCollection.open(folder, spec, settings));
+        index.collections.put(
+            spec.name(), LuceneCollection.open(folder, spec, settings, index.exactSearchers));
       }
     } catch (IOException | RuntimeException e) {
       index.close();
@@ -91,7 +105,7 @@ public final class LuceneIndex implements VectorIndex {
       }
       try {
         Path folder = CollectionFiles.create(settings.dataDir(), spec);
-        collections.put(spec.name(), LuceneCollection.open(folder, spec, settings));
+        collections.put(spec.name(), LuceneCollection.open(folder, spec, settings, exactSearchers));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -174,6 +188,7 @@ public final class LuceneIndex implements VectorIndex {
   @Override
   public void close() {
     committer.shutdownNow();
+    exactSearchers.shutdownNow(); // searches have returned: the service stops serving first
     synchronized (lifecycle) {
       for (LuceneCollection c : collections.values()) {
         try {

@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param exactMaxSize collections of at most this many items are always searched exactly
  * @param rerankOversample an approximate search fetches top_k x this many candidates and re-ranks
  *     them by their full vectors
+ * @param exactThreads threads one exact search scores on (its caller's and exactThreads - 1 of a
+ *     pool the index owns)
  * @param commitInterval how often a collection with logged writes commits them to its index and
  *     empties its write-ahead log
  */
@@ -24,17 +26,24 @@ public record LuceneSettings(
     int hnswEfConstruction,
     int exactMaxSize,
     int rerankOversample,
+    int exactThreads,
     Duration commitInterval) {
   public static final int DEFAULT_HNSW_M = 16;
   public static final int DEFAULT_HNSW_EF_CONSTRUCTION = 100;
   public static final int DEFAULT_EXACT_MAX_SIZE = 10_000;
   public static final int DEFAULT_RERANK_OVERSAMPLE = 4;
+  public static final int DEFAULT_EXACT_THREADS = 2;
   public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(30);
 
   /** How HNSW vectors are stored for graph search. */
   public enum Quantization {
     /** int8 scalar quantization: a quarter of the memory, re-ranked against the full vectors. */
     INT8,
+    /**
+     * Binary quantization (Lucene's BBQ: one bit per dimension, queries at four bits): a 32nd of
+     * the memory; needs a larger re-rank oversample for the same recall.
+     */
+    BINARY,
     /** Full float vectors in the graph too. */
     NONE
   }
@@ -50,6 +59,9 @@ public record LuceneSettings(
     if (exactMaxSize < 0 || rerankOversample < 1) {
       throw new IllegalArgumentException("exactMaxSize >= 0 and rerankOversample >= 1");
     }
+    if (exactThreads < 1 || exactThreads > 256) {
+      throw new IllegalArgumentException("exactThreads must be in 1..256, but was " + exactThreads);
+    }
     if (commitInterval.isNegative() || commitInterval.isZero()) {
       throw new IllegalArgumentException("commitInterval must be positive");
     }
@@ -64,6 +76,7 @@ public record LuceneSettings(
         DEFAULT_HNSW_EF_CONSTRUCTION,
         DEFAULT_EXACT_MAX_SIZE,
         DEFAULT_RERANK_OVERSAMPLE,
+        DEFAULT_EXACT_THREADS,
         DEFAULT_COMMIT_INTERVAL);
   }
 }

@@ -3,48 +3,51 @@ package io.mmserve.gallery.lucene;
 import io.mmserve.gallery.index.Hit;
 import io.mmserve.gallery.index.SearchQuery;
 import io.mmserve.gallery.index.SearchResult;
+import io.mmserve.gallery.lucene.TopHits.Scored;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.StoredFields;
-import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreMode;
-import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.search.Weight;
-import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.VectorUtil;
 
 /**
  * Searches one collection's point-in-time view. Exact search compares the query with every live
- * stored vector that passes the filter; approximate search walks the HNSW graph (int8-quantized
- * scores, by default) for top_k x oversample candidates, then re-ranks them by the dot product with
- * their full float vectors. Either way the score is the exact cosine. Runs on the caller's thread.
+ * stored vector that passes the filter ({@link ExactSearch}); approximate search walks the HNSW
+ * graph (int8-quantized scores, by default) for top_k x oversample candidates, then re-ranks them
+ * by the dot product with their full float vectors. Either way the score is the exact cosine. Runs
+ * on the caller's thread, and an exact search also on the exact-search executor.
  */
 final class VectorSearch {
-  /** Best first; ties in document order, so equal scores come back in a stable order. */
-  private static final Comparator<Scored> BEST_FIRST =
-      Comparator.comparingDouble((Scored s) -> -s.score()).thenComparingInt(Scored::doc);
-
   private final IndexSearcher searcher;
   private final int exactMaxSize;
   private final int oversample;
+  private final ExactSearch exactSearch;
 
-  VectorSearch(IndexSearcher searcher, int exactMaxSize, int oversample) {
+  /**
+   * @param exactExecutor runs the slices of an exact search beyond the caller's own
+   * @param exactSlices how many slices an exact search is cut into
+   */
+  VectorSearch(
+      IndexSearcher searcher,
+      int exactMaxSize,
+      int oversample,
+      Executor exactExecutor,
+      int exactSlices) {
     this.searcher = searcher;
     this.exactMaxSize = exactMaxSize;
     this.oversample = oversample;
+    this.exactSearch = new ExactSearch(searcher, exactExecutor, exactSlices);
   }
 
   SearchResult search(SearchQuery query) throws IOException {
@@ -56,44 +59,13 @@ final class VectorSearch {
     return new SearchResult(hits(top), exact);
   }
 
-  /** The k best of every live document that passes {@code filter}. */
+  /** The k best of every live document that passes {@code filter}, with their cosines. */
   private List<Scored> exact(float[] query, int k, Query filter) throws IOException {
-    Weight weight =
-        filter == null
-            ? null
-            : searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1);
-    PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
-    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-      FloatVectorValues values = leaf.reader().getFloatVectorValues(LuceneDocuments.VECTOR);
-      if (values == null) {
-        continue;
-      }
-      DocIdSetIterator allowed = null;
-      if (weight != null) {
-        Scorer scorer = weight.scorer(leaf);
-        if (scorer == null) {
-          continue; // nothing in this segment passes
-        }
-        allowed = scorer.iterator();
-      }
-      Bits liveDocs = leaf.reader().getLiveDocs();
-      KnnVectorValues.DocIndexIterator it = values.iterator();
-      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-        if (liveDocs != null && !liveDocs.get(doc)) {
-          continue;
-        }
-        if (allowed != null) {
-          if (allowed.docID() < doc) {
-            allowed.advance(doc);
-          }
-          if (allowed.docID() != doc) {
-            continue;
-          }
-        }
-        offer(best, k, new Scored(leaf.docBase + doc, score(query, values, it.index())));
-      }
+    List<Scored> top = new ArrayList<>();
+    for (Scored s : exactSearch.search(query, k, filter).sorted()) {
+      top.add(new Scored(s.doc(), ExactSearch.cosine(s.score())));
     }
-    return sorted(best);
+    return top;
   }
 
   /** HNSW candidates re-ranked by their full vectors. */
@@ -109,7 +81,7 @@ final class VectorSearch {
       docs[i] = found.scoreDocs[i].doc;
     }
     java.util.Arrays.sort(docs); // each segment's vector iterator only moves forward
-    PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
+    TopHits best = new TopHits(query.topK());
     List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
     int i = 0;
     while (i < docs.length) {
@@ -123,11 +95,11 @@ final class VectorSearch {
           it.advance(doc);
         }
         if (it.docID() == doc) {
-          offer(best, query.topK(), new Scored(docs[i], score(query.vector(), values, it.index())));
+          best.offer(docs[i], score(query.vector(), values, it.index()));
         }
       }
     }
-    return sorted(best);
+    return List.of(best.sorted());
   }
 
   private List<Hit> hits(List<Scored> top) throws IOException {
@@ -148,22 +120,4 @@ final class VectorSearch {
   private static float score(float[] query, FloatVectorValues values, int ord) throws IOException {
     return VectorUtil.dotProduct(query, values.vectorValue(ord));
   }
-
-  private static void offer(PriorityQueue<Scored> best, int k, Scored candidate) {
-    if (best.size() < k) {
-      best.add(candidate);
-    } else if (BEST_FIRST.compare(candidate, best.peek()) < 0) {
-      best.poll();
-      best.add(candidate);
-    }
-  }
-
-  private static List<Scored> sorted(PriorityQueue<Scored> best) {
-    List<Scored> out = new ArrayList<>(best);
-    out.sort(BEST_FIRST);
-    return out;
-  }
-
-  /** A document (searcher-wide id) with its exact score. */
-  private record Scored(int doc, float score) {}
 }

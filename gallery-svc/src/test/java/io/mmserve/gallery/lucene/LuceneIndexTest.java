@@ -25,7 +25,7 @@ class LuceneIndexTest extends VectorIndexContractTest {
   /** Approximate unless asked (no exact threshold); commits only when told to. */
   static LuceneSettings settings(Path dataDir) {
     return new LuceneSettings(
-        dataDir, LuceneSettings.Quantization.INT8, 16, 100, 0, 4, Duration.ofDays(1));
+        dataDir, LuceneSettings.Quantization.INT8, 16, 100, 0, 4, 2, Duration.ofDays(1));
   }
 
   @Override
@@ -93,6 +93,7 @@ class LuceneIndexTest extends VectorIndexContractTest {
                 100,
                 10,
                 4,
+                2,
                 Duration.ofDays(1)));
     gallery = new Gallery(index, GalleryLimits.defaults());
     gallery.upsert("shapes", MODEL, randomItems(new Random(4), 10));

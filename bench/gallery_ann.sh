@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Approximate gallery search: embedded Lucene (gallery-svc's vector formats and search path: plain
+# float32 HNSW, int8 HNSW and binary-quantized (BBQ) HNSW, each re-ranked by the full vectors, ids and
+# metadata read) against FAISS HNSW (IndexHNSWFlat, inner product) on the same seeded clustered unit
+# vectors, with the same M and efConstruction and a sweep of ef (Lucene: HNSW beam ef, re-rank
+# oversample ef / 10). Single-threaded builds and queries on both sides; one query at a time. Prints
+# recall@10 and queries/s per ef, build time and index size, and the operating point (the smallest ef
+# with recall@10 >= 0.95) of each, with its queries/s as a ratio of FAISS's.
+# Usage: bench/gallery_ann.sh [N] [M] [EF_CONSTRUCTION]   (defaults 200000 16 100; 512 dimensions,
+# 1000 queries); ROUNDS=3 bench/gallery_ann.sh runs the query sweeps of all four engines 3 times in
+# turn (alternating, so each sees the same load) and gives the range of the ratios.
+# Makes bench/.venv-ann (faiss-cpu, numpy from bench/requirements-ann.txt), the data set and the
+# indexes under bench/jmh/target/gallery-ann-N (kept: a later run reuses them and reports the build
+# time they took); builds the benchmarks jar offline if it lacks the Lucene side.
+set -euo pipefail
+export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
+export PATH="$JAVA_HOME/bin:$PATH"
+cd "$(dirname "$0")/.."
+N=${1:-200000}
+M=${2:-16}
+EF_CONSTRUCTION=${3:-100}
+ROUNDS=${ROUNDS:-1}
+DIM=512
+QUERIES=1000
+EFS=10,20,30,40,60,80,120,160,240,320,480,640
+JAR=bench/jmh/target/benchmarks.jar
+VENV=bench/.venv-ann
+DATA=bench/jmh/target/gallery-ann-$N
+# Lucene's heap: the writer buffers every vector before its one flush
+HEAP=$(( N * DIM * 4 * 3 / 1024 / 1024 + 1024 ))m
+
+if [[ ! -f $VENV/.installed ]] || ! cmp -s bench/requirements-ann.txt "$VENV/.installed"; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r bench/requirements-ann.txt
+  cp bench/requirements-ann.txt "$VENV/.installed"
+fi
+# no grep -q on a pipe under pipefail: grep's early exit would fail unzip with SIGPIPE
+if [[ ! -f $JAR ]] || ! unzip -l "$JAR" | grep -c 'io/mmserve/gallery/lucene/GalleryAnnBench.class' >/dev/null; then
+  ./mvnw -B -o package -pl bench/jmh -am -DskipTests -Dspotless.check.skip=true -q
+fi
+"$VENV/bin/python" bench/gallery_ann_data.py "$N" "$DIM" "$QUERIES" "$DATA"
+
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq 1 "$ROUNDS"); do
+  OMP_NUM_THREADS=1 "$VENV/bin/python" bench/gallery_ann_faiss.py "$DATA" "$M" "$EF_CONSTRUCTION" "$EFS" \
+    | sed "s/^/faiss $r /" | tee -a "$OUT/results.txt"
+  for q in none int8 binary; do
+    java --add-modules jdk.incubator.vector -Xmx$HEAP -Xms$HEAP -XX:+UseParallelGC \
+      -cp "$JAR" io.mmserve.gallery.lucene.GalleryAnnBench "$DATA" "$DATA/lucene-$q-$M-$EF_CONSTRUCTION" \
+      "$q" "$M" "$EF_CONSTRUCTION" "$EFS" 2>>"$OUT/lucene.err" | sed "s/^/lucene-$q $r /" | tee -a "$OUT/results.txt"
+  done
+done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+"$VENV/bin/python" - "$OUT/results.txt" "$N" "$M" "$EF_CONSTRUCTION" "$ROUNDS" <<'PYEOF'
+import sys
+from collections import defaultdict
+path, n, m, efc, rounds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+labels = {"faiss": "FAISS HNSW (float32)", "lucene-none": "Lucene HNSW float32",
+          "lucene-int8": "Lucene int8 HNSW, re-ranked", "lucene-binary": "Lucene BBQ HNSW, re-ranked"}
+build, size, curves = {}, {}, defaultdict(list)
+for line in open(path):
+    f = line.split()
+    engine, r = f[0], int(f[1])
+    if f[2] == "build":
+        build[engine], size[engine] = float(f[3]), int(f[4])
+    elif f[2] == "ef":
+        curves[(engine, r)].append((int(f[3]), float(f[4]), float(f[5])))
+
+def operating_point(curve):
+    return next(((ef, rec, qps) for ef, rec, qps in curve if rec >= 0.95), None)
+
+print(f"\n{n} x 512 clustered, 1000 queries, top 10, M={m}, efConstruction={efc}; one thread, one query at a time; "
+      f"operating point = smallest ef with recall@10 >= 0.95; ratio = queries/s / FAISS's at its operating point, "
+      f"round 1 (range over {rounds} rounds)\n")
+print("| engine | build (s) | index size (MB) | ef | recall@10 | queries/s | ratio to FAISS |")
+print("|---|---|---|---|---|---|---|")
+for engine, label in labels.items():
+    op = operating_point(curves[(engine, 1)])
+    if op is None:
+        best = max(curves[(engine, 1)], key=lambda c: c[1])
+        print(f"| {label} | {build[engine]:.0f} | {size[engine] / 1e6:.0f} | none up to {best[0]} | {best[1]:.3f} (best) | | |")
+        continue
+    ratios = []
+    for r in range(1, rounds + 1):
+        mine, theirs = operating_point(curves[(engine, r)]), operating_point(curves[("faiss", r)])
+        if mine and theirs:
+            ratios.append(mine[2] / theirs[2])
+    span = f" ({min(ratios):.2f}-{max(ratios):.2f}x)" if rounds > 1 else ""
+    print(f"| {label} | {build[engine]:.0f} | {size[engine] / 1e6:.0f} | {op[0]} | {op[1]:.3f} | {op[2]:.0f} | {ratios[0]:.2f}x{span} |")
+print("\nrecall@10 / queries/s by ef, round 1\n")
+print("| ef | " + " | ".join(labels.values()) + " |")
+print("|---|" + "---|" * len(labels))
+for i, (ef, _, _) in enumerate(curves[("faiss", 1)]):
+    print(f"| {ef} | " + " | ".join(f"{curves[(e, 1)][i][1]:.3f} / {curves[(e, 1)][i][2]:.0f}" for e in labels) + " |")
+PYEOF
