@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are bulk requests with {@code refresh=wait_for}: when one returns, the items are in
  * Elasticsearch's translog (fsynced per request, Elasticsearch's default durability) and visible to
  * searches. Creating an index is atomic in the cluster, so two replicas creating one collection at
- * once agree on its spec.
+ * once agree on its spec. A bulk write does not check that the index still exists: one racing the
+ * drop of its collection can make Elasticsearch auto-create a bare index, which {@link
+ * #ensureCollection} then refuses as not a collection; operators prevent that with the cluster
+ * setting {@code action.auto_create_index: -PREFIX*,+*} (docs/kubernetes.md).
  *
  * <p>Thread-safe (the client is). Errors are the kit's exceptions ({@link ElasticErrors}). The
  * caller closes it, which closes the HTTP client.
