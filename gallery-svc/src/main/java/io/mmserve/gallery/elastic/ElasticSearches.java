@@ -27,13 +27,18 @@ import org.apache.lucene.util.VectorUtil;
  *       inside it, so the graph search only visits items that pass (filtered kNN, not a post
  *       filter); the best candidates are re-scored with their float vectors ({@code
  *       rescore_vector}). Elasticsearch scores cosine as (1 + cos) / 2; this turns it back.
- *   <li>Exact: every item that passes the filter is read in pages sorted by id, and compared here.
- *       Elasticsearch's own exact search is a Painless {@code script_score}, and the distribution
- *       the tests run has no Painless; reading the vectors works on every cluster, at the cost of
- *       moving them (about 10 bytes a dimension in JSON), so it suits small or filtered sets.
+ *   <li>Exact: the vector of every item that passes the filter is read in pages sorted by id, and
+ *       compared here; the best items' metadata is read afterwards. Elasticsearch's own exact
+ *       search is a Painless {@code script_score}, and the distribution the tests run has no
+ *       Painless; reading the vectors works on every cluster, at the cost of moving them (about 10
+ *       bytes a dimension in JSON), so it suits small or filtered sets.
  * </ul>
  */
 final class ElasticSearches {
+  /** What a hit returns of its document's source. */
+  private static final List<String> HIT_FIELDS =
+      List.of(ElasticMappings.METADATA, ElasticMappings.STORED);
+
   /** Items read per page of an exact search. */
   static final int EXACT_PAGE = 1000;
 
@@ -83,7 +88,7 @@ final class ElasticSearches {
                                             r ->
                                                 r.oversample(
                                                     (float) settings.rescoreOversample()))))
-                    .source(src -> src.filter(f -> f.includes(ElasticMappings.METADATA))),
+                    .source(src -> src.filter(f -> f.includes(HIT_FIELDS))),
             SOURCE);
     List<io.mmserve.gallery.index.Hit> hits = new ArrayList<>();
     for (Hit<Map> hit : response.hits().hits()) {
@@ -108,10 +113,7 @@ final class ElasticSearches {
                     .size(EXACT_PAGE)
                     .query(x -> x.bool(b -> b.filter(filters)))
                     .sort(o -> o.field(f -> f.field(ElasticMappings.ID).order(SortOrder.Asc)))
-                    .source(
-                        src ->
-                            src.filter(
-                                f -> f.includes(ElasticMappings.VECTOR, ElasticMappings.METADATA)))
+                    .source(src -> src.filter(f -> f.includes(ElasticMappings.VECTOR)))
                     .trackTotalHits(t -> t.enabled(false));
                 if (from != null) {
                   s.searchAfter(from);
@@ -124,7 +126,7 @@ final class ElasticSearches {
         @SuppressWarnings("unchecked")
         Map<String, Object> source = hit.source();
         float score = VectorUtil.dotProduct(q, ElasticDocuments.vector(source));
-        offer(best, query.topK(), new io.mmserve.gallery.index.Hit(hit.id(), score, metadata(hit)));
+        offer(best, query.topK(), new io.mmserve.gallery.index.Hit(hit.id(), score, Map.of()));
       }
       if (hits.size() < EXACT_PAGE) {
         break;
@@ -133,7 +135,37 @@ final class ElasticSearches {
     }
     List<io.mmserve.gallery.index.Hit> top = new ArrayList<>(best);
     top.sort(BEST_FIRST);
-    return new SearchResult(top, true);
+    return new SearchResult(withSources(index, top), true);
+  }
+
+  /**
+   * The hits with what their documents hold besides the vector, read by id once the best are known
+   * (the scan reads only vectors).
+   */
+  private List<io.mmserve.gallery.index.Hit> withSources(
+      String index, List<io.mmserve.gallery.index.Hit> top) throws IOException {
+    if (top.isEmpty()) {
+      return top;
+    }
+    List<String> ids = top.stream().map(io.mmserve.gallery.index.Hit::id).toList();
+    SearchResponse<Map> found =
+        client.search(
+            s ->
+                s.index(index)
+                    .size(ids.size())
+                    .query(x -> x.ids(i -> i.values(ids)))
+                    .source(src -> src.filter(f -> f.includes(HIT_FIELDS))),
+            SOURCE);
+    Map<String, Hit<Map>> byId = new java.util.HashMap<>();
+    found.hits().hits().forEach(h -> byId.put(h.id(), h));
+    List<io.mmserve.gallery.index.Hit> hits = new ArrayList<>(top.size());
+    for (io.mmserve.gallery.index.Hit h : top) {
+      Hit<Map> hit = byId.get(h.id());
+      if (hit != null) { // else deleted since the scan
+        hits.add(new io.mmserve.gallery.index.Hit(h.id(), h.score(), metadata(hit)));
+      }
+    }
+    return hits;
   }
 
   /** The filter's conditions as term queries on the flattened metadata field. */
