@@ -1,7 +1,10 @@
 package io.mmserve.gallery;
 
+import io.mmserve.gallery.elastic.ElasticIndex;
 import io.mmserve.gallery.index.Gallery;
+import io.mmserve.gallery.index.VectorIndex;
 import io.mmserve.gallery.lucene.LuceneIndex;
+import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
@@ -9,11 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts gallery-svc: opens the collections under the data dir (replaying their write-ahead logs)
- * and serves {@code mmserve.gallery.v1.Gallery}. {@link ServiceRunner} does the rest the same way
- * for every service: the config, health and reflection, the admin endpoint, the log line {@code
- * "gallery-svc serving on HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the
- * index commits and closes after the servers).
+ * Starts gallery-svc: opens the index backend ({@code index.backend}: the collections under the
+ * data dir, replaying their write-ahead logs, or a client of an Elasticsearch cluster) and serves
+ * {@code mmserve.gallery.v1.Gallery}. {@link ServiceRunner} does the rest the same way for every
+ * service: the config, health and reflection, the admin endpoint, the log line {@code "gallery-svc
+ * serving on HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the index commits
+ * and closes after the servers).
  */
 public final class Main {
   static final String SERVICE = "gallery-svc";
@@ -32,9 +36,37 @@ public final class Main {
   }
 
   private static ServiceParts build(GalleryConfig settings, Startup startup) throws Exception {
-    LuceneIndex index = startup.closeOnStop(LuceneIndex.open(settings.lucene()));
-    log.info(
-        "{} data in {}: {} collections", SERVICE, settings.lucene().dataDir(), index.list().size());
+    VectorIndex index =
+        switch (settings.backend()) {
+          case LUCENE -> {
+            LuceneIndex lucene = startup.closeOnStop(LuceneIndex.open(settings.lucene()));
+            log.info(
+                "{} data in {}: {} collections",
+                SERVICE,
+                settings.lucene().dataDir(),
+                lucene.list().size());
+            yield lucene;
+          }
+          case ELASTICSEARCH -> {
+            ElasticIndex elastic = startup.closeOnStop(ElasticIndex.open(settings.elastic()));
+            logCollections(elastic, settings);
+            yield elastic;
+          }
+        };
     return ServiceParts.of(new GalleryService(new Gallery(index, settings.limits())));
+  }
+
+  /** The cluster may be down at start: gallery-svc serves anyway, answering UNAVAILABLE. */
+  private static void logCollections(ElasticIndex index, GalleryConfig settings) {
+    try {
+      log.info(
+          "{} collections in Elasticsearch at {} (indices {}*): {}",
+          SERVICE,
+          settings.elastic().urlList(),
+          settings.elastic().indexPrefix(),
+          index.list().size());
+    } catch (MmserveException e) {
+      log.warn("{}: {}; serving anyway, calls fail until it answers", SERVICE, e.getMessage());
+    }
   }
 }
