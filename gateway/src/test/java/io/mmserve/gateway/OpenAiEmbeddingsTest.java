@@ -161,6 +161,27 @@ class OpenAiEmbeddingsTest {
   }
 
   @Test
+  void infinitysModality_textTakesADataUrlAsTextAndImageRequiresImages() throws Exception {
+    String url = dataUrl("image/png", "img");
+    HttpResponse<String> asText = post("{\"input\": [\"" + url + "\"], \"modality\": \"text\"}");
+    HttpResponse<String> asImage = post("{\"input\": [\"" + url + "\"], \"modality\": \"image\"}");
+
+    assertEquals(200, asText.statusCode(), asText.body());
+    assertEquals(url, stack.textEncoder.lastRequest.getTexts(0));
+    assertEquals(200, asImage.statusCode(), asImage.body());
+    assertEquals(1, stack.visionEncoder.calls);
+    assertInvalid(
+        "{\"input\": [\"" + url + "\", \"a cat\"], \"modality\": \"image\"}",
+        "input",
+        "input[1]: with modality 'image' every input must be an image data URL"
+            + " (data:image/png;base64,...)");
+    assertInvalid(
+        "{\"input\": \"a\", \"modality\": \"audio\"}",
+        "modality",
+        "modality must be 'text' or 'image', but was 'audio'");
+  }
+
+  @Test
   void dimensionsOfTheModel_isAccepted() throws Exception {
     assertEquals(200, post("{\"input\": \"a red circle\", \"dimensions\": 4}").statusCode());
   }
@@ -223,9 +244,9 @@ class OpenAiEmbeddingsTest {
   @Test
   void unknownArgument_is400NamingIt() throws Exception {
     assertInvalid(
-        "{\"input\": \"a\", \"modality\": \"image\"}",
-        "modality",
-        "unrecognized request argument supplied: modality");
+        "{\"input\": \"a\", \"truncate\": true}",
+        "truncate",
+        "unrecognized request argument supplied: truncate");
   }
 
   @Test

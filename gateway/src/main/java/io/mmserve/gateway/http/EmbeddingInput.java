@@ -21,6 +21,16 @@ sealed interface EmbeddingInput {
           "image/webp",
           "image/tiff");
 
+  /**
+   * Infinity's {@code modality} field: AUTO (absent) routes each input by its kind, TEXT takes
+   * every input as a text (a data URL too), IMAGE requires every input to be an image data URL.
+   */
+  enum Modality {
+    AUTO,
+    TEXT,
+    IMAGE
+  }
+
   /** A text for the text encoder. */
   record Text(String text) implements EmbeddingInput {}
 
@@ -34,10 +44,21 @@ sealed interface EmbeddingInput {
    * @throws OpenAiException (400) for a data URL that is not a base64 image of a known type, or an
    *     image URL
    */
-  static EmbeddingInput of(String value, int index) {
+  static EmbeddingInput of(String value, int index, Modality modality) {
+    if (modality == Modality.TEXT) {
+      return new Text(value);
+    }
     String lower = value.toLowerCase(Locale.ROOT);
     if (lower.startsWith("data:")) {
       return dataUrl(value, lower, index);
+    }
+    if (modality == Modality.IMAGE && !isImageUrl(lower)) {
+      throw OpenAiException.invalid(
+          "input",
+          "input["
+              + index
+              + "]: with modality 'image' every input must be an image data URL"
+              + " (data:image/png;base64,...)");
     }
     if (isImageUrl(lower)) {
       throw OpenAiException.invalid(

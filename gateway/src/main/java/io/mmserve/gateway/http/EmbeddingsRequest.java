@@ -23,7 +23,7 @@ import java.util.Set;
 record EmbeddingsRequest(
     List<EmbeddingInput> inputs, String model, boolean base64, OptionalInt dimensions) {
   private static final Set<String> FIELDS =
-      Set.of("input", "model", "encoding_format", "dimensions", "user");
+      Set.of("input", "model", "encoding_format", "dimensions", "user", "modality");
 
   /**
    * Parses and checks a request body.
@@ -39,7 +39,7 @@ record EmbeddingsRequest(
       }
     }
     return new EmbeddingsRequest(
-        inputs(json.get("input")),
+        inputs(json.get("input"), modality(string(json, "modality", ""))),
         string(json, "model", ""),
         base64(string(json, "encoding_format", "float")),
         dimensions(json.get("dimensions")));
@@ -57,12 +57,12 @@ record EmbeddingsRequest(
     throw OpenAiException.invalid(null, "the request body must be a JSON object");
   }
 
-  private static List<EmbeddingInput> inputs(JsonElement input) {
+  private static List<EmbeddingInput> inputs(JsonElement input, EmbeddingInput.Modality modality) {
     if (input == null || input.isJsonNull()) {
       throw OpenAiException.invalid("input", "input is required");
     }
     if (isString(input)) {
-      return List.of(EmbeddingInput.of(input.getAsString(), 0));
+      return List.of(EmbeddingInput.of(input.getAsString(), 0, modality));
     }
     if (!input.isJsonArray() || input.getAsJsonArray().isEmpty()) {
       throw OpenAiException.invalid(
@@ -83,9 +83,21 @@ record EmbeddingsRequest(
       if (!isString(item)) {
         throw OpenAiException.invalid("input", "input[" + i + "]: must be a string");
       }
-      inputs.add(EmbeddingInput.of(item.getAsString(), i));
+      inputs.add(EmbeddingInput.of(item.getAsString(), i, modality));
     }
     return List.copyOf(inputs);
+  }
+
+  /** Infinity's {@code modality}: absent routes each input by its kind. */
+  private static EmbeddingInput.Modality modality(String modality) {
+    return switch (modality) {
+      case "" -> EmbeddingInput.Modality.AUTO;
+      case "text" -> EmbeddingInput.Modality.TEXT;
+      case "image" -> EmbeddingInput.Modality.IMAGE;
+      default ->
+          throw OpenAiException.invalid(
+              "modality", "modality must be 'text' or 'image', but was '" + modality + "'");
+    };
   }
 
   private static String string(JsonObject json, String field, String absent) {
