@@ -82,6 +82,11 @@ spec:
             - name: grpc
               containerPort: {{ $facts.grpcPort }}
               protocol: TCP
+            {{- if and $isGateway $values.http.enabled }}
+            - name: http
+              containerPort: {{ $values.http.port }}
+              protocol: TCP
+            {{- end }}
             - name: metrics
               containerPort: {{ $facts.adminPort }}
               protocol: TCP

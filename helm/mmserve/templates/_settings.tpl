@@ -1,6 +1,6 @@
 {{/*
 A component's settings file (key=value, read through MMSERVE_CONFIG; docs/configuration.md): first the
-keys the chart owns (addresses, ports, targets, backend, model packs, data dir, shutdown grace), then the
+keys the chart owns (addresses, ports, the gateway's HTTP port, targets, backend, model packs, data dir, shutdown grace), then the
 component's config values sorted by key. Call with (dict "root" $ "component" NAME).
 */}}
 {{- define "mmserve.settings" -}}
@@ -17,6 +17,9 @@ admin.host=0.0.0.0
 admin.port={{ $facts.adminPort }}
 shutdown.grace={{ $values.termination.shutdownGraceSeconds }}s
 {{- if eq .component "gateway" }}
+http.enabled={{ $values.http.enabled }}
+http.host=0.0.0.0
+http.port={{ $values.http.port }}
 text-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "text-encoder" "port" 50052 "mode" $mode) }}
 vision-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "vision-encoder" "port" 50053 "mode" $mode) }}
 fusion.target={{ include "mmserve.target" (dict "root" $root "component" "fusion" "port" 50054 "mode" $mode) }}

@@ -142,6 +142,47 @@ class ChartRenderingIT {
   }
 
   @Test
+  void gatewayHttp_isOnByDefault_onTheContainerAndAServicePortNamedHttp() {
+    Manifest on = render(Values.DEFAULTS.set("gateway.http.port=8081"));
+    Manifest off = render(Values.DEFAULTS.set("gateway.http.enabled=false"));
+
+    Map<String, String> settings = SettingsFile.of(on, "gateway").chartOwned();
+    assertEquals("true", settings.get("http.enabled"));
+    assertEquals("0.0.0.0", settings.get("http.host"));
+    assertEquals("8081", settings.get("http.port"));
+    assertTrue(
+        onlyContainerPorts(on, "gateway")
+            .contains(Map.of("name", "http", "containerPort", 8081, "protocol", "TCP")),
+        onlyContainerPorts(on, "gateway").toString());
+    assertTrue(
+        on.get("Service", deployment("gateway")).list("spec", "ports").stream()
+            .map(p -> (Map<?, ?>) p)
+            .anyMatch(
+                p ->
+                    "http".equals(p.get("name"))
+                        && Integer.valueOf(8081).equals(p.get("port"))
+                        && "http".equals(p.get("targetPort"))),
+        "the gateway's Service has no port http 8081");
+
+    assertEquals("false", SettingsFile.of(off, "gateway").chartOwned().get("http.enabled"));
+    assertFalse(
+        onlyContainerPorts(off, "gateway").stream().anyMatch(p -> "http".equals(p.get("name"))));
+    assertFalse(
+        off.get("Service", deployment("gateway")).list("spec", "ports").stream()
+            .anyMatch(p -> "http".equals(((Map<?, ?>) p).get("name"))));
+    for (String backend : List.of("text-encoder", "vision-encoder", "fusion")) {
+      assertFalse(
+          onlyContainerPorts(on, backend).stream().anyMatch(p -> "http".equals(p.get("name"))),
+          backend + " has an http port");
+    }
+  }
+
+  private static List<Map<?, ?>> onlyContainerPorts(Manifest manifest, String component) {
+    return ((List<?>) onlyContainer(podTemplate(manifest, component)).get("ports"))
+        .stream().<Map<?, ?>>map(p -> (Map<?, ?>) p).toList();
+  }
+
+  @Test
   void gatewayRole_grantsOnlyReadsOfEndpointSlices_andOnlyForKubernetesDiscovery() {
     Manifest kubernetes = render(Values.DEFAULTS);
     KubeObject role = kubernetes.get("Role", deployment("gateway"));

@@ -6,8 +6,15 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.file.FileService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.kit.server.Transport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +35,8 @@ import java.util.concurrent.CompletableFuture;
  *       google.rpc.BadRequest field violations (Armeria's JSON error handler).
  *   <li>Limits: a request body at most {@link #maxRequestBytes} (413 beyond), a request timeout of
  *       the gateway's default deadline (504 after it; a {@code grpc-timeout} header shortens it).
+ *   <li>{@code POST /v1/embeddings}: OpenAI's embeddings API ({@link OpenAiEmbeddings}), a client
+ *       of the same service through an in-process channel, behind the same interceptors.
  *   <li>{@code GET /gallery/}: the classpath folder {@value #GALLERY_FOLDER}.
  * </ul>
  *
@@ -45,6 +54,8 @@ public final class HttpGateway implements Transport {
 
   private final HttpSettings settings;
   private final Server server;
+  private final io.grpc.Server inProcess;
+  private final ManagedChannel channel;
   private CompletableFuture<Void> stopped;
 
   /**
@@ -78,6 +89,18 @@ public final class HttpGateway implements Transport {
             .maxRequestMessageLength(maxMessageBytes)
             .useBlockingTaskExecutor(true)
             .build();
+    String name = InProcessServerBuilder.generateName();
+    this.inProcess =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .maxInboundMessageSize(maxMessageBytes)
+            .addService(ServerInterceptors.intercept(service, interceptors))
+            .build();
+    this.channel =
+        InProcessChannelBuilder.forName(name)
+            .directExecutor()
+            .maxInboundMessageSize(Integer.MAX_VALUE)
+            .build();
     this.server =
         Server.builder()
             .http(new InetSocketAddress(settings.host(), settings.port()))
@@ -86,6 +109,9 @@ public final class HttpGateway implements Transport {
             .requestTimeout(requestTimeout)
             .gracefulShutdownTimeout(Duration.ZERO, shutdownGrace)
             .service(grpc)
+            .service(
+                OpenAiEmbeddings.PATH,
+                new OpenAiEmbeddings(MultimodalGrpc.newFutureStub(channel), requestTimeout))
             .service("/gallery", (ctx, req) -> HttpResponse.ofRedirect(GALLERY_PATH))
             .serviceUnder(
                 GALLERY_PATH,
@@ -103,6 +129,11 @@ public final class HttpGateway implements Transport {
 
   @Override
   public void start() {
+    try {
+      inProcess.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("in-process server for " + OpenAiEmbeddings.PATH, e);
+    }
     server.start().join();
   }
 
@@ -120,7 +151,14 @@ public final class HttpGateway implements Transport {
   @Override
   public synchronized CompletableFuture<Void> beginStop() {
     if (stopped == null) {
-      stopped = server.stop();
+      stopped =
+          server
+              .stop()
+              .whenComplete(
+                  (done, failed) -> {
+                    channel.shutdownNow();
+                    inProcess.shutdownNow();
+                  });
     }
     return stopped;
   }

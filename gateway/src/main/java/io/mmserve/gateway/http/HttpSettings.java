@@ -7,9 +7,9 @@ import java.util.Map;
 /**
  * The gateway's HTTP/JSON port ({@code http.*}): off unless {@value #ENABLED} is true.
  *
- * <p>Off by default because the gateway is started by tests, benchmarks and the chart with only its
- * gRPC and admin ports planned: a new listening port that nobody asked for would collide between
- * gateways on one machine. {@code ./mmserve up} turns it on.
+ * <p>Off by default because the gateway is started by tests and benchmarks with only its gRPC and
+ * admin ports planned: a new listening port that nobody asked for would collide between gateways on
+ * one machine. {@code ./mmserve up} and the Helm chart turn it on.
  *
  * @param enabled whether the gateway listens for HTTP at all
  * @param host address the HTTP server binds to
