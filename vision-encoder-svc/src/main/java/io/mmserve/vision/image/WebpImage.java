@@ -126,8 +126,8 @@ final class WebpImage implements EncodedImage {
     }
     int end = (int) riffEnd;
     int p = 12;
-    String first = chunkType(p);
     int firstLength = chunkLength(p, end);
+    String first = chunkType(p);
     switch (first) {
       case "VP8 ", "VP8L" -> {
         readBitstreamSize(first, p + 8, firstLength);
@@ -157,8 +157,8 @@ final class WebpImage implements EncodedImage {
     boolean sawExif = false;
     int alpha = -1; // the first of the ALPH chunks just before, if any
     for (int p = body + padded(length); p < end; ) {
+      int len = chunkLength(p, end); // first: the header must be there to read its type
       String type = chunkType(p);
-      int len = chunkLength(p, end);
       int chunkBody = p + 8;
       if (!sawImage && !animated && type.equals("ALPH")) {
         alpha = alpha < 0 ? p : alpha;
@@ -213,8 +213,8 @@ final class WebpImage implements EncodedImage {
     int end = body + length;
     int alpha = -1;
     for (int p = body + 16; p < end; ) {
+      int len = chunkLength(p, end); // first: the header must be there to read its type
       String type = chunkType(p);
-      int len = chunkLength(p, end);
       if (type.equals("VP8 ") || type.equals("VP8L")) {
         readBitstreamSize(type, p + 8, len);
         setChunks(type.equals("VP8 ") && alpha >= 0 ? alpha : p, p, len, end);

@@ -250,6 +250,21 @@ class WebpImageTest {
   }
 
   @Test
+  void decode_rejectsAChunkHeaderCutByTheEndOfTheRiffBody() {
+    // Two bytes after the last chunk, inside the RIFF body: too short for a chunk header, whose
+    // type must not be read (this once threw ArrayIndexOutOfBoundsException).
+    byte[] original = FormatFixtures.named("webp_animated_32x24").bytes();
+    byte[] data = Arrays.copyOf(original, original.length + 2);
+    putU24(data, 4, original.length + 2 - 8);
+    byte[] cut = data;
+
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> decoder.decode(0, cut));
+
+    assertEquals("images[0]: truncated WebP data (chunk header incomplete)", e.getMessage());
+  }
+
+  @Test
   void decode_rejectsGarbageLosslessBitstream() {
     byte[] data = FormatFixtures.named("webp_lossless_32x24").bytes();
     Random random = new Random(7);
