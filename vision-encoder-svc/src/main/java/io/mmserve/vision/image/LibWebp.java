@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * <p>Why: libwebp is PIL's decoder. Pillow 11 opens every WebP with libwebp's animation decoder,
  * which hands each frame's {@code ALPH}/{@code VP8 }/{@code VP8L} chunks to {@code WebPDecode} in
  * {@code MODE_RGBA} with the default options, so lossy images get libwebp's "fancy" chroma
- * upsampling. {@code WebPDecodeRGBAInto} on the same chunks runs the same decoder with the same
- * options; TwelveMonkeys' VP8 decoder lacks the fancy upsampling and differs at colour edges.
+ * upsampling. {@code WebPDecodeRGBInto} on the same chunks runs the same decoder with the same
+ * options and the same colour conversion, only without the alpha channel, which PIL's {@code
+ * convert("RGB")} drops; TwelveMonkeys' VP8 decoder lacks the fancy upsampling and differs at
+ * colour edges.
  *
  * <p>{@link #load()} finds the library once; when it is missing, lossless WebP is decoded by
  * TwelveMonkeys, lossy WebP is refused, and a warning at start-up says what to install. Instances
@@ -36,7 +38,7 @@ final class LibWebp {
   private static final Optional<LibWebp> LIBRARY_ON_THIS_MACHINE = find();
 
   private final MethodHandle getInfo;
-  private final MethodHandle decodeRgbaInto;
+  private final MethodHandle decodeRgbInto;
   private final int version;
 
   private LibWebp(SymbolLookup library) throws Throwable {
@@ -48,13 +50,13 @@ final class LibWebp {
             library,
             "WebPGetInfo",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
-    // uint8_t *WebPDecodeRGBAInto(const uint8_t *data, size_t data_size, uint8_t *output_buffer,
-    //                             size_t output_buffer_size, int output_stride)
-    decodeRgbaInto =
+    // uint8_t *WebPDecodeRGBInto(const uint8_t *data, size_t data_size, uint8_t *output_buffer,
+    //                            size_t output_buffer_size, int output_stride)
+    decodeRgbInto =
         handle(
             linker,
             library,
-            "WebPDecodeRGBAInto",
+            "WebPDecodeRGBInto",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
     MethodHandle decoderVersion =
         handle(linker, library, "WebPGetDecoderVersion", FunctionDescriptor.of(JAVA_INT));
@@ -96,20 +98,34 @@ final class LibWebp {
     return (version >>> 16) + "." + ((version >>> 8) & 0xFF) + "." + (version & 0xFF);
   }
 
+  /** Where the decoded image goes: a {@code width x height} frame at (left, top) of a canvas. */
+  record Placement(int canvasWidth, int canvasHeight, int left, int top, int width, int height) {
+    Placement {
+      if (width < 1
+          || height < 1
+          || left < 0
+          || top < 0
+          || (long) left + width > canvasWidth
+          || (long) top + height > canvasHeight
+          || (long) canvasWidth * canvasHeight * 3 > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("bad frame placement " + this);
+      }
+    }
+  }
+
   /**
    * Decodes one image's chunks ({@code ALPH} and {@code VP8 }, or {@code VP8L}, without RIFF
-   * header, as libwebp's demuxer hands a frame to the decoder) to non-premultiplied RGBA.
+   * header, as libwebp's demuxer hands a frame to the decoder) to RGB (alpha dropped: the same
+   * colour values as the RGBA PIL gets), written at the frame's place on a black canvas.
    *
    * @param offset where the chunks start in {@code data}
    * @param length their length; {@code offset + length <= data.length}
-   * @param width the width the caller's own header parser found; the library must agree, and only
-   *     then is a {@code width * height * 4} buffer allocated for it
-   * @param height likewise
-   * @return {@code width * height * 4} bytes, rows top to bottom
+   * @param frame the canvas and the frame's place and size, which the caller's own header parser
+   *     found; the library must read the same frame size before any pixel is written
+   * @return the canvas, {@code canvasWidth * canvasHeight * 3} bytes, rows top to bottom
    * @throws BadImageException if the library refuses the data or reads another size
    */
-  byte[] decodeRgba(byte[] data, int offset, int length, int width, int height)
-      throws BadImageException {
+  byte[] decodeRgb(byte[] data, int offset, int length, Placement frame) throws BadImageException {
     if (offset < 0 || length < 0 || offset > data.length - length) {
       throw new IllegalArgumentException(
           "chunks at " + offset + "+" + length + " outside " + data.length + " bytes");
@@ -124,26 +140,28 @@ final class LibWebp {
       }
       int readWidth = size.getAtIndex(JAVA_INT, 0);
       int readHeight = size.getAtIndex(JAVA_INT, 1);
-      if (readWidth != width || readHeight != height) {
+      if (readWidth != frame.width() || readHeight != frame.height()) {
         throw new BadImageException(
             "corrupt WebP data (libwebp reads "
                 + readWidth
                 + "x"
                 + readHeight
                 + ", header says "
-                + width
+                + frame.width()
                 + "x"
-                + height
+                + frame.height()
                 + ")");
       }
-      long bytes = (long) width * height * 4;
-      MemorySegment rgba = arena.allocate(bytes);
+      int stride = frame.canvasWidth() * 3;
+      MemorySegment canvas = arena.allocate((long) stride * frame.canvasHeight()); // zeroed: black
+      MemorySegment output = canvas.asSlice((long) frame.top() * stride + (long) frame.left() * 3);
       MemorySegment result =
-          (MemorySegment) decodeRgbaInto.invokeExact(source, (long) length, rgba, bytes, width * 4);
+          (MemorySegment)
+              decodeRgbInto.invokeExact(source, (long) length, output, output.byteSize(), stride);
       if (result.equals(MemorySegment.NULL)) {
         throw new BadImageException("corrupt WebP data (libwebp cannot decode the bitstream)");
       }
-      return rgba.toArray(JAVA_BYTE);
+      return canvas.toArray(JAVA_BYTE);
     } catch (BadImageException | RuntimeException | Error e) {
       throw e;
     } catch (Throwable e) {

@@ -68,25 +68,17 @@ final class WebpImage implements EncodedImage {
 
   @Override
   public RgbImage decode() throws BadImageException {
-    byte[] rgb = new byte[width * height * 3]; // the canvas outside the first frame stays black
+    byte[] rgb;
     if (libwebp.isPresent()) {
-      byte[] rgba =
-          libwebp
-              .get()
-              .decodeRgba(data, chunksStart, chunksEnd - chunksStart, frameWidth, frameHeight);
-      for (int y = 0, p = 0; y < frameHeight; y++) {
-        int o = ((frameTop + y) * width + frameLeft) * 3;
-        for (int x = 0; x < frameWidth; x++, p += 4, o += 3) {
-          rgb[o] = rgba[p];
-          rgb[o + 1] = rgba[p + 1];
-          rgb[o + 2] = rgba[p + 2];
-        }
-      }
+      LibWebp.Placement frame =
+          new LibWebp.Placement(width, height, frameLeft, frameTop, frameWidth, frameHeight);
+      rgb = libwebp.get().decodeRgb(data, chunksStart, chunksEnd - chunksStart, frame);
     } else if (lossy) {
       throw new BadImageException(
           "unsupported image format variant: lossy WebP needs libwebp, which this server lacks"
               + " (its log says so at start-up)");
     } else {
+      rgb = new byte[width * height * 3]; // the canvas outside the first frame stays black
       decodeWithTwelveMonkeys(rgb);
     }
     return ExifOrientation.apply(new RgbImage(width, height, rgb), orientation);
