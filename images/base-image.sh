@@ -17,8 +17,9 @@
 set -euo pipefail
 
 # libc6, libgcc-s1, libstdc++6: the JVM, ONNX Runtime's and the tokenizers' native libraries;
-# zlib1g: the JDK's zip support; libturbojpeg0: vision-encoder-svc decodes JPEG through it (FFM).
-PACKAGES=(libc6 libgcc-s1 libstdc++6 zlib1g libturbojpeg0)
+# zlib1g: the JDK's zip support; libturbojpeg0, libwebp7: vision-encoder-svc decodes JPEG and WebP
+# through them (FFM).
+PACKAGES=(libc6 libgcc-s1 libstdc++6 zlib1g libturbojpeg0 libwebp7)
 # Java SE, plus what the services or an operator reach besides it: jdk.unsupported (Netty, protobuf),
 # jdk.httpserver (the admin endpoint), jdk.management and jdk.jfr (metrics, diagnostics), jdk.naming.dns
 # (gRPC's DNS resolver), jdk.crypto.ec, jdk.zipfs, jdk.jcmd (`kubectl exec POD -- jcmd 1 Thread.print`),

@@ -87,7 +87,7 @@ def fixtures() -> list[tuple[str, str, str, bytes, bool, tuple[str, ...]]]:
     def add(name, ext, fmt, data, lossy=False, outputs=("rgb",)):
         items.append((name, ext, fmt, data, lossy, outputs))
 
-    # WebP: VP8L (lossless) exact; VP8 (lossy) within the measured tolerance
+    # WebP: exact through libwebp (PIL's decoder), lossless and lossy alike
     add("webp_lossless_32x24", "webp", "webp", encode(photo(W, H, 40), "WEBP", lossless=True))
     add("webp_lossless_alpha_32x24", "webp", "webp", encode(rgba(41), "WEBP", lossless=True))
     add("webp_lossless_64x48", "webp", "webp", encode(photo(64, 48, 42), "WEBP", lossless=True),
@@ -96,6 +96,12 @@ def fixtures() -> list[tuple[str, str, str, bytes, bool, tuple[str, ...]]]:
     add("webp_lossy_alpha_32x24", "webp", "webp", encode(rgba(44), "WEBP", quality=80), lossy=True)
     add("webp_lossy_64x48", "webp", "webp", encode(photo(64, 48, 45), "WEBP", quality=75), lossy=True,
         outputs=("rgb", "crop"))
+    # odd sizes: libwebp's fancy upsampling of the last chroma row and column
+    add("webp_lossy_odd_45x31", "webp", "webp", encode(photo(45, 31, 49), "WEBP", quality=70), lossy=True)
+    # a lossy animation with alpha: the first frame's ALPH + VP8 chunks inside ANMF
+    add("webp_lossy_animated_alpha_32x24", "webp", "webp",
+        encode(rgba(63), "WEBP", quality=80, save_all=True, append_images=[rgba(64)], duration=100),
+        lossy=True)
     first, second = photo(W, H, 46), photo(W, H, 47)
     add("webp_animated_32x24", "webp", "webp",
         encode(first, "WEBP", lossless=True, save_all=True, append_images=[second], duration=100))

@@ -130,6 +130,7 @@ class ImageRootfsIT {
     assertTrue(Files.exists(root.resolve("lib/x86_64-linux-gnu/libc.so.6")));
     assertTrue(Files.exists(root.resolve("usr/lib/x86_64-linux-gnu/libstdc++.so.6")));
     assertTrue(Files.exists(root.resolve("usr/lib/x86_64-linux-gnu/libturbojpeg.so.0")));
+    assertTrue(Files.exists(root.resolve("usr/lib/x86_64-linux-gnu/libwebp.so.7")));
     Path pack = root.resolve(ServiceImage.MODEL_PACK);
     if (image.bundlesModelPack()) {
       Path source = ImagePaths.root().resolve("models/shapes-clip");
@@ -186,6 +187,9 @@ class ImageRootfsIT {
         assertTrue(
             service.logText().contains("JPEG decoding: libjpeg-turbo"),
             "the image's libturbojpeg loads:\n" + service.logText());
+        assertTrue(
+            service.logText().contains("WebP decoding: libwebp"),
+            "the image's libwebp loads:\n" + service.logText());
       }
       assertEquals(0, service.terminate(), "SIGTERM to the container's PID 1 stops it gracefully");
     }

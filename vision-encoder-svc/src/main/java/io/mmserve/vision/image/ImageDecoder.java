@@ -29,6 +29,7 @@ public final class ImageDecoder {
   private final long maxPixels;
   private final ImageIoReaders readers = new ImageIoReaders();
   private final Optional<TurboJpeg> turbo;
+  private final Optional<LibWebp> libwebp;
 
   /**
    * @param maxPixels largest {@code width * height} accepted, in 1..{@link #MAX_PIXELS_CEILING}
@@ -42,7 +43,17 @@ public final class ImageDecoder {
    *     the two)
    */
   ImageDecoder(long maxPixels, Optional<TurboJpeg> turbo) {
+    this(maxPixels, turbo, LibWebp.load());
+  }
+
+  /**
+   * @param turbo libjpeg-turbo for JPEGs, or empty for the JDK's ImageIO reader only
+   * @param libwebp libwebp for WebP, or empty for TwelveMonkeys' reader only (tests compare the
+   *     two)
+   */
+  ImageDecoder(long maxPixels, Optional<TurboJpeg> turbo, Optional<LibWebp> libwebp) {
     this.turbo = turbo;
+    this.libwebp = libwebp;
     if (maxPixels < 1 || maxPixels > MAX_PIXELS_CEILING) {
       throw new IllegalArgumentException(
           "maxPixels must be in 1.." + MAX_PIXELS_CEILING + ", but was " + maxPixels);
@@ -149,7 +160,7 @@ public final class ImageDecoder {
       case PNG -> PngImage.parse(data, readers);
       case GIF -> GifImage.parse(data, readers);
       case BMP -> BmpImage.parse(data, readers);
-      case WEBP -> WebpImage.parse(data, readers);
+      case WEBP -> WebpImage.parse(data, readers, libwebp);
       case TIFF -> TiffImage.parse(data, readers);
       default -> throw new IllegalStateException("no decoder for " + format);
     };

@@ -1,17 +1,23 @@
 package io.mmserve.vision.image;
 
 import java.awt.image.BufferedImage;
+import java.util.Optional;
 
 /**
  * A WebP whose RIFF chunks have been walked: the whole RIFF body present, every chunk complete, the
  * size read from the VP8 (lossy), VP8L (lossless) or VP8X (extended) header and checked against the
  * bitstream of the image, or of the first frame of an animation.
  *
- * <p>Pixels are decoded by TwelveMonkeys' WebP reader and converted as PIL's {@code convert("RGB")}
- * of what libwebp's animation decoder gives PIL: alpha dropped (the colour stored under a
- * transparent pixel is kept, not composited), ICC profiles ignored (the reader would apply them, so
- * their flag is cleared first), and an animation shown as its first frame on a canvas of the VP8X
- * size whose uncovered part is black. An EXIF chunk's orientation is applied, as for JPEG and PNG.
+ * <p>Pixels are decoded as PIL's {@code convert("RGB")} of what libwebp's animation decoder gives
+ * PIL: alpha dropped (the colour stored under a transparent pixel is kept, not composited), ICC
+ * profiles ignored, and an animation shown as its first frame on a canvas of the VP8X size whose
+ * uncovered part is black. An EXIF chunk's orientation is applied, as for JPEG and PNG. With {@link
+ * LibWebp} the image's (or first frame's) {@code ALPH}/{@code VP8 }/{@code VP8L} chunks go to
+ * libwebp as Pillow's demuxer hands them on, so the pixels are PIL's. Without it, lossless (VP8L)
+ * images are decoded by TwelveMonkeys' reader (ICC flag cleared first, since it would apply the
+ * profile), exactly as PIL; lossy (VP8) images are refused, since that reader's pixels are far from
+ * PIL's (plain rather than "fancy" chroma upsampling: up to 62 levels off at colour edges; a lossy
+ * animation frame with alpha comes out black).
  */
 final class WebpImage implements EncodedImage {
   private static final int VP8X_ICC_FLAG = 0x20;
@@ -19,6 +25,7 @@ final class WebpImage implements EncodedImage {
 
   private final byte[] data;
   private final ImageIoReaders readers;
+  private final Optional<LibWebp> libwebp;
   private int width;
   private int height;
   private int frameLeft;
@@ -26,16 +33,25 @@ final class WebpImage implements EncodedImage {
   private int frameWidth;
   private int frameHeight;
   private boolean hasIccFlag;
+  private boolean lossy;
+  private int chunksStart; // the image's (or first frame's) ALPH, VP8 or VP8L chunks
+  private int chunksEnd;
   private int orientation = ExifOrientation.NORMAL;
 
-  private WebpImage(byte[] data, ImageIoReaders readers) {
+  private WebpImage(byte[] data, ImageIoReaders readers, Optional<LibWebp> libwebp) {
     this.data = data;
     this.readers = readers;
+    this.libwebp = libwebp;
   }
 
-  /** Walks the chunks of {@code data}, which starts with "RIFF", a size and "WEBP". */
-  static WebpImage parse(byte[] data, ImageIoReaders readers) throws BadImageException {
-    WebpImage image = new WebpImage(data, readers);
+  /**
+   * Walks the chunks of {@code data}, which starts with "RIFF", a size and "WEBP".
+   *
+   * @param libwebp the decoder of the pixels when present, else TwelveMonkeys' reader
+   */
+  static WebpImage parse(byte[] data, ImageIoReaders readers, Optional<LibWebp> libwebp)
+      throws BadImageException {
+    WebpImage image = new WebpImage(data, readers, libwebp);
     image.walkChunks();
     return image;
   }
@@ -52,6 +68,23 @@ final class WebpImage implements EncodedImage {
 
   @Override
   public RgbImage decode() throws BadImageException {
+    byte[] rgb;
+    if (libwebp.isPresent()) {
+      LibWebp.Placement frame =
+          new LibWebp.Placement(width, height, frameLeft, frameTop, frameWidth, frameHeight);
+      rgb = libwebp.get().decodeRgb(data, chunksStart, chunksEnd - chunksStart, frame);
+    } else if (lossy) {
+      throw new BadImageException(
+          "unsupported image format variant: lossy WebP needs libwebp, which this server lacks"
+              + " (its log says so at start-up)");
+    } else {
+      rgb = new byte[width * height * 3]; // the canvas outside the first frame stays black
+      decodeWithTwelveMonkeys(rgb);
+    }
+    return ExifOrientation.apply(new RgbImage(width, height, rgb), orientation);
+  }
+
+  private void decodeWithTwelveMonkeys(byte[] rgb) throws BadImageException {
     byte[] input = data;
     if (hasIccFlag) {
       input = data.clone();
@@ -63,7 +96,6 @@ final class WebpImage implements EncodedImage {
     if (bands < 3) {
       throw new BadImageException("corrupt WebP data (decoded " + bands + " channels)");
     }
-    byte[] rgb = new byte[width * height * 3]; // the canvas outside the first frame stays black
     byte[] row = new byte[frameWidth * bands];
     for (int y = 0; y < frameHeight; y++) {
       rows.read(y, row);
@@ -74,7 +106,6 @@ final class WebpImage implements EncodedImage {
         rgb[o + 2] = row[p + 2];
       }
     }
-    return ExifOrientation.apply(new RgbImage(width, height, rgb), orientation);
   }
 
   private void walkChunks() throws BadImageException {
@@ -87,11 +118,12 @@ final class WebpImage implements EncodedImage {
     }
     int end = (int) riffEnd;
     int p = 12;
-    String first = chunkType(p);
     int firstLength = chunkLength(p, end);
+    String first = chunkType(p);
     switch (first) {
       case "VP8 ", "VP8L" -> {
         readBitstreamSize(first, p + 8, firstLength);
+        setChunks(p, p, firstLength, end);
         width = frameWidth;
         height = frameHeight;
         return;
@@ -115,15 +147,19 @@ final class WebpImage implements EncodedImage {
     height = u24(body + 7) + 1;
     boolean sawImage = false;
     boolean sawExif = false;
+    int alpha = -1; // the first of the ALPH chunks just before, if any
     for (int p = body + padded(length); p < end; ) {
+      int len = chunkLength(p, end); // first: the header must be there to read its type
       String type = chunkType(p);
-      int len = chunkLength(p, end);
       int chunkBody = p + 8;
-      if (!sawImage && animated && type.equals("ANMF")) {
+      if (!sawImage && !animated && type.equals("ALPH")) {
+        alpha = alpha < 0 ? p : alpha;
+      } else if (!sawImage && animated && type.equals("ANMF")) {
         readFirstFrame(chunkBody, len);
         sawImage = true;
       } else if (!sawImage && !animated && (type.equals("VP8 ") || type.equals("VP8L"))) {
         readBitstreamSize(type, chunkBody, len);
+        setChunks(type.equals("VP8 ") && alpha >= 0 ? alpha : p, p, len, end);
         if (frameWidth != width || frameHeight != height) {
           throw new BadImageException(
               "corrupt WebP data (image "
@@ -142,6 +178,9 @@ final class WebpImage implements EncodedImage {
         boolean prefixed = len >= 6 && startsWithAscii(chunkBody, "Exif\0\0");
         int skip = prefixed ? 6 : 0;
         orientation = ExifOrientation.read(data, chunkBody + skip, len - skip);
+      }
+      if (!type.equals("ALPH")) {
+        alpha = -1;
       }
       p = chunkBody + padded(len);
     }
@@ -164,23 +203,36 @@ final class WebpImage implements EncodedImage {
       throw new BadImageException("corrupt WebP data (first frame outside the canvas)");
     }
     int end = body + length;
+    int alpha = -1;
     for (int p = body + 16; p < end; ) {
+      int len = chunkLength(p, end); // first: the header must be there to read its type
       String type = chunkType(p);
-      int len = chunkLength(p, end);
       if (type.equals("VP8 ") || type.equals("VP8L")) {
         readBitstreamSize(type, p + 8, len);
+        setChunks(type.equals("VP8 ") && alpha >= 0 ? alpha : p, p, len, end);
         if (frameWidth != declaredWidth || frameHeight != declaredHeight) {
           throw new BadImageException("corrupt WebP data (first frame size disagrees with ANMF)");
         }
         return;
       }
+      alpha = type.equals("ALPH") ? (alpha < 0 ? p : alpha) : -1;
       p += 8 + padded(len);
     }
     throw new BadImageException("corrupt WebP data (first frame has no image data)");
   }
 
+  /**
+   * Records the chunks libwebp decodes: from {@code start} (an ALPH chunk, or the image chunk)
+   * through the image chunk at {@code image} with its padding byte, within {@code end}.
+   */
+  private void setChunks(int start, int image, int length, int end) {
+    chunksStart = start;
+    chunksEnd = Math.min(image + 8 + padded(length), end);
+  }
+
   /** The size in a VP8 key frame header or a VP8L header. */
   private void readBitstreamSize(String type, int body, int length) throws BadImageException {
+    lossy = type.equals("VP8 ");
     if (type.equals("VP8L")) {
       if (length < 5 || (data[body] & 0xFF) != 0x2F) {
         throw new BadImageException("corrupt WebP data (bad VP8L header)");
