@@ -96,7 +96,11 @@ final class GalleryUpsertCall {
             collections.describe(request.getCollection()),
             found -> embed(request, found, texts, images, thumbnails),
             directExecutor());
-    thumbnails.set(thumbnails(request));
+    try {
+      thumbnails.set(thumbnails(request));
+    } catch (RuntimeException e) {
+      thumbnails.setException(e); // fails the call instead of leaving the write waiting
+    }
     return answer;
   }
 
