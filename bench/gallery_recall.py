@@ -60,7 +60,8 @@ def score(out: pathlib.Path) -> None:
     print("| direction | queries | gallery | recall@1 | recall@5 |")
     print("|---|---|---|---|---|")
     print(
-        f"| text to image | {len(t2i_ranked)} captions | {len(truth)} images"
+        f"| text to image | {len(t2i_ranked)} captions (one per image; {len(by_caption)} distinct)"
+        f" | {len(truth)} images"
         f" | {recall(t2i_ranked, t2i_relevant, 1):.3f} | {recall(t2i_ranked, t2i_relevant, 5):.3f} |"
     )
     print(

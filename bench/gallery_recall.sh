@@ -65,7 +65,7 @@ else:
 PYEOF
 )
 TARGET="127.0.0.1:$BASE"
-java -jar "$CLI" up --base-port "$BASE" --admin-base-port "$ADMIN" --gallery-data "$WORK/gallery" \
+java --enable-native-access=ALL-UNNAMED -jar "$CLI" up --base-port "$BASE" --admin-base-port "$ADMIN" --gallery-data "$WORK/gallery" \
   > "$WORK/up.log" 2>&1 &
 UP_PID=$!
 for _ in $(seq 1 360); do
@@ -76,10 +76,10 @@ done
 grep -c 'mmserve ready:' "$WORK/up.log" >/dev/null || { echo "the stack was not ready in 6 minutes" >&2; exit 1; }
 
 start=$(date +%s.%N)
-java -jar "$CLI" index "$WORK/images" --collection recall --target "$TARGET" > "$WORK/index.txt" 2> "$WORK/index.err" \
+java --enable-native-access=ALL-UNNAMED -jar "$CLI" index "$WORK/images" --collection recall --target "$TARGET" > "$WORK/index.txt" 2> "$WORK/index.err" \
   || { cat "$WORK/index.txt" "$WORK/index.err" >&2; exit 1; }
 indexed=$(date +%s.%N)
-java -cp "$CLI" bench/GalleryRecall.java "$TARGET" recall "$WORK"
+java --enable-native-access=ALL-UNNAMED -cp "$CLI" bench/GalleryRecall.java "$TARGET" recall "$WORK"
 queried=$(date +%s.%N)
 echo "- index: $(cat "$WORK/index.txt" | head -1)"
 printf -- '- wall time: index %.1f s; captions upserted and %s + %s queries %.1f s\n' \
