@@ -17,8 +17,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * whatever else plugins on the classpath add), header first: the dimensions are read before any
  * pixel, an image over the pixel limit is not decoded, and a large one is decoded subsampled to
  * about twice the thumbnail's size, so memory stays small whatever the file. Raw pixels are wrapped
- * as they are. JPEG EXIF orientation is not applied (the vision encoder applies it to what it
- * embeds; a rotated photo's thumbnail shows it as stored).
+ * as they are. The pixels come as stored: {@link Thumbnailer} applies a JPEG's EXIF orientation.
  */
 final class ThumbnailDecoder {
   private final long maxPixels;

@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes the thumbnail the gallery keeps with an upserted image: a baseline JPEG whose longest side
  * is at most {@link ThumbnailSettings#maxSide()} pixels (a smaller image keeps its size),
- * transparency flattened onto white. One format for every source keeps the stored item and the
- * search hit free of a media type. {@link #make} never fails an upsert: an image it cannot decode
- * gets no thumbnail, and the reason is counted in {@code
- * mmserve_gateway_thumbnails_total{outcome}}.
+ * transparency flattened onto white, a JPEG's EXIF orientation applied (as the vision encoder
+ * does). One format for every source keeps the stored item and the search hit free of a media type.
+ * {@link #make} never fails an upsert: an image it cannot decode gets no thumbnail, and the reason
+ * is counted in {@code mmserve_gateway_thumbnails_total{outcome}}.
  *
  * <p>Thread-safe; {@link #make} runs on the calling thread, and holds it for the decode, scale and
  * encode of one image (a few milliseconds for a photo, thanks to subsampled decoding).
@@ -91,7 +91,13 @@ public final class Thumbnailer {
     ByteString thumbnail = ByteString.EMPTY;
     try {
       BufferedImage decoded = decoder.decode(image, settings.maxSide());
-      byte[] jpeg = jpeg(scale(decoded, settings.maxSide()), settings.quality());
+      int orientation =
+          image.hasEncoded()
+              ? JpegOrientation.read(image.getEncoded().toByteArray())
+              : JpegOrientation.NORMAL;
+      BufferedImage upright =
+          JpegOrientation.apply(scale(decoded, settings.maxSide()), orientation);
+      byte[] jpeg = jpeg(upright, settings.quality());
       if (jpeg.length > MAX_THUMBNAIL_BYTES) {
         throw new ThumbnailSkipped(Outcome.TOO_LARGE, jpeg.length + " bytes");
       }

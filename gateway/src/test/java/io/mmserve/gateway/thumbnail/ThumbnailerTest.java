@@ -72,6 +72,30 @@ class ThumbnailerTest {
   }
 
   @Test
+  void make_jpegWithExifOrientation6_isTurnedUprightLikeTheVisionEncoderDoes() {
+    // stored 40x20, left half red: shown rotated 90 degrees clockwise, 20x40 with red on top
+    ByteString jpeg = Thumbnails.withExifOrientation(Thumbnails.jpeg(40, 20), 6);
+
+    BufferedImage thumbnail = Thumbnails.read(thumbnailer(160, 1_000_000).make(encoded(jpeg)));
+
+    assertEquals(20, thumbnail.getWidth());
+    assertEquals(40, thumbnail.getHeight());
+    assertNear(new int[] {255, 0, 0}, rgb(thumbnail, 10, 5));
+    assertNear(new int[] {0, 0, 255}, rgb(thumbnail, 10, 35));
+  }
+
+  @Test
+  void make_jpegWithExifOrientation8_isTurnedCounterClockwise() {
+    ByteString jpeg = Thumbnails.withExifOrientation(Thumbnails.jpeg(40, 20), 8);
+
+    BufferedImage thumbnail = Thumbnails.read(thumbnailer(160, 1_000_000).make(encoded(jpeg)));
+
+    assertEquals(20, thumbnail.getWidth());
+    assertNear(new int[] {0, 0, 255}, rgb(thumbnail, 10, 5));
+    assertNear(new int[] {255, 0, 0}, rgb(thumbnail, 10, 35));
+  }
+
+  @Test
   void make_rawRgbPixels_areScaledLikeAFile() {
     byte[] pixels = new byte[20 * 10 * 3];
     for (int i = 0; i < pixels.length; i += 3) {

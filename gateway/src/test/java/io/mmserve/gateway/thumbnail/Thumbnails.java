@@ -34,6 +34,67 @@ public final class Thumbnails {
     return ByteString.copyFrom(bytes.toByteArray());
   }
 
+  /** A JPEG (quality 95), left half red and right half blue. */
+  public static ByteString jpeg(int width, int height) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        image.setRGB(x, y, x < width / 2 ? 0xFF0000 : 0x0000FF);
+      }
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "jpeg", bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ByteString.copyFrom(bytes.toByteArray());
+  }
+
+  /**
+   * {@code jpeg} with an APP1 Exif segment right after its start marker whose IFD0 holds one entry,
+   * Orientation = {@code orientation} (big-endian TIFF, as cameras often write it).
+   */
+  public static ByteString withExifOrientation(ByteString jpeg, int orientation) {
+    byte[] tiff = {
+      'M',
+      'M',
+      0,
+      42,
+      0,
+      0,
+      0,
+      8, // header, IFD0 at offset 8
+      0,
+      1, // one entry
+      0x01,
+      0x12,
+      0,
+      3,
+      0,
+      0,
+      0,
+      1,
+      0,
+      (byte) orientation,
+      0,
+      0, // Orientation, SHORT, 1 value
+      0,
+      0,
+      0,
+      0 // no next IFD
+    };
+    byte[] exif = new byte[6 + tiff.length];
+    System.arraycopy(new byte[] {'E', 'x', 'i', 'f', 0, 0}, 0, exif, 0, 6);
+    System.arraycopy(tiff, 0, exif, 6, tiff.length);
+    int length = exif.length + 2;
+    ByteString segment =
+        ByteString.copyFrom(
+                new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) (length >> 8), (byte) length})
+            .concat(ByteString.copyFrom(exif));
+    return jpeg.substring(0, 2).concat(segment).concat(jpeg.substring(2));
+  }
+
   /** Decodes a thumbnail. */
   public static BufferedImage read(ByteString encoded) {
     try {
