@@ -54,6 +54,20 @@ class ThumbnailerTest {
   }
 
   @Test
+  void make_tiff_isReadByTheJdksOwnReader() throws java.io.IOException {
+    BufferedImage image = Thumbnails.read(Thumbnails.png(200, 100, false));
+    java.io.ByteArrayOutputStream tiff = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(image, "tiff", tiff);
+
+    BufferedImage thumbnail =
+        Thumbnails.read(
+            thumbnailer(50, 1_000_000).make(encoded(ByteString.copyFrom(tiff.toByteArray()))));
+
+    assertEquals(50, thumbnail.getWidth());
+    assertEquals(25, thumbnail.getHeight());
+  }
+
+  @Test
   void make_smallImage_keepsItsSize() {
     BufferedImage thumbnail =
         Thumbnails.read(thumbnailer(160, 1_000_000).make(encoded(Thumbnails.png(30, 50, false))));
