@@ -36,6 +36,10 @@ public final class Main {
           "                       the cross-modal match probability of each pair",
           "  " + UnderstandOptions.RANK_USAGE,
           "                       candidates by similarity to the query, the best K reranked",
+          "  " + IndexOptions.USAGE,
+          "                       upsert a folder's image files into a gallery collection",
+          "  " + SearchOptions.USAGE,
+          "                       the collection's items nearest to a text or an image",
           "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s");
 
   private Main() {}
@@ -74,6 +78,12 @@ public final class Main {
         }
         case "rank" -> {
           return new UnderstandCommand(out, err).rank(UnderstandOptions.parseRank(rest, env));
+        }
+        case "index" -> {
+          return new IndexCommand(out, err).run(IndexOptions.parse(rest, env));
+        }
+        case "search" -> {
+          return new SearchCommand(out, err).run(SearchOptions.parse(rest, env));
         }
         case "help", "-h", "--help" -> {
           out.println(USAGE);

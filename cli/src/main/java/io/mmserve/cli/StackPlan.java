@@ -25,6 +25,12 @@ final class StackPlan {
   static final Map<String, List<String>> SERVICE_JVM_FLAGS =
       Map.of("gallery-svc", List.of("--add-modules=jdk.incubator.vector"));
 
+  /** The gateway setting of the thumbnails' longest side (docs/configuration.md). */
+  static final String THUMBNAIL_SIDE_KEY = "gallery.thumbnails.max-side";
+
+  /** Thumbnails are off by default; the local stack turns them on at this size. */
+  static final int LOCAL_THUMBNAIL_SIDE = 160;
+
   /** Every service listens on loopback only. */
   static final String HOST = "127.0.0.1";
 
@@ -88,6 +94,11 @@ final class StackPlan {
     gatewayFlags.add("--http.enabled=true");
     gatewayFlags.add("--http.host=" + HOST);
     gatewayFlags.add("--http.port=" + options.httpPort());
+    if (options.gatewaySettings().stream()
+        .noneMatch(setting -> setting.startsWith(THUMBNAIL_SIDE_KEY + "="))) {
+      // the gallery page shows hits as thumbnails; a --gateway-flag of the key replaces this
+      gatewayFlags.add("--" + THUMBNAIL_SIDE_KEY + "=" + LOCAL_THUMBNAIL_SIDE);
+    }
     options.gatewaySettings().forEach(setting -> gatewayFlags.add("--" + setting));
     services.add(
         service(

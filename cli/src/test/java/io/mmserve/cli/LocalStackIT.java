@@ -60,6 +60,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The local stack as a user runs it: {@code java -jar cli/target/cli.jar up} (what {@code ./mmserve
@@ -462,6 +463,13 @@ class LocalStackIT {
   @Test
   void gallery_listDeleteAndOtherModelVersion_behaveAsDocumented() {
     new GalleryRetrieval(gateway()).listDeleteAndVersionCheck("lifecycle");
+  }
+
+  @Test
+  void cliIndexAndSearch_findTheScenes_reindexReplaces_badFilterIsRefused(@TempDir Path images)
+      throws Exception {
+    new GalleryCli(StackPlan.HOST + ":" + basePort, gateway())
+        .indexSearchReindexAndRefuseABadFilter("cli", images);
   }
 
   /** A fresh gallery data dir for this run, so no collection is left from an earlier one. */

@@ -97,6 +97,7 @@ class StackPlanTest {
     assertTrue(gateway.command().contains("--vision-encoder.target=127.0.0.1:51002"));
     assertTrue(gateway.command().contains("--fusion.target=127.0.0.1:51003"));
     assertTrue(gateway.command().contains("--gallery.target=127.0.0.1:51004"));
+    assertTrue(gateway.command().contains("--gallery.thumbnails.max-side=160"));
   }
 
   @Test
@@ -152,6 +153,14 @@ class StackPlanTest {
     assertTrue(
         second.command().contains("/opt/mmserve/text-encoder-svc/target/text-encoder-svc.jar"));
     assertTrue(second.command().contains("--model.packs=/opt/mmserve/models/shapes-clip"));
+  }
+
+  @Test
+  void services_gatewayFlagOfTheThumbnailSide_replacesTheLocalDefault() {
+    ServiceSpec gateway = last(plan("--gateway-flag", "gallery.thumbnails.max-side=0"));
+
+    assertTrue(gateway.command().contains("--gallery.thumbnails.max-side=0"));
+    assertFalse(gateway.command().contains("--gallery.thumbnails.max-side=160"));
   }
 
   @Test

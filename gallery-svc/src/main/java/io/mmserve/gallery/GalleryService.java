@@ -1,5 +1,6 @@
 package io.mmserve.gallery;
 
+import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.mmserve.gallery.index.CollectionInfo;
 import io.mmserve.gallery.index.Gallery;
@@ -20,6 +21,7 @@ import io.mmserve.gallery.v1.SearchVectorsResponse;
 import io.mmserve.gallery.v1.UpsertVectorsRequest;
 import io.mmserve.gallery.v1.UpsertVectorsResponse;
 import io.mmserve.gallery.v1.VectorHit;
+import io.mmserve.gallery.v1.VectorItem;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.Tensor;
 import io.mmserve.inference.TensorCodec;
@@ -89,11 +91,15 @@ public final class GalleryService extends GalleryGrpc.GalleryImplBase {
           SearchVectorsResponse.Builder response =
               SearchVectorsResponse.newBuilder().setExact(result.exact());
           for (Hit hit : result.hits()) {
-            response.addHits(
+            VectorHit.Builder found =
                 VectorHit.newBuilder()
                     .setId(hit.id())
                     .setScore(hit.score())
-                    .putAllMetadata(hit.metadata()));
+                    .putAllMetadata(hit.metadata());
+            if (!request.getOmitThumbnails()) {
+              found.setThumbnail(ByteString.copyFrom(hit.thumbnail()));
+            }
+            response.addHits(found);
           }
           return response.build();
         });
@@ -183,7 +189,9 @@ public final class GalleryService extends GalleryGrpc.GalleryImplBase {
     List<Item> items = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       float[] row = java.util.Arrays.copyOfRange(values, i * dimension, (i + 1) * dimension);
-      items.add(new Item(request.getItems(i).getId(), row, request.getItems(i).getMetadataMap()));
+      VectorItem item = request.getItems(i);
+      items.add(
+          new Item(item.getId(), row, item.getMetadataMap(), item.getThumbnail().toByteArray()));
     }
     return items;
   }

@@ -3,6 +3,7 @@ package io.mmserve.gallery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -100,6 +101,26 @@ class GalleryServiceTest {
     assertEquals(MODEL, info.getModel());
     assertEquals(4, info.getDimension());
     assertEquals("lucene", info.getBackend());
+  }
+
+  @Test
+  void search_sendsThumbnailsUnlessOmitted() {
+    ByteString jpeg = ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xD8, 7});
+    gallery.upsertVectors(
+        UpsertVectorsRequest.newBuilder()
+            .setCollection("shapes")
+            .setModel(MODEL)
+            .setVectors(TensorCodec.encodeRows(List.of(Vectors.axis(4, 0))))
+            .addItems(VectorItem.newBuilder().setId("a").setThumbnail(jpeg))
+            .build());
+
+    SearchVectorsResponse shown = gallery.searchVectors(search(Vectors.axis(4, 0)).build());
+    SearchVectorsResponse omitted =
+        gallery.searchVectors(search(Vectors.axis(4, 0)).setOmitThumbnails(true).build());
+
+    assertEquals(jpeg, shown.getHits(0).getThumbnail());
+    assertEquals(ByteString.EMPTY, omitted.getHits(0).getThumbnail());
+    assertEquals("a", omitted.getHits(0).getId());
   }
 
   @Test

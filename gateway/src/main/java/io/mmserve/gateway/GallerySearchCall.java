@@ -91,6 +91,7 @@ final class GallerySearchCall {
         .setTopK(request.getTopK())
         .setFilter(request.getFilter())
         .setExact(request.getExact())
+        .setOmitThumbnails(request.getOmitThumbnails())
         .build();
   }
 
@@ -101,7 +102,8 @@ final class GallerySearchCall {
           SearchHit.newBuilder()
               .setId(hit.getId())
               .setScore(hit.getScore())
-              .putAllMetadata(hit.getMetadataMap()));
+              .putAllMetadata(hit.getMetadataMap())
+              .setThumbnail(hit.getThumbnail()));
     }
     return out.build();
   }

@@ -4,6 +4,8 @@ import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.SettableFuture;
+import com.google.protobuf.ByteString;
 import io.mmserve.api.v1.GalleryItem;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.UpsertRequest;
@@ -11,6 +13,7 @@ import io.mmserve.api.v1.UpsertResponse;
 import io.mmserve.gallery.v1.CollectionInfo;
 import io.mmserve.gallery.v1.UpsertVectorsRequest;
 import io.mmserve.gallery.v1.VectorItem;
+import io.mmserve.gateway.thumbnail.Thumbnailer;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.errors.FailedPreconditionException;
 import io.mmserve.kit.errors.FieldViolation;
@@ -28,6 +31,11 @@ import java.util.Optional;
  *
  * <p>Ready embeddings alone carry no model version: they are taken as the collection's; for a new
  * collection the gateway asks the text encoder which version its model is (one short text).
+ *
+ * <p>When thumbnails are on, {@link #run} makes them on its calling thread, the gRPC call
+ * executor's (for HTTP/JSON, Armeria's blocking-task executor; never a transport event loop), after
+ * the collection lookup has been sent: the embeddings are requested as soon as the lookup answers,
+ * independently of the thumbnails, and the write to gallery-svc waits for both.
  */
 final class GalleryUpsertCall {
   /** Embedded to learn the default model's version and dimension when only embeddings are given. */
@@ -37,12 +45,14 @@ final class GalleryUpsertCall {
   private final RequestLimits limits;
   private final GalleryCollections collections;
   private final GalleryEmbedder embedder;
+  private final Thumbnailer thumbnailer;
 
-  GalleryUpsertCall(Backends.Calls backends, RequestLimits limits) {
+  GalleryUpsertCall(Backends.Calls backends, RequestLimits limits, Thumbnailer thumbnailer) {
     this.backends = backends;
     this.limits = limits;
     this.collections = new GalleryCollections(backends);
     this.embedder = new GalleryEmbedder(backends);
+    this.thumbnailer = thumbnailer;
   }
 
   /**
@@ -80,17 +90,35 @@ final class GalleryUpsertCall {
     if (embeddings > 0) {
       limits.checkEmbeddingCount("items", embeddings);
     }
-    return Futures.transformAsync(
-        collections.describe(request.getCollection()),
-        found -> embed(request, found, texts, images),
-        directExecutor());
+    SettableFuture<List<ByteString>> thumbnails = SettableFuture.create();
+    ListenableFuture<UpsertResponse> answer =
+        Futures.transformAsync(
+            collections.describe(request.getCollection()),
+            found -> embed(request, found, texts, images, thumbnails),
+            directExecutor());
+    try {
+      thumbnails.set(thumbnails(request));
+    } catch (RuntimeException e) {
+      thumbnails.setException(e); // fails the call instead of leaving the write waiting
+    }
+    return answer;
+  }
+
+  /** One thumbnail per item, empty for items that are not images or get none. */
+  private List<ByteString> thumbnails(UpsertRequest request) {
+    List<ByteString> out = new ArrayList<>(request.getItemsCount());
+    for (GalleryItem item : request.getItemsList()) {
+      out.add(item.hasImage() ? thumbnailer.make(item.getImage()) : ByteString.EMPTY);
+    }
+    return out;
   }
 
   private ListenableFuture<UpsertResponse> embed(
       UpsertRequest request,
       Optional<CollectionInfo> collection,
       List<String> texts,
-      List<Image> images) {
+      List<Image> images,
+      ListenableFuture<List<ByteString>> thumbnails) {
     String model =
         !request.getModel().isEmpty()
             ? request.getModel()
@@ -109,7 +137,7 @@ final class GalleryUpsertCall {
                 embedder.images(model, images, request.getRequestId()),
                 Optional::of,
                 directExecutor());
-    return Futures.whenAllSucceed(textRows, imageRows)
+    return Futures.whenAllSucceed(textRows, imageRows, thumbnails)
         .callAsync(
             () ->
                 write(
@@ -117,7 +145,8 @@ final class GalleryUpsertCall {
                     collection,
                     model,
                     Futures.getDone(textRows),
-                    Futures.getDone(imageRows)),
+                    Futures.getDone(imageRows),
+                    Futures.getDone(thumbnails)),
             directExecutor());
   }
 
@@ -126,7 +155,8 @@ final class GalleryUpsertCall {
       Optional<CollectionInfo> collection,
       String model,
       Optional<GalleryEmbedder.Embedded> texts,
-      Optional<GalleryEmbedder.Embedded> images) {
+      Optional<GalleryEmbedder.Embedded> images,
+      List<ByteString> thumbnails) {
     if (texts.isPresent() && images.isPresent()) {
       ModelVersion t = texts.get().model();
       Encodings.requireVersion(
@@ -149,7 +179,7 @@ final class GalleryUpsertCall {
         identity,
         id ->
             Futures.transform(
-                backends.upsertVectors(toGallery(request, id, texts, images)),
+                backends.upsertVectors(toGallery(request, id, texts, images, thumbnails)),
                 r ->
                     UpsertResponse.newBuilder()
                         .setUpserted(r.getUpserted())
@@ -188,7 +218,8 @@ final class GalleryUpsertCall {
       UpsertRequest request,
       Identity identity,
       Optional<GalleryEmbedder.Embedded> texts,
-      Optional<GalleryEmbedder.Embedded> images) {
+      Optional<GalleryEmbedder.Embedded> images,
+      List<ByteString> thumbnails) {
     UpsertVectorsRequest.Builder out =
         UpsertVectorsRequest.newBuilder()
             .setCollection(request.getCollection())
@@ -206,7 +237,10 @@ final class GalleryUpsertCall {
           };
       rows.add(row);
       out.addItems(
-          VectorItem.newBuilder().setId(item.getId()).putAllMetadata(item.getMetadataMap()));
+          VectorItem.newBuilder()
+              .setId(item.getId())
+              .putAllMetadata(item.getMetadataMap())
+              .setThumbnail(thumbnails.get(i)));
     }
     return out.setVectors(TensorCodec.encodeRows(rows)).build();
   }

@@ -5,6 +5,7 @@ import io.mmserve.gateway.discovery.KubernetesTarget;
 import io.mmserve.gateway.http.HttpSettings;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.resilience.ResilienceSettings;
+import io.mmserve.gateway.thumbnail.ThumbnailSettings;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.client.Target;
 import io.mmserve.kit.config.Config;
@@ -34,6 +35,7 @@ import java.util.Map;
  * @param galleryTarget gRPC target of gallery-svc
  * @param galleryResilience routing, breakers, bulkheads and retries of gallery-svc calls
  * @param http the HTTP/JSON port ({@code http.*})
+ * @param thumbnails whether and how upserted images get a thumbnail ({@code gallery.thumbnails.*})
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -51,7 +53,8 @@ public record GatewayConfig(
     DiscoverySettings discovery,
     String galleryTarget,
     ResilienceSettings galleryResilience,
-    HttpSettings http) {
+    HttpSettings http,
+    ThumbnailSettings thumbnails) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -155,6 +158,7 @@ public record GatewayConfig(
     defaults.putAll(BatchingSettings.defaultSettings(TEXT_BATCHING, DEFAULT_TEXT_BATCHING));
     defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
     defaults.putAll(HttpSettings.defaults());
+    defaults.putAll(ThumbnailSettings.defaults());
     return Map.copyOf(defaults);
   }
 
@@ -224,6 +228,7 @@ public record GatewayConfig(
         DiscoverySettings.from(config),
         config.getString(GALLERY_TARGET),
         resilience(config, "gallery"),
-        HttpSettings.from(config));
+        HttpSettings.from(config),
+        ThumbnailSettings.from(config));
   }
 }

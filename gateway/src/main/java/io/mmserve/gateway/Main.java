@@ -3,6 +3,7 @@ package io.mmserve.gateway;
 import io.mmserve.gateway.discovery.KubernetesDiscovery;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.gateway.thumbnail.Thumbnailer;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
@@ -61,7 +62,8 @@ public final class Main {
         new MultimodalService(
             backends.backends,
             new LabelEmbeddingCache(config.labelEmbeddingCacheEntries(), startup.meters()),
-            config.limits());
+            config.limits(),
+            new Thumbnailer(config.thumbnails(), startup.meters()));
     ServiceParts parts = ServiceParts.of(service);
     if (!config.http().enabled()) {
       return parts;

@@ -30,6 +30,7 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.gateway.thumbnail.Thumbnailer;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.StatusMapper;
 import io.mmserve.kit.server.Replies;
@@ -52,16 +53,28 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   private final Backends backends;
   private final CachedTextEmbedder labelTexts;
   private final RequestLimits limits;
+  private final Thumbnailer thumbnailer;
 
   /**
    * @param backends the encoders and fusion-svc
    * @param labelCache label-prompt and candidate-text embeddings kept between requests
    * @param limits items per request
+   * @param thumbnailer makes the thumbnails of upserted images (when on)
    */
-  MultimodalService(Backends backends, LabelEmbeddingCache labelCache, RequestLimits limits) {
+  MultimodalService(
+      Backends backends,
+      LabelEmbeddingCache labelCache,
+      RequestLimits limits,
+      Thumbnailer thumbnailer) {
     this.backends = backends;
     this.labelTexts = new CachedTextEmbedder(labelCache, limits.maxTexts());
     this.limits = limits;
+    this.thumbnailer = thumbnailer;
+  }
+
+  /** Without thumbnails. */
+  MultimodalService(Backends backends, LabelEmbeddingCache labelCache, RequestLimits limits) {
+    this(backends, labelCache, limits, Thumbnailer.off());
   }
 
   @Override
@@ -123,7 +136,8 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   @Override
   public void upsert(UpsertRequest request, StreamObserver<UpsertResponse> out) {
     Deadlines.checkNotExpired();
-    Replies.whenDone(new GalleryUpsertCall(backends.forCurrentCall(), limits).run(request), out);
+    Replies.whenDone(
+        new GalleryUpsertCall(backends.forCurrentCall(), limits, thumbnailer).run(request), out);
   }
 
   @Override

@@ -27,7 +27,12 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class FakeGallery extends GalleryGrpc.GalleryImplBase {
   static final VectorHit HIT =
-      VectorHit.newBuilder().setId("hit").setScore(0.5f).putMetadata("colour", "red").build();
+      VectorHit.newBuilder()
+          .setId("hit")
+          .setScore(0.5f)
+          .putMetadata("colour", "red")
+          .setThumbnail(com.google.protobuf.ByteString.copyFromUtf8("jpeg"))
+          .build();
 
   final Map<String, CollectionInfo> collections = new ConcurrentSkipListMap<>();
   volatile UpsertVectorsRequest lastUpsert;

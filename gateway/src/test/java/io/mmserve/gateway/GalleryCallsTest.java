@@ -20,6 +20,8 @@ import io.mmserve.api.v1.UpsertResponse;
 import io.mmserve.gallery.v1.ModelRef;
 import io.mmserve.gallery.v1.SearchVectorsRequest;
 import io.mmserve.gallery.v1.UpsertVectorsRequest;
+import io.mmserve.gateway.thumbnail.ThumbnailSettings;
+import io.mmserve.gateway.thumbnail.Thumbnails;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.TensorCodec;
 import java.io.IOException;
@@ -178,6 +180,65 @@ class GalleryCallsTest {
   }
 
   @Test
+  void upsert_thumbnailsOff_sendNone() {
+    stack
+        .client()
+        .upsert(
+            UpsertRequest.newBuilder()
+                .setCollection("c")
+                .addItems(
+                    GalleryItem.newBuilder()
+                        .setId("i")
+                        .setImage(Image.newBuilder().setEncoded(Thumbnails.png(40, 20, false))))
+                .build());
+
+    assertEquals(ByteString.EMPTY, stack.gallery.lastUpsert.getItems(0).getThumbnail());
+  }
+
+  @Test
+  void upsert_thumbnailsOn_sendsAJpegOfEachDecodableImage_andUpsertsTheOthersWithout()
+      throws IOException {
+    stack.close();
+    stack =
+        new InProcessGateway(
+            LIMITS, 100, Map.of(ThumbnailSettings.MAX_SIDE, "16", ThumbnailSettings.QUALITY, "90"));
+    UpsertResponse response =
+        stack
+            .client()
+            .upsert(
+                UpsertRequest.newBuilder()
+                    .setCollection("c")
+                    .addItems(
+                        GalleryItem.newBuilder()
+                            .setId("png")
+                            .setImage(Image.newBuilder().setEncoded(Thumbnails.png(40, 20, false))))
+                    .addItems(
+                        GalleryItem.newBuilder()
+                            .setId("garbage")
+                            .setImage(
+                                Image.newBuilder().setEncoded(ByteString.copyFromUtf8("img"))))
+                    .build());
+
+    var sent = stack.gallery.lastUpsert.getItemsList();
+    assertEquals(2, response.getUpserted());
+    java.awt.image.BufferedImage thumbnail = Thumbnails.read(sent.get(0).getThumbnail());
+    assertEquals(16, thumbnail.getWidth());
+    assertEquals(8, thumbnail.getHeight());
+    assertEquals(ByteString.EMPTY, sent.get(1).getThumbnail());
+    assertEquals(
+        1.0,
+        stack.registry.get("mmserve.gateway.thumbnails").tag("outcome", "made").counter().count());
+    assertEquals(
+        1.0,
+        stack
+            .registry
+            .get("mmserve.gateway.thumbnails")
+            .tag("outcome", "unsupported_format")
+            .counter()
+            .count());
+  }
+
+  @Test
   void search_text_isEmbeddedWithTheCollectionsModelAndPassesFilterExactAndTopK() {
     stack.gallery.add("c", FakeTextEncoder.MODEL, FakeTextEncoder.VERSION, 4, 2);
 
@@ -207,6 +268,27 @@ class GalleryCallsTest {
     assertEquals("hit", response.getHits(0).getId());
     assertEquals(0.5f, response.getHits(0).getScore());
     assertEquals(Map.of("colour", "red"), response.getHits(0).getMetadataMap());
+  }
+
+  @Test
+  void search_passesOmitThumbnailsAndReturnsTheHitsThumbnail() {
+    stack.gallery.add("c", FakeTextEncoder.MODEL, FakeTextEncoder.VERSION, 4, 2);
+
+    SearchResponse shown =
+        stack.client().search(SearchRequest.newBuilder().setCollection("c").setText("b").build());
+    boolean omittedByDefault = stack.gallery.lastSearch.getOmitThumbnails();
+    stack
+        .client()
+        .search(
+            SearchRequest.newBuilder()
+                .setCollection("c")
+                .setText("b")
+                .setOmitThumbnails(true)
+                .build());
+
+    assertEquals(ByteString.copyFromUtf8("jpeg"), shown.getHits(0).getThumbnail());
+    assertEquals(false, omittedByDefault);
+    assertTrue(stack.gallery.lastSearch.getOmitThumbnails());
   }
 
   @Test

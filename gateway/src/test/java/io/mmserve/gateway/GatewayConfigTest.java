@@ -252,6 +252,35 @@ class GatewayConfigTest {
   }
 
   @Test
+  void thumbnails_offByDefault_andSetByTheirKeys() {
+    GatewayConfig defaults = GatewayConfig.from(Config.of(GatewayConfig.defaults()));
+    GatewayConfig set =
+        GatewayConfig.from(
+            ConfigLoader.load(
+                GatewayConfig.defaults(),
+                List.of("--gallery.thumbnails.max-side=160", "--gallery.thumbnails.quality=70"),
+                Map.of()));
+
+    assertEquals(false, defaults.thumbnails().enabled());
+    assertEquals(160, set.thumbnails().maxSide());
+    assertEquals(70, set.thumbnails().quality());
+  }
+
+  @Test
+  void from_rejectsAThumbnailSideOverTheCeilingNamingTheKey() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(), List.of("--gallery.thumbnails.max-side=2000"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(loaded));
+
+    assertEquals(
+        "gallery.thumbnails.max-side must be in 0..512, but was 2000"
+            + " (from flag --gallery.thumbnails.max-side)",
+        e.getMessage());
+  }
+
+  @Test
   void from_rejectsAnUnknownLoadBalancingNamingTheKey() {
     Config loaded =
         ConfigLoader.load(

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.http.HttpSettings;
+import io.mmserve.gateway.thumbnail.Thumbnailer;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServerConfig;
@@ -91,7 +92,10 @@ final class InProcessGateway implements AutoCloseable {
             registry);
     service =
         new MultimodalService(
-            stack.backends, new LabelEmbeddingCache(cacheEntries, registry), limits);
+            stack.backends,
+            new LabelEmbeddingCache(cacheEntries, registry),
+            limits,
+            new Thumbnailer(gatewayConfig.thumbnails(), registry));
     gateway =
         new GrpcServer(
                 InProcessServerBuilder.forName(gatewayName).directExecutor(),

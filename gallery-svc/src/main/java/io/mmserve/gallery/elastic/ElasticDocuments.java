@@ -1,6 +1,7 @@
 package io.mmserve.gallery.elastic;
 
 import io.mmserve.gallery.index.Item;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,9 @@ import java.util.Map;
  * adding one needs no mapping change.
  */
 final class ElasticDocuments {
+  /** The thumbnail's key in {@value ElasticMappings#STORED}, base64 as JSON carries bytes. */
+  static final String THUMBNAIL = "thumbnail";
+
   private ElasticDocuments() {}
 
   static Map<String, Object> toSource(Item item) {
@@ -25,8 +29,22 @@ final class ElasticDocuments {
     }
     source.put(ElasticMappings.VECTOR, values);
     source.put(ElasticMappings.METADATA, item.metadata());
-    source.put(ElasticMappings.STORED, Map.of());
+    source.put(
+        ElasticMappings.STORED,
+        item.thumbnail().length == 0
+            ? Map.of()
+            : Map.of(THUMBNAIL, Base64.getEncoder().encodeToString(item.thumbnail())));
     return source;
+  }
+
+  /** The thumbnail of a hit's source (missing: none). */
+  static byte[] thumbnail(Map<String, Object> source) {
+    if (source != null
+        && source.get(ElasticMappings.STORED) instanceof Map<?, ?> stored
+        && stored.get(THUMBNAIL) instanceof String base64) {
+      return Base64.getDecoder().decode(base64);
+    }
+    return Item.NO_THUMBNAIL;
   }
 
   /** The metadata of a hit's source (missing: none). */

@@ -93,7 +93,9 @@ final class ElasticSearches {
     List<io.mmserve.gallery.index.Hit> hits = new ArrayList<>();
     for (Hit<Map> hit : response.hits().hits()) {
       float cosine = (float) (2 * hit.score() - 1);
-      hits.add(new io.mmserve.gallery.index.Hit(hit.id(), cosine, metadata(hit)));
+      hits.add(
+          new io.mmserve.gallery.index.Hit(
+              hit.id(), cosine, metadata(hit), ElasticDocuments.thumbnail(hit.source())));
     }
     hits.sort(BEST_FIRST);
     return new SearchResult(hits, false);
@@ -162,7 +164,9 @@ final class ElasticSearches {
     for (io.mmserve.gallery.index.Hit h : top) {
       Hit<Map> hit = byId.get(h.id());
       if (hit != null) { // else deleted since the scan
-        hits.add(new io.mmserve.gallery.index.Hit(h.id(), h.score(), metadata(hit)));
+        hits.add(
+            new io.mmserve.gallery.index.Hit(
+                h.id(), h.score(), metadata(hit), ElasticDocuments.thumbnail(hit.source())));
       }
     }
     return hits;

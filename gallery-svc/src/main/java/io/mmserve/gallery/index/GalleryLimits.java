@@ -28,6 +28,12 @@ public record GalleryLimits(
   /** Longest metadata key or value, in characters. */
   public static final int MAX_METADATA_LENGTH = 4096;
 
+  /**
+   * Largest thumbnail of one item, in bytes: a thumbnail is for showing a hit (the gateway makes
+   * JPEGs of at most 512 pixels a side, a few KiB to some tens of KiB), not for storing images.
+   */
+  public static final int MAX_THUMBNAIL_BYTES = 256 * 1024;
+
   public GalleryLimits {
     if (maxItems < 1 || maxIds < 1 || maxTopK < 1 || maxDimension < 1) {
       throw new IllegalArgumentException("limits must be >= 1");

@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * The rules every item and query vector must follow before it reaches a backend: ids present, short
- * and unique within a call; metadata keys usable in filters; vectors of one dimension and
- * L2-normalised. Violations are {@link InvalidInputException}s naming the item.
+ * and unique within a call; metadata keys usable in filters; thumbnails small; vectors of one
+ * dimension and L2-normalised. Violations are {@link InvalidInputException}s naming the item.
  */
 final class ItemChecks {
   /** How far a vector's length may be from 1. */
@@ -34,6 +34,17 @@ final class ItemChecks {
         throw invalid(i, "id", "id '" + id + "' appears more than once in this call");
       }
       checkMetadata(i, item.metadata());
+      if (item.thumbnail().length > GalleryLimits.MAX_THUMBNAIL_BYTES) {
+        throw invalid(
+            i,
+            "thumbnail",
+            "the thumbnail of item '"
+                + id
+                + "' has "
+                + item.thumbnail().length
+                + " bytes, more than the limit of "
+                + GalleryLimits.MAX_THUMBNAIL_BYTES);
+      }
       checkVector(FieldViolation.item("items", i, "x").at("vector"), item.vector(), dimension);
     }
   }

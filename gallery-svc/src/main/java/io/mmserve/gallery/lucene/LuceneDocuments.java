@@ -22,13 +22,14 @@ import org.apache.lucene.util.BytesRef;
  * How an {@link Item} is laid out as a Lucene document: its id (indexed and stored), its vector (an
  * HNSW vector field compared by dot product, which is the cosine of L2-normalised vectors), its
  * metadata stored as one blob and indexed as one keyword field per key ({@value #METADATA_PREFIX} +
- * key) for filters.
+ * key) for filters, and its thumbnail, if any, stored and not indexed.
  */
 final class LuceneDocuments {
   static final String ID = "id";
   static final String VECTOR = "vector";
   static final String METADATA = "metadata";
   static final String METADATA_PREFIX = "m.";
+  static final String THUMBNAIL = "thumbnail";
 
   /** The vectors are L2-normalised, so the dot product is their cosine. */
   static final VectorSimilarityFunction SIMILARITY = VectorSimilarityFunction.DOT_PRODUCT;
@@ -42,7 +43,19 @@ final class LuceneDocuments {
     doc.add(new StoredField(METADATA, encode(item.metadata())));
     item.metadata()
         .forEach((k, v) -> doc.add(new StringField(METADATA_PREFIX + k, v, Field.Store.NO)));
+    if (item.thumbnail().length > 0) {
+      doc.add(new StoredField(THUMBNAIL, item.thumbnail()));
+    }
     return doc;
+  }
+
+  /** The stored thumbnail's bytes, or an empty array if the document has none. */
+  static byte[] thumbnail(Document doc) {
+    BytesRef stored = doc.getBinaryValue(THUMBNAIL);
+    if (stored == null) {
+      return Item.NO_THUMBNAIL;
+    }
+    return java.util.Arrays.copyOfRange(stored.bytes, stored.offset, stored.offset + stored.length);
   }
 
   static Term idTerm(String id) {

@@ -104,7 +104,8 @@ final class VectorSearch {
 
   private List<Hit> hits(List<Scored> top) throws IOException {
     StoredFields stored = searcher.storedFields();
-    Set<String> fields = Set.of(LuceneDocuments.ID, LuceneDocuments.METADATA);
+    Set<String> fields =
+        Set.of(LuceneDocuments.ID, LuceneDocuments.METADATA, LuceneDocuments.THUMBNAIL);
     List<Hit> hits = new ArrayList<>(top.size());
     for (Scored s : top) {
       Document doc = stored.document(s.doc(), fields);
@@ -112,7 +113,8 @@ final class VectorSearch {
           new Hit(
               doc.get(LuceneDocuments.ID),
               s.score(),
-              LuceneDocuments.decode(doc.getBinaryValue(LuceneDocuments.METADATA))));
+              LuceneDocuments.decode(doc.getBinaryValue(LuceneDocuments.METADATA)),
+              LuceneDocuments.thumbnail(doc)));
     }
     return hits;
   }

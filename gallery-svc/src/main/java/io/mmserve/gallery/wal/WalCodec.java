@@ -29,6 +29,7 @@ final class WalCodec {
 
   private static final byte UPSERT = 1;
   private static final byte DELETE = 2;
+  private static final byte UPSERT_WITH_THUMBNAILS = 3;
 
   private WalCodec() {}
 
@@ -58,7 +59,7 @@ final class WalCodec {
     byte type = in.readByte();
     int n = in.readInt();
     switch (type) {
-      case UPSERT -> {
+      case UPSERT, UPSERT_WITH_THUMBNAILS -> {
         List<Item> items = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           String id = in.readUTF();
@@ -71,7 +72,12 @@ final class WalCodec {
           for (int e = 0; e < entries; e++) {
             metadata.put(in.readUTF(), in.readUTF());
           }
-          items.add(new Item(id, vector, metadata));
+          byte[] thumbnail = Item.NO_THUMBNAIL;
+          if (type == UPSERT_WITH_THUMBNAILS) {
+            thumbnail = new byte[in.readInt()];
+            in.readFully(thumbnail);
+          }
+          items.add(new Item(id, vector, metadata, thumbnail));
         }
         return new WalRecord.Upsert(items);
       }
@@ -91,7 +97,8 @@ final class WalCodec {
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       switch (record) {
         case WalRecord.Upsert upsert -> {
-          out.writeByte(UPSERT);
+          boolean thumbnails = upsert.items().stream().anyMatch(i -> i.thumbnail().length > 0);
+          out.writeByte(thumbnails ? UPSERT_WITH_THUMBNAILS : UPSERT);
           out.writeInt(upsert.items().size());
           for (Item item : upsert.items()) {
             out.writeUTF(item.id());
@@ -103,6 +110,10 @@ final class WalCodec {
             for (Map.Entry<String, String> e : item.metadata().entrySet()) {
               out.writeUTF(e.getKey());
               out.writeUTF(e.getValue());
+            }
+            if (thumbnails) {
+              out.writeInt(item.thumbnail().length);
+              out.write(item.thumbnail());
             }
           }
         }

@@ -87,6 +87,49 @@ public abstract class VectorIndexContractTest {
   }
 
   @Test
+  void search_returnsTheStoredThumbnail_andReplacingTheItemReplacesIt() {
+    byte[] thumbnail = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 0, 1, 2, (byte) 0x80};
+    gallery.upsert(
+        "shapes",
+        MODEL,
+        List.of(
+            new Item("pic", Vectors.axis(DIM, 0), Map.of("colour", "red"), thumbnail),
+            item("plain", Vectors.axis(DIM, 1))));
+
+    List<Hit> hits = gallery.search("shapes", MODEL, Vectors.axis(DIM, 0), 2, "", false).hits();
+    gallery.upsert("shapes", MODEL, List.of(item("pic", Vectors.axis(DIM, 0))));
+    Hit replaced = gallery.search("shapes", MODEL, Vectors.axis(DIM, 0), 1, "", true).hits().get(0);
+
+    assertEquals(List.of("pic", "plain"), hits.stream().map(Hit::id).toList());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(thumbnail, hits.get(0).thumbnail());
+    assertEquals(Map.of("colour", "red"), hits.get(0).metadata());
+    assertEquals(0, hits.get(1).thumbnail().length);
+    assertEquals(0, replaced.thumbnail().length);
+  }
+
+  @Test
+  void upsert_thumbnailOverTheLimit_isInvalidArgumentNamingTheItem() {
+    byte[] huge = new byte[GalleryLimits.MAX_THUMBNAIL_BYTES + 1];
+
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                gallery.upsert(
+                    "shapes",
+                    MODEL,
+                    List.of(
+                        item("ok", Vectors.axis(DIM, 0)),
+                        new Item("big", Vectors.axis(DIM, 1), Map.of(), huge))));
+
+    assertEquals(
+        "items[1].thumbnail: the thumbnail of item 'big' has 262145 bytes, more than the limit"
+            + " of 262144",
+        e.getMessage());
+    assertTrue(gallery.list().isEmpty());
+  }
+
+  @Test
   void search_topK_limitsTheHits() {
     gallery.upsert("shapes", MODEL, randomItems(new Random(1), 20));
 

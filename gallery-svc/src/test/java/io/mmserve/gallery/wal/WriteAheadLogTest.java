@@ -61,6 +61,27 @@ class WriteAheadLogTest {
   }
 
   @Test
+  void open_replaysThumbnailsBesideItemsWithout() throws IOException {
+    Path file = dir.resolve("wal.log");
+    byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, 1, 2, 3};
+    try (WriteAheadLog wal = WriteAheadLog.open(file, r -> {})) {
+      wal.awaitDurable(
+          wal.append(
+              new WalRecord.Upsert(
+                  List.of(
+                      new Item("with", new float[] {1, 0}, Map.of("k", "v"), jpeg),
+                      new Item("without", new float[] {0, 1}, Map.of())))));
+    }
+
+    List<Item> items = ((WalRecord.Upsert) replay(file).getFirst()).items();
+
+    assertArrayEquals(jpeg, items.get(0).thumbnail());
+    assertEquals(Map.of("k", "v"), items.get(0).metadata());
+    assertArrayEquals(new byte[0], items.get(1).thumbnail());
+    assertArrayEquals(new float[] {0, 1}, items.get(1).vector());
+  }
+
+  @Test
   void open_tornLastRecord_isDroppedAndCutOff() throws IOException {
     Path file = dir.resolve("wal.log");
     long whole;
