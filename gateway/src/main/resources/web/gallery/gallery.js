@@ -9,6 +9,11 @@ const BATCH_BYTES = 8 << 20;
 const IN_FLIGHT = 3;
 const IMAGE_NAME = /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i;
 
+/** gRPC status names by number, for an error body that gives only the number (google.rpc.Status). */
+const GRPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND',
+  'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED',
+  'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+
 const $ = (id) => document.getElementById(id);
 
 /** An HTTP error, with the server's message and field violations when its body has them. */
@@ -16,7 +21,7 @@ class ApiError extends Error {
   constructor(status, body) {
     const error = body && typeof body.error === 'object' ? body.error : body || {};
     super(error.message || (typeof body?.error === 'string' ? body.error : '') || `HTTP ${status}`);
-    this.code = error['grpc-code'] || error.status || error.code || status;
+    this.code = error['grpc-code'] || GRPC_CODES[error.code] || error.status || `HTTP ${status}`;
     this.violations = (error.details || [])
       .flatMap((detail) => detail.fieldViolations || [])
       .map((v) => `${v.field}: ${v.description}`);
@@ -53,7 +58,8 @@ function showError(error) {
   }
   const title = document.createElement('p');
   title.dataset.test = 'error-message';
-  title.textContent = error.code ? `${error.message} (${error.code})` : error.message;
+  title.textContent =
+    error.code && error.code !== error.message ? `${error.message} (${error.code})` : error.message;
   box.append(title);
   if (error.violations?.length) {
     const list = document.createElement('ul');
