@@ -162,14 +162,18 @@ async function addImages(fileList) {
   await refreshCollections();
 }
 
-/** Adds which file each `items[i]` in the server's error is: the server knows only positions. */
+/**
+ * Adds which file each `items[i]` in the server's error is: the server knows only positions. An
+ * encoder's message counts the request's images (`images[i]`); the page sends only images, in order,
+ * so those are the same positions.
+ */
 function nameItems(error, batch) {
   const text = [error.message, ...(error.violations || [])].join(' ');
-  const positions = new Set([...text.matchAll(/items\[(\d+)\]/g)].map((m) => Number(m[1])));
-  error.violations = [
-    ...(error.violations || []),
-    ...[...positions].filter((i) => batch[i]).map((i) => `items[${i}] is ${batch[i].name}`),
-  ];
+  const named = new Map();
+  for (const [field, list, position] of text.matchAll(/(items|images)\[(\d+)\]/g)) {
+    if (batch[position]) named.set(field, `${list}[${position}] is ${batch[position].name}`);
+  }
+  error.violations = [...(error.violations || []), ...named.values()];
   return error;
 }
 
