@@ -73,6 +73,8 @@ final class LocalStackProcess implements AutoCloseable {
                 "--gallery-data",
                 data.toString(),
                 "--gateway-flag",
+                "http.enabled=true",
+                "--gateway-flag",
                 "http.port=" + (base + HTTP_OFFSET))
             .directory(root.toFile())
             .redirectErrorStream(true)
