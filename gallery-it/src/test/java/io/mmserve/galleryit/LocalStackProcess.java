@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The local stack as {@code ./mmserve up} runs it ({@code java -jar cli/target/cli.jar up}), on
- * free loopback ports of its own, with the gateway's HTTP port set and the gallery's data in a new
+ * free loopback ports of its own (the gateway's HTTP port among them), the gallery's data in a new
  * folder under {@code target/}. {@link #start} returns once the launcher prints its ready line;
  * {@link #close} stops the launcher with SIGTERM (it stops the services) and, if it has not exited
  * in time, kills every process it started.
@@ -72,10 +72,8 @@ final class LocalStackProcess implements AutoCloseable {
                 Integer.toString(adminBase),
                 "--gallery-data",
                 data.toString(),
-                "--gateway-flag",
-                "http.enabled=true",
-                "--gateway-flag",
-                "http.port=" + (base + HTTP_OFFSET))
+                "--http-port",
+                Integer.toString(base + HTTP_OFFSET))
             .directory(root.toFile())
             .redirectErrorStream(true)
             .start();
