@@ -11,6 +11,7 @@ import com.microsoft.playwright.JSHandle;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.Route;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import io.mmserve.testsupport.ShapePictures;
@@ -161,6 +162,35 @@ class GalleryPageIT {
     assertThat(page.getByTestId("add-status")).hasText("Added 1 of 1 images");
     assertThat(page.getByTestId("collection-info")).containsText("1 items");
     assertThat(page.locator("#collection-names option[value=dropped]")).hasCount(1);
+  }
+
+  @Test
+  void hits_withAThumbnailShowIt_withoutOneShowAPlaceholderWithTheirId() {
+    page = open(context, COLLECTION);
+    String thumbnail = Base64.getEncoder().encodeToString(ShapePictures.png("green", "star"));
+    // the answer as the gateway gives it when the collection keeps thumbnails for some items
+    page.route(
+        "**/v1/collections/" + COLLECTION + ":search",
+        route ->
+            route.fulfill(
+                new Route.FulfillOptions()
+                    .setContentType("application/json")
+                    .setBody(
+                        "{\"hits\": [{\"id\": \"with.png\", \"score\": 0.9, \"thumbnail\": \""
+                            + thumbnail
+                            + "\"}, {\"id\": \"without.png\", \"score\": 0.8}]}")));
+
+    text(page).fill("a green star");
+    text(page).press("Enter");
+
+    assertThat(page.getByTestId("results-status")).hasText("2 hits for \"a green star\"");
+    Locator with = page.locator("[data-test=hit][data-id='with.png'] img");
+    assertThat(with).hasAttribute("src", "data:image/png;base64," + thumbnail);
+    assertEquals(64, with.evaluate("image => image.naturalWidth"));
+    assertThat(
+            page.getByRole(
+                AriaRole.IMG, new Page.GetByRoleOptions().setName("no thumbnail: without.png")))
+        .hasText("without.png");
   }
 
   @Test
