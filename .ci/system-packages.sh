@@ -5,12 +5,14 @@
 #                   that checks the fast path fails)
 #   libwebp7        libwebp; vision-encoder-svc decodes WebP with it (without it, lossy WebP is refused
 #                   and the test that checks libwebp is found fails)
+#   chromium        Debian's chromium; gallery-it's browser test drives it with Playwright
 # Does nothing when everything is there. Called by ./mmserve test (and so by .ci/run).
 set -euo pipefail
 missing=()
 # grep reads all of ldconfig's output (no -q), so pipefail never sees ldconfig die of SIGPIPE
 ldconfig -p 2>/dev/null | grep 'libturbojpeg\.so\.0 ' >/dev/null || missing+=(libturbojpeg0)
 ldconfig -p 2>/dev/null | grep 'libwebp\.so\.7 ' >/dev/null || missing+=(libwebp7)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 sudo=()

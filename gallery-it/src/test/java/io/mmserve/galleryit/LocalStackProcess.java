@@ -1,0 +1,179 @@
+package io.mmserve.galleryit;
+
+import io.mmserve.testsupport.ReferencePack;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The local stack as {@code ./mmserve up} runs it ({@code java -jar cli/target/cli.jar up}), on
+ * free loopback ports of its own (the gateway's HTTP port among them), the gallery's data in a new
+ * folder under {@code target/}. {@link #start} returns once the launcher prints its ready line;
+ * {@link #close} stops the launcher with SIGTERM (it stops the services) and, if it has not exited
+ * in time, kills every process it started.
+ */
+final class LocalStackProcess implements AutoCloseable {
+  /** Generous: five JVMs load their models on a machine that may be busy. */
+  private static final long READY_MINUTES = 6;
+
+  private static final long STOP_MINUTES = 2;
+  private static final String HOST = "127.0.0.1";
+  private static final String READY_PREFIX = "mmserve ready:";
+
+  /** The stack's ports, counted from a base: gateway, encoders, fusion, gallery; HTTP last. */
+  private static final int BLOCK = 10;
+
+  private static final int HTTP_OFFSET = 9;
+
+  private final Process launcher;
+  private final int httpPort;
+  private final StringBuffer output = new StringBuffer();
+  private final List<ProcessHandle> services = new ArrayList<>();
+
+  private LocalStackProcess(Process launcher, int httpPort) {
+    this.launcher = launcher;
+    this.httpPort = httpPort;
+  }
+
+  /**
+   * Starts the stack and waits for its ready line.
+   *
+   * @param dataParent the folder under which the gallery's data folder is made
+   * @throws IllegalStateException with the launcher's output if it exits or is not ready in time
+   */
+  static LocalStackProcess start(Path dataParent) throws IOException, InterruptedException {
+    Path root = ReferencePack.repoRoot();
+    Path cli = root.resolve("cli/target/cli.jar");
+    if (!Files.isRegularFile(cli)) {
+      throw new IllegalStateException(cli + " is missing; package the modules first");
+    }
+    int base = freeBlock(57_051);
+    int adminBase = freeBlock(20_091);
+    Path data = Files.createTempDirectory(Files.createDirectories(dataParent), "gallery-");
+    Process launcher =
+        new ProcessBuilder(
+                javaCommand(),
+                "-jar",
+                cli.toString(),
+                "up",
+                "--base-port",
+                Integer.toString(base),
+                "--admin-base-port",
+                Integer.toString(adminBase),
+                "--gallery-data",
+                data.toString(),
+                "--http-port",
+                Integer.toString(base + HTTP_OFFSET))
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .start();
+    LocalStackProcess stack = new LocalStackProcess(launcher, base + HTTP_OFFSET);
+    try {
+      stack.awaitReady();
+    } catch (RuntimeException | InterruptedException e) {
+      stack.close();
+      throw e;
+    }
+    return stack;
+  }
+
+  /** The gateway's HTTP address, e.g. {@code http://127.0.0.1:57060}. */
+  String httpUrl() {
+    return "http://" + HOST + ":" + httpPort;
+  }
+
+  /** What the launcher and the services printed so far. */
+  String output() {
+    return output.toString();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    // SIGTERM, as ./mmserve's Ctrl-C or a supervisor sends it; the launcher stops the services
+    launcher.toHandle().destroy();
+    if (!launcher.waitFor(STOP_MINUTES, TimeUnit.MINUTES)) {
+      services.forEach(ProcessHandle::destroyForcibly);
+      launcher.destroyForcibly();
+    }
+  }
+
+  private void awaitReady() throws InterruptedException {
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> readLines(lines), "launcher-output");
+    reader.setDaemon(true);
+    reader.start();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(READY_MINUTES);
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new IllegalStateException(
+            "the stack was not ready within " + READY_MINUTES + " minutes:\n" + output);
+      }
+      String line = lines.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+      if (line != null && line.startsWith(READY_PREFIX)) {
+        launcher.toHandle().children().forEach(services::add);
+        return;
+      }
+      if (line == null && !launcher.isAlive() && lines.isEmpty()) {
+        throw new IllegalStateException(
+            "the launcher exited with " + launcher.exitValue() + " before ready:\n" + output);
+      }
+    }
+  }
+
+  private void readLines(BlockingQueue<String> lines) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        output.append(line).append('\n');
+        lines.add(line);
+      }
+    } catch (IOException e) {
+      output.append("(reading the launcher's output failed: ").append(e).append(")\n");
+    }
+  }
+
+  /** The first of 20 blocks from {@code first} whose {@value #BLOCK} ports are all free. */
+  private static int freeBlock(int first) {
+    for (int candidate = 0; candidate < 20; candidate++) {
+      int base = first + candidate * BLOCK;
+      boolean free = true;
+      for (int i = 0; i < BLOCK && free; i++) {
+        free = isFree(base + i);
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IllegalStateException(
+        "no " + BLOCK + " free ports in a row between " + first + " and " + (first + 20 * BLOCK));
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(HOST, port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String javaCommand() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+}
