@@ -22,9 +22,11 @@ set -euo pipefail
 PACKAGES=(libc6 libgcc-s1 libstdc++6 zlib1g libturbojpeg0 libwebp7)
 # Java SE, plus what the services or an operator reach besides it: jdk.unsupported (Netty, protobuf),
 # jdk.httpserver (the admin endpoint), jdk.management and jdk.jfr (metrics, diagnostics), jdk.naming.dns
-# (gRPC's DNS resolver), jdk.crypto.ec, jdk.zipfs, jdk.jcmd (`kubectl exec POD -- jcmd 1 Thread.print`),
-# jdk.incubator.vector (gallery-svc's entrypoint resolves it: Lucene's vector scoring).
-MODULES=java.se,jdk.unsupported,jdk.httpserver,jdk.management,jdk.management.jfr,jdk.jfr,jdk.naming.dns,jdk.crypto.ec,jdk.zipfs,jdk.jcmd,jdk.incubator.vector
+# (gRPC's DNS resolver), jdk.crypto.ec, jdk.zipfs, jdk.jcmd (`kubectl exec POD -- jcmd 1 Thread.print`).
+# Not jdk.incubator.vector (Lucene's Vector API scoring): with an incubator module in the set, JDK 25's jlink
+# writes jdk/internal/module/SystemModules$all.class in an order that changes from run to run (it iterates
+# hash sets whose order depends on a per-JVM random salt), and the image would not be reproducible.
+MODULES=java.se,jdk.unsupported,jdk.httpserver,jdk.management,jdk.management.jfr,jdk.jfr,jdk.naming.dns,jdk.crypto.ec,jdk.zipfs,jdk.jcmd
 JAVA_DIR=opt/java/openjdk
 USER_ID=65532
 # every file's modification time, and the image's creation time (Jib's default for application files)

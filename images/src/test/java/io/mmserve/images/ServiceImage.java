@@ -1,26 +1,17 @@
 package io.mmserve.images;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The five service images that {@code ./mvnw -Pimages package} builds, with what each must hold:
- * its main class, its two ports (docs/configuration.md), whether it bundles the model pack, and the
- * JVM flags its entrypoint adds to the common ones.
+ * its main class, its two ports (docs/configuration.md), and whether it bundles the model pack.
  */
 enum ServiceImage {
   GATEWAY("gateway", "io.mmserve.gateway.Main", 50051, 9091, false),
   TEXT_ENCODER("text-encoder-svc", "io.mmserve.text.Main", 50052, 9092, true),
   VISION_ENCODER("vision-encoder-svc", "io.mmserve.vision.Main", 50053, 9093, true),
   FUSION("fusion-svc", "io.mmserve.fusion.Main", 50054, 9094, true),
-  // gallery-svc's exact search and HNSW scoring use Lucene's Vector API kernels
-  GALLERY(
-      "gallery-svc",
-      "io.mmserve.gallery.Main",
-      50055,
-      9095,
-      false,
-      "--add-modules=jdk.incubator.vector");
+  GALLERY("gallery-svc", "io.mmserve.gallery.Main", 50055, 9095, false);
 
   /** Where the images' bundled pack is: the services' default model.packs, under /app. */
   static final String MODEL_PACK = "app/models/shapes-clip";
@@ -39,26 +30,14 @@ enum ServiceImage {
   private final int grpcPort;
   private final int adminPort;
   private final boolean bundlesModelPack;
-  private final List<String> extraJvmFlags;
 
   ServiceImage(
-      String module,
-      String mainClass,
-      int grpcPort,
-      int adminPort,
-      boolean bundlesModelPack,
-      String... extraJvmFlags) {
+      String module, String mainClass, int grpcPort, int adminPort, boolean bundlesModelPack) {
     this.module = module;
     this.mainClass = mainClass;
     this.grpcPort = grpcPort;
     this.adminPort = adminPort;
     this.bundlesModelPack = bundlesModelPack;
-    this.extraJvmFlags = List.of(extraJvmFlags);
-  }
-
-  /** The flags the entrypoint passes after --enable-native-access, before the common ones. */
-  List<String> extraJvmFlags() {
-    return extraJvmFlags;
   }
 
   String module() {

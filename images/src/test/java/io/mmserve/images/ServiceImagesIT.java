@@ -102,14 +102,15 @@ class ServiceImagesIT {
     JsonObject run = oci.runConfig();
 
     assertEquals(ServiceImage.USER, run.get("User").getAsString());
-    List<String> entrypoint = new ArrayList<>();
-    entrypoint.add("/opt/java/openjdk/bin/java");
-    entrypoint.add("--enable-native-access=ALL-UNNAMED");
-    entrypoint.addAll(image.extraJvmFlags());
-    entrypoint.addAll(
+    assertEquals(
         List.of(
-            "-XX:+ExitOnOutOfMemoryError", "-cp", "@/app/jib-classpath-file", image.mainClass()));
-    assertEquals(entrypoint, strings(run.get("Entrypoint")));
+            "/opt/java/openjdk/bin/java",
+            "--enable-native-access=ALL-UNNAMED",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-cp",
+            "@/app/jib-classpath-file",
+            image.mainClass()),
+        strings(run.get("Entrypoint")));
     assertEquals(
         Set.of(image.grpcPort() + "/tcp", image.adminPort() + "/tcp"),
         run.getAsJsonObject("ExposedPorts").keySet());
