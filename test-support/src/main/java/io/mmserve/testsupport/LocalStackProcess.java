@@ -1,6 +1,5 @@
-package io.mmserve.galleryit;
+package io.mmserve.testsupport;
 
-import io.mmserve.testsupport.ReferencePack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +21,14 @@ import java.util.concurrent.TimeUnit;
  * folder under {@code target/}. {@link #start} returns once the launcher prints its ready line;
  * {@link #close} stops the launcher with SIGTERM (it stops the services) and, if it has not exited
  * in time, kills every process it started.
+ *
+ * <p>Ports: the gateway's gRPC port is the base, the text encoder, vision encoder, fusion-svc and
+ * gallery-svc take base + 1 to + 4 (as {@code ./mmserve up --base-port}); their admin (metrics)
+ * ports count the same way from the admin base; the gateway's HTTP port is base + 9. Needs {@code
+ * cli/target/cli.jar} and the services' jars: a module's POM-typed test dependencies on cli and the
+ * services (as gallery-it's) make the reactor package them first.
  */
-final class LocalStackProcess implements AutoCloseable {
+public final class LocalStackProcess implements AutoCloseable {
   /** Generous: five JVMs load their models on a machine that may be busy. */
   private static final long READY_MINUTES = 6;
 
@@ -35,14 +41,20 @@ final class LocalStackProcess implements AutoCloseable {
 
   private static final int HTTP_OFFSET = 9;
 
+  /** The services in port order from the base: gateway, text, vision, fusion, gallery. */
+  public static final List<String> SERVICES =
+      List.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc", "gallery-svc");
+
   private final Process launcher;
-  private final int httpPort;
+  private final int basePort;
+  private final int adminBasePort;
   private final StringBuffer output = new StringBuffer();
   private final List<ProcessHandle> services = new ArrayList<>();
 
-  private LocalStackProcess(Process launcher, int httpPort) {
+  private LocalStackProcess(Process launcher, int basePort, int adminBasePort) {
     this.launcher = launcher;
-    this.httpPort = httpPort;
+    this.basePort = basePort;
+    this.adminBasePort = adminBasePort;
   }
 
   /**
@@ -51,7 +63,23 @@ final class LocalStackProcess implements AutoCloseable {
    * @param dataParent the folder under which the gallery's data folder is made
    * @throws IllegalStateException with the launcher's output if it exits or is not ready in time
    */
-  static LocalStackProcess start(Path dataParent) throws IOException, InterruptedException {
+  public static LocalStackProcess start(Path dataParent) throws IOException, InterruptedException {
+    return start(dataParent, List.of(), Map.of());
+  }
+
+  /**
+   * Starts the stack with more {@code up} options (for example {@code --replicas 2}) and more
+   * environment variables for the launcher and the services it starts (for example OTEL_*), and
+   * waits for its ready line.
+   *
+   * @param dataParent the folder under which the gallery's data folder is made
+   * @param upOptions appended to the {@code up} command line
+   * @param environment added to this process's environment
+   * @throws IllegalStateException with the launcher's output if it exits or is not ready in time
+   */
+  public static LocalStackProcess start(
+      Path dataParent, List<String> upOptions, Map<String, String> environment)
+      throws IOException, InterruptedException {
     Path root = ReferencePack.repoRoot();
     Path cli = root.resolve("cli/target/cli.jar");
     if (!Files.isRegularFile(cli)) {
@@ -60,8 +88,9 @@ final class LocalStackProcess implements AutoCloseable {
     int base = freeBlock(57_051);
     int adminBase = freeBlock(20_091);
     Path data = Files.createTempDirectory(Files.createDirectories(dataParent), "gallery-");
-    Process launcher =
-        new ProcessBuilder(
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 javaCommand(),
                 "-jar",
                 cli.toString(),
@@ -73,11 +102,13 @@ final class LocalStackProcess implements AutoCloseable {
                 "--gallery-data",
                 data.toString(),
                 "--http-port",
-                Integer.toString(base + HTTP_OFFSET))
-            .directory(root.toFile())
-            .redirectErrorStream(true)
-            .start();
-    LocalStackProcess stack = new LocalStackProcess(launcher, base + HTTP_OFFSET);
+                Integer.toString(base + HTTP_OFFSET)));
+    command.addAll(upOptions);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process launcher = builder.start();
+    LocalStackProcess stack = new LocalStackProcess(launcher, base, adminBase);
     try {
       stack.awaitReady();
     } catch (RuntimeException | InterruptedException e) {
@@ -88,12 +119,30 @@ final class LocalStackProcess implements AutoCloseable {
   }
 
   /** The gateway's HTTP address, e.g. {@code http://127.0.0.1:57060}. */
-  String httpUrl() {
-    return "http://" + HOST + ":" + httpPort;
+  public String httpUrl() {
+    return "http://" + HOST + ":" + (basePort + HTTP_OFFSET);
+  }
+
+  /** The gateway's gRPC target, e.g. {@code 127.0.0.1:57051}. */
+  public String gatewayTarget() {
+    return HOST + ":" + basePort;
+  }
+
+  /**
+   * The Prometheus metrics address of one service, e.g. {@code http://127.0.0.1:20093/metrics}.
+   *
+   * @param service one of {@link #SERVICES}
+   */
+  public String metricsUrl(String service) {
+    int index = SERVICES.indexOf(service);
+    if (index < 0) {
+      throw new IllegalArgumentException(service + " is not one of " + SERVICES);
+    }
+    return "http://" + HOST + ":" + (adminBasePort + index) + "/metrics";
   }
 
   /** What the launcher and the services printed so far. */
-  String output() {
+  public String output() {
     return output.toString();
   }
 
