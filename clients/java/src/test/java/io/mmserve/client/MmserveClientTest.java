@@ -2,6 +2,8 @@ package io.mmserve.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -163,7 +165,24 @@ class MmserveClientTest {
   void close_leavesACallersChannelOpen() {
     client.close();
 
-    assertTrue(!channel.isShutdown());
+    assertFalse(channel.isShutdown());
+  }
+
+  @Test
+  void connect_toAGatewayThatIsNotThere_throwsUnavailableWithTheLocalCause() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    try (MmserveClient nowhere =
+        MmserveClient.connect("127.0.0.1:" + port).withTimeout(Duration.ofSeconds(10))) {
+      MmserveException e =
+          assertThrows(MmserveException.class, () -> nowhere.embedTexts(List.of("a")));
+
+      assertEquals(Status.Code.UNAVAILABLE, e.code());
+      assertEquals("EmbedText", e.method());
+      assertNotNull(e.status().getCause());
+    }
   }
 
   /** Answers EmbedText with {@link #embeddings} and Classify with nothing, or fails. */
