@@ -10,6 +10,7 @@ import numpy as np
 
 from mmserve.errors import MmserveError
 from mmserve.images import ImageInput, to_image
+from mmserve.messages import gallery_item, images_of, vectors
 from mmserve.results import (
     Classification,
     CollectionInfo,
@@ -110,9 +111,9 @@ class Client:
             texts=list(texts), model=model, skip_normalization=not normalize, request_id=request_id
         )
         response = self._call("EmbedText", self._stub.EmbedText, request, timeout, metadata)
-        return _vectors(response.embeddings)
+        return vectors(response.embeddings)
 
-    def embed_images(
+    def embedimages_of(
         self,
         images: Sequence[ImageInput],
         *,
@@ -127,13 +128,13 @@ class Client:
         Images are paths, encoded bytes, PIL images or uint8 HWC arrays (see ``ImageInput``).
         """
         request = pb.EmbedImageRequest(
-            images=_images(images, "images", "EmbedImage"),
+            images=images_of(images, "images", "EmbedImage"),
             model=model,
             skip_normalization=not normalize,
             request_id=request_id,
         )
         response = self._call("EmbedImage", self._stub.EmbedImage, request, timeout, metadata)
-        return _vectors(response.embeddings)
+        return vectors(response.embeddings)
 
     # ---------------------------------------------------------------- understanding
 
@@ -155,7 +156,7 @@ class Client:
         keeps the k most probable labels (0 keeps all).
         """
         request = pb.ClassifyRequest(
-            images=_images(images, "images", "Classify"),
+            images=images_of(images, "images", "Classify"),
             labels=list(labels),
             prompt_template=prompt_template,
             top_k=top_k,
@@ -202,7 +203,7 @@ class Client:
         if items and all(isinstance(c, str) for c in items):
             request.candidate_texts.texts.extend(items)  # type: ignore[arg-type]
         else:
-            request.candidate_images.images.extend(_images(items, "candidate_images.images", "Rank"))
+            request.candidate_images.images.extend(images_of(items, "candidate_images.images", "Rank"))
         response = self._call("Rank", self._stub.Rank, request, timeout, metadata)
         return [
             RankedCandidate(
@@ -242,7 +243,7 @@ class Client:
     ) -> np.ndarray:
         """CLIP's logits per image: float32 array (len(images), len(texts)) of scale x cosine."""
         request = pb.ScoreRequest(
-            images=_images(images, "images", "Score"),
+            images=images_of(images, "images", "Score"),
             texts=list(texts),
             model=model,
             request_id=request_id,
@@ -266,7 +267,7 @@ class Client:
         """Adds items to a collection (made on first use) or replaces those with the same id."""
         request = pb.UpsertRequest(collection=collection, model=model, request_id=request_id)
         for i, item in enumerate(items):
-            request.items.append(_gallery_item(item, f"items[{i}]"))
+            request.items.append(gallery_item(item, f"items[{i}]"))
         response = self._call("Upsert", self._stub.Upsert, request, timeout, metadata)
         return UpsertResult(response.upserted, response.collection_size)
 
@@ -365,38 +366,3 @@ class Client:
         except grpc.RpcError as e:
             raise MmserveError.from_rpc_error(e, method) from None
 
-
-def _images(images: Sequence[ImageInput], field: str, method: str) -> list[pb.Image]:
-    if isinstance(images, (str, bytes, os.PathLike, np.ndarray)) and not (
-        isinstance(images, np.ndarray) and images.ndim == 4
-    ):
-        raise MmserveError.invalid_input(field, "give a list of images, not one image", method)
-    out = []
-    for i, image in enumerate(images):
-        try:
-            out.append(to_image(image, f"{field}[{i}]"))
-        except MmserveError as e:
-            raise MmserveError(e.code, e.message, e.violations, method) from None
-    return out
-
-
-def _gallery_item(item: GalleryItem, field: str) -> pb.GalleryItem:
-    given = [name for name in ("text", "image", "embedding") if getattr(item, name) is not None]
-    if len(given) != 1:
-        raise MmserveError.invalid_input(
-            field, f"give exactly one of text, image or embedding, but got {given or 'none'}", "Upsert"
-        )
-    message = pb.GalleryItem(id=item.id, metadata=dict(item.metadata))
-    if item.text is not None:
-        message.text = item.text
-    elif item.image is not None:
-        message.image.CopyFrom(to_image(item.image, f"{field}.image"))
-    else:
-        message.embedding.values.extend(np.asarray(item.embedding, dtype=np.float32).tolist())
-    return message
-
-
-def _vectors(embeddings: Sequence[pb.Embedding]) -> np.ndarray:
-    if not embeddings:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.array([e.values for e in embeddings], dtype=np.float32)
