@@ -109,6 +109,33 @@ def test_embedTexts_returnsOneFloat32RowPerText(client: Client, fake: FakeMultim
     assert fake.requests["EmbedText"].skip_normalization
 
 
+def test_embedImages_sendsEachFormInOrder(client: Client, fake: FakeMultimodal, tmp_path) -> None:
+    fake.responses["EmbedImage"] = pb.EmbedImageResponse(
+        embeddings=[pb.Embedding(values=[1, 0], index=i) for i in range(3)]
+    )
+    (tmp_path / "a.png").write_bytes(b"file bytes")
+
+    vectors = client.embed_images([tmp_path / "a.png", b"raw bytes", np.zeros((1, 2, 3), np.uint8)])
+
+    assert vectors.shape == (3, 2)
+    images = fake.requests["EmbedImage"].images
+    assert [images[0].encoded, images[1].encoded] == [b"file bytes", b"raw bytes"]
+    assert (images[2].raw.width, images[2].raw.height) == (2, 1)
+
+
+def test_oneImageInsteadOfAList_isRefusedBeforeSending(client: Client) -> None:
+    with pytest.raises(MmserveError, match="images: give a list of images, not one image"):
+        client.embed_images(b"png")  # type: ignore[arg-type]
+
+
+def test_badImageInAList_isNamedByItsIndex(client: Client) -> None:
+    with pytest.raises(MmserveError) as raised:
+        client.embed_images([b"png", np.zeros((2, 2), np.float64)])
+
+    assert raised.value.violations[0].field == "images[1]"
+    assert raised.value.method == "EmbedImage"
+
+
 def test_oneStringInsteadOfAList_isRefusedBeforeSending(client: Client) -> None:
     with pytest.raises(MmserveError, match="texts: give a list of texts, not one string"):
         client.embed_texts("a red circle")  # type: ignore[arg-type]

@@ -113,7 +113,7 @@ class Client:
         response = self._call("EmbedText", self._stub.EmbedText, request, timeout, metadata)
         return vectors(response.embeddings)
 
-    def embedimages_of(
+    def embed_images(
         self,
         images: Sequence[ImageInput],
         *,
