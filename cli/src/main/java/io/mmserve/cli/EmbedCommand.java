@@ -3,13 +3,13 @@ package io.mmserve.cli;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.mmserve.api.v1.EmbedImageRequest;
 import io.mmserve.api.v1.EmbedImageResponse;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Image;
-import io.mmserve.api.v1.MultimodalGrpc;
+import io.mmserve.client.MmserveClient;
+import io.mmserve.client.MmserveException;
 import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +19,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code embed-text} and {@code embed-image}: one call to the gateway, its answer printed to {@code
@@ -50,7 +49,7 @@ final class EmbedCommand {
             .build();
     ManagedChannel channel = channel(options);
     try {
-      EmbedTextResponse response = stub(channel, options).embedText(request);
+      EmbedTextResponse response = client(channel, options).embedText(request);
       print(
           options,
           new EmbeddingFormat.Answer(
@@ -60,8 +59,8 @@ final class EmbedCommand {
               options.inputs(),
               true));
       return 0;
-    } catch (StatusRuntimeException e) {
-      return failed("EmbedText", options, e.getStatus());
+    } catch (MmserveException e) {
+      return failed("EmbedText", options, e.status());
     } finally {
       channel.shutdownNow();
     }
@@ -86,7 +85,7 @@ final class EmbedCommand {
             .build();
     ManagedChannel channel = channel(options);
     try {
-      EmbedImageResponse response = stub(channel, options).embedImage(request);
+      EmbedImageResponse response = client(channel, options).embedImage(request);
       print(
           options,
           new EmbeddingFormat.Answer(
@@ -96,8 +95,8 @@ final class EmbedCommand {
               options.inputs(),
               false));
       return 0;
-    } catch (StatusRuntimeException e) {
-      return failed("EmbedImage", options, e.getStatus());
+    } catch (MmserveException e) {
+      return failed("EmbedImage", options, e.status());
     } finally {
       channel.shutdownNow();
     }
@@ -124,10 +123,8 @@ final class EmbedCommand {
     return GrpcChannels.plaintext(options.target(), MAX_INBOUND_MESSAGE_BYTES);
   }
 
-  private static MultimodalGrpc.MultimodalBlockingStub stub(
-      ManagedChannel channel, EmbedOptions options) {
-    return MultimodalGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+  private static MmserveClient client(ManagedChannel channel, EmbedOptions options) {
+    return MmserveClient.over(channel).withTimeout(options.timeout());
   }
 
   private void print(EmbedOptions options, EmbeddingFormat.Answer answer) {

@@ -1,12 +1,12 @@
 package io.mmserve.cli;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.mmserve.api.v1.GalleryItem;
 import io.mmserve.api.v1.Image;
-import io.mmserve.api.v1.MultimodalGrpc.MultimodalBlockingStub;
 import io.mmserve.api.v1.UpsertRequest;
 import io.mmserve.api.v1.UpsertResponse;
+import io.mmserve.client.MmserveClient;
+import io.mmserve.client.MmserveException;
 import io.mmserve.kit.errors.FieldViolation;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One Upsert of {@code index}: reads its files, sends them as image items (id = relative path;
@@ -33,12 +32,12 @@ final class IndexBatch {
    */
   record Result(int indexed, Map<String, String> failed, long collectionSize) {}
 
-  private final MultimodalBlockingStub gateway;
+  private final MmserveClient gateway;
   private final IndexOptions options;
 
-  /** {@code gateway} without a deadline: each call gets {@code options}' timeout. */
-  IndexBatch(MultimodalBlockingStub gateway, IndexOptions options) {
-    this.gateway = gateway;
+  /** Each call gets {@code options}' timeout. */
+  IndexBatch(MmserveClient gateway, IndexOptions options) {
+    this.gateway = gateway.withTimeout(options.call().timeout());
     this.options = options;
   }
 
@@ -60,12 +59,9 @@ final class IndexBatch {
               .addAllItems(items)
               .build();
       try {
-        UpsertResponse response =
-            gateway
-                .withDeadlineAfter(options.call().timeout().toNanos(), TimeUnit.NANOSECONDS)
-                .upsert(request);
+        UpsertResponse response = gateway.upsert(request);
         return new Result(items.size(), failed, response.getCollectionSize());
-      } catch (StatusRuntimeException e) {
+      } catch (MmserveException e) {
         Map<Integer, String> refused = refusedItems(e, items.size());
         if (refused.isEmpty()) {
           String reason = oneLine(GatewayError.message("Upsert", options.call().target(), e));
@@ -100,9 +96,9 @@ final class IndexBatch {
    * The items an INVALID_ARGUMENT names ({@code items[i]}, or {@code images[i]}: every item of
    * {@code index} is an image, so both count the same), with the rule each broke.
    */
-  static Map<Integer, String> refusedItems(StatusRuntimeException e, int count) {
+  static Map<Integer, String> refusedItems(MmserveException e, int count) {
     Map<Integer, String> refused = new HashMap<>();
-    if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+    if (e.code() != Status.Code.INVALID_ARGUMENT) {
       return refused;
     }
     for (FieldViolation v : GatewayError.violations(e)) {

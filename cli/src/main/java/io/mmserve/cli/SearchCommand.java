@@ -1,15 +1,14 @@
 package io.mmserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.mmserve.api.v1.Image;
-import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.api.v1.SearchRequest;
 import io.mmserve.api.v1.SearchResponse;
+import io.mmserve.client.MmserveClient;
+import io.mmserve.client.MmserveException;
 import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code search --collection NAME "text" | --image FILE}: one Search call, the ranked hits printed
@@ -50,9 +49,7 @@ final class SearchCommand {
         GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
     try {
       SearchResponse response =
-          MultimodalGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(options.call().timeout().toNanos(), TimeUnit.NANOSECONDS)
-              .search(request.build());
+          MmserveClient.over(channel).withTimeout(options.call().timeout()).search(request.build());
       String query = options.text().orElseGet(() -> options.image().orElseThrow());
       out.print(
           options.call().json()
@@ -60,7 +57,7 @@ final class SearchCommand {
               : SearchFormat.readable(options.collection(), query, response));
       out.flush();
       return 0;
-    } catch (StatusRuntimeException e) {
+    } catch (MmserveException e) {
       err.println(GatewayError.message("Search", options.call().target(), e));
       return EmbedCommand.CALL_FAILED;
     } finally {

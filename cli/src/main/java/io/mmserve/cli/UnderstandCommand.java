@@ -1,21 +1,20 @@
 package io.mmserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.mmserve.api.v1.ClassifyRequest;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.ImageList;
 import io.mmserve.api.v1.ImageTextPair;
 import io.mmserve.api.v1.MatchRequest;
-import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.api.v1.RankRequest;
 import io.mmserve.api.v1.TextList;
+import io.mmserve.client.MmserveClient;
+import io.mmserve.client.MmserveException;
 import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -135,22 +134,17 @@ final class UnderstandCommand {
     return images;
   }
 
-  private int call(
-      String method,
-      UnderstandOptions options,
-      Function<MultimodalGrpc.MultimodalBlockingStub, String> call) {
+  private int call(String method, UnderstandOptions options, Function<MmserveClient, String> call) {
     ManagedChannel channel =
         GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
     try {
       String printed =
-          call.apply(
-              MultimodalGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(options.call().timeout().toNanos(), TimeUnit.NANOSECONDS));
+          call.apply(MmserveClient.over(channel).withTimeout(options.call().timeout()));
       out.print(printed);
       out.flush();
       return 0;
-    } catch (StatusRuntimeException e) {
-      err.println(EmbedCommand.errorMessage(method, options.call().target(), e.getStatus()));
+    } catch (MmserveException e) {
+      err.println(GatewayError.message(method, options.call().target(), e));
       return EmbedCommand.CALL_FAILED;
     } finally {
       channel.shutdownNow();
