@@ -3,6 +3,7 @@
 Usage:
   python -m mmshapes.clip_kit tokenizer --out clip-compat          # committed: tokenizer.json + reference ids
   python -m mmshapes.clip_kit export --cache ~/.cache/mmserve/clip-vit-b-32   # the pack, outside git
+(from models/, or from anywhere as models/.venv/bin/python -m mmshapes.clip_kit with models/ on PYTHONPATH)
 
 The architecture is built by open_clip from its ViT-B-32 config with random weights (nothing is downloaded);
 the tokenizer.json is built from the BPE vocabulary that the open-clip-torch package ships, in the form of
@@ -152,6 +153,18 @@ def write_tokenizer_references(out: pathlib.Path) -> dict:
     return stats
 
 
+def _attention(attn, x, mask):
+    """nn.MultiheadAttention(x, x, x, attn_mask=mask) for batch-first x, with shapes taken from x at run time."""
+    import torch.nn.functional as F
+
+    B, N, C = x.shape
+    H = attn.num_heads
+    q, k, v = F.linear(x, attn.in_proj_weight, attn.in_proj_bias).reshape(B, N, 3, H, C // H).permute(2, 0, 3, 1, 4)
+    scores = (q @ k.transpose(-2, -1)) * (C // H) ** -0.5 + mask
+    out = (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, N, C)
+    return F.linear(out, attn.out_proj.weight, attn.out_proj.bias)
+
+
 def export_pack(cache: pathlib.Path) -> None:
     """Builds ViT-B-32 with random weights and writes text/vision ONNX + model.json in the mmserve layout."""
     import open_clip
@@ -181,16 +194,30 @@ def export_pack(cache: pathlib.Path) -> None:
             self.clip = clip
 
         def forward(self, input_ids):
-            return F.normalize(self.clip.encode_text(input_ids), dim=-1)
+            # open_clip's encode_text with the positions and the causal mask cut to the batch's length, so the
+            # export takes any length up to 77; causal attention and pooling at the end-of-text token (the
+            # highest id) make the embedding independent of the padding after it
+            # (attention written out: nn.MultiheadAttention's traced reshapes keep the length it was traced at)
+            c = self.clip
+            n = input_ids.shape[1]
+            x = c.token_embedding(input_ids) + c.positional_embedding[:n]
+            mask = c.attn_mask[:n, :n]
+            for blk in c.transformer.resblocks:
+                x = x + blk.ls_1(_attention(blk.attn, blk.ln_1(x), mask))
+                x = x + blk.ls_2(blk.mlp(blk.ln_2(x)))
+            x = c.ln_final(x)
+            pooled = x[torch.arange(x.shape[0]), input_ids.argmax(dim=-1)]
+            return F.normalize(pooled @ c.text_projection, dim=-1)
 
     dyn = {0: "batch"}
     torch.onnx.export(Vision(model), (torch.zeros(1, 3, 224, 224),), str(cache / "vision_encoder.onnx"),
                       input_names=["pixel_values"], output_names=["image_embeds", "patch_features"],
                       dynamic_axes={"pixel_values": dyn, "image_embeds": dyn, "patch_features": dyn},
                       opset_version=17, dynamo=False)
-    torch.onnx.export(Text(model), (torch.zeros(1, CONTEXT, dtype=torch.long),), str(cache / "text_encoder.onnx"),
+    torch.onnx.export(Text(model), (torch.zeros(2, CONTEXT, dtype=torch.long),), str(cache / "text_encoder.onnx"),
                       input_names=["input_ids"], output_names=["text_embeds"],
-                      dynamic_axes={"input_ids": dyn, "text_embeds": dyn}, opset_version=17, dynamo=False)
+                      dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "text_embeds": dyn},
+                      opset_version=17, dynamo=False)
     with torch.no_grad():
         grid = model.visual.grid_size[0] * model.visual.grid_size[1]
         width = model.visual.transformer.width
@@ -205,9 +232,11 @@ def export_pack(cache: pathlib.Path) -> None:
             "context_length": CONTEXT,
             "pad_id": 0,
             "cleaning": "clip",
+            "dynamic_sequence": True,
+            "max_sequence_length": CONTEXT,
             "encoder": {
                 "file": "text_encoder.onnx",
-                "inputs": [{"name": "input_ids", "dtype": "int64", "shape": [-1, CONTEXT]}],
+                "inputs": [{"name": "input_ids", "dtype": "int64", "shape": [-1, -1]}],
                 "outputs": [{"name": "text_embeds", "dtype": "float32", "shape": [-1, 512]}],
             },
         },
@@ -241,8 +270,14 @@ def export_pack(cache: pathlib.Path) -> None:
     txt = ort.InferenceSession(str(cache / "text_encoder.onnx"), providers=["CPUExecutionProvider"])
     d_img = float(np.abs(vis.run(None, {"pixel_values": px.numpy()})[0] - ref_img).max())
     d_txt = float(np.abs(txt.run(None, {"input_ids": ids.numpy()})[0] - ref_txt).max())
-    print(json.dumps({"pack": str(cache), "max_abs_diff_image": d_img, "max_abs_diff_text": d_txt}))
+    # padded only to the longest text (and every length up to 77): the full-length embeddings within 1e-5
+    longest = int((ids != 0).sum(dim=1).max())
+    d_dyn = max(float(np.abs(txt.run(None, {"input_ids": ids[:, :n].numpy()})[0] - ref_txt).max())
+                for n in range(longest, CONTEXT + 1, 4))
+    print(json.dumps({"pack": str(cache), "max_abs_diff_image": d_img, "max_abs_diff_text": d_txt,
+                      "max_abs_diff_text_dynamic_sequence": d_dyn}))
     assert max(d_img, d_txt) <= 1e-4
+    assert d_dyn <= 1e-5, d_dyn
 
 
 def main() -> None:

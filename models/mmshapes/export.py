@@ -45,6 +45,62 @@ class _Fusion(torch.nn.Module):
         return logit, torch.sigmoid(logit)
 
 
+def text_manifest(L: int, W: int, E: int) -> dict:
+    """The manifest's text section for an encoder exported by export_text_encoder: any sequence length 1..L."""
+    return {
+        "tokenizer": "tokenizer.json",
+        "context_length": L,
+        "pad_id": tokenizer.PAD_ID,
+        "dynamic_sequence": True,
+        "max_sequence_length": L,
+        "encoder": {
+            "file": "text_encoder.onnx",
+            "int8_file": "text_encoder.int8.onnx",
+            "inputs": [_spec("input_ids", "int64", [-1, -1]), _spec("attention_mask", "int64", [-1, -1])],
+            "outputs": [_spec("text_embeds", "float32", [-1, E]), _spec("token_features", "float32", [-1, -1, W])],
+        },
+    }
+
+
+def export_text_encoder(text, L: int, W: int, E: int, pack: pathlib.Path) -> dict:
+    """Exports the text encoder (fp32 and int8) with dynamic batch and sequence axes, checks that a batch
+    padded only to its longest text gives the embeddings of the full-length run, and returns its manifest
+    section. The model pads nothing it attends to (padded keys get -1e9) and pools at the last real
+    token, so the real positions do not depend on how much padding follows them."""
+    ids = torch.ones(2, L, dtype=torch.long)
+    mask = torch.ones(2, L, dtype=torch.long)
+    seq = {0: "batch", 1: "sequence"}
+    export_onnx(_Text(text), (ids, mask), pack / "text_encoder.onnx", ["input_ids", "attention_mask"],
+                ["text_embeds", "token_features"],
+                {"input_ids": seq, "attention_mask": seq, "text_embeds": {0: "batch"}, "token_features": seq})
+    quantize(pack / "text_encoder.onnx", pack / "text_encoder.int8.onnx")
+    diffs = dynamic_sequence_diffs(pack, L)
+    print(json.dumps({"dynamic_sequence_max_abs_diff": diffs}, indent=2))
+    assert max(diffs.values()) <= 1e-5, diffs
+    return text_manifest(L, W, E)
+
+
+def dynamic_sequence_diffs(pack: pathlib.Path, L: int) -> dict:
+    """ONNX Runtime at the longest real length of a batch (and at every length in between) against the same
+    texts padded to L: largest absolute differences of the embeddings and the real tokens' features."""
+    tok = tokenizer.build(L)
+    texts = ["a red circle", "a large blue square on the left", "a small green triangle at the top of it", ""]
+    ids, mask, _ = tokenizer.encode(tok, texts)
+    real = int(mask.sum(axis=1).max())
+    s = ort.InferenceSession(str(pack / "text_encoder.onnx"), providers=["CPUExecutionProvider"])
+    full_emb, full_feat = s.run(None, {"input_ids": ids, "attention_mask": mask})
+    emb_diff = feat_diff = 0.0
+    for length in range(real, L + 1):
+        emb, feat = s.run(None, {"input_ids": ids[:, :length], "attention_mask": mask[:, :length]})
+        emb_diff = max(emb_diff, float(np.abs(emb - full_emb).max()))
+        keep = mask[:, :length, None].astype(bool)
+        feat_diff = max(feat_diff, float(np.abs(np.where(keep, feat - full_feat[:, :length], 0)).max()))
+    for i, count in enumerate(mask.sum(axis=1)):  # each text alone, at exactly its own length
+        emb, _ = s.run(None, {"input_ids": ids[i:i + 1, :count], "attention_mask": mask[i:i + 1, :count]})
+        emb_diff = max(emb_diff, float(np.abs(emb - full_emb[i:i + 1]).max()))
+    return {"text_embeds": emb_diff, "token_features_real": feat_diff}
+
+
 def load(checkpoint: str) -> ShapesClip:
     ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
     model = ShapesClip(Config(**ck["config"]))
@@ -110,12 +166,8 @@ def main() -> None:
     tok = tokenizer.build(L)
     tok.save(str(pack / "tokenizer.json"))
 
-    ids = torch.ones(2, L, dtype=torch.long)
     mask = torch.ones(2, L, dtype=torch.long)
-    export_onnx(_Text(model.text), (ids, mask), pack / "text_encoder.onnx", ["input_ids", "attention_mask"],
-                ["text_embeds", "token_features"],
-                {"input_ids": {0: "batch"}, "attention_mask": {0: "batch"}, "text_embeds": {0: "batch"},
-                 "token_features": {0: "batch"}})
+    text_section = export_text_encoder(model.text, L, W, E, pack)
     export_onnx(model.vision, (torch.zeros(2, 3, S, S),), pack / "vision_encoder.onnx", ["pixel_values"],
                 ["image_embeds", "patch_features"],
                 {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}, "patch_features": {0: "batch"}})
@@ -123,7 +175,6 @@ def main() -> None:
                 ["token_features", "attention_mask", "patch_features"], ["match_logit", "match_probability"],
                 {"token_features": {0: "batch"}, "attention_mask": {0: "batch"}, "patch_features": {0: "batch"},
                  "match_logit": {0: "batch"}, "match_probability": {0: "batch"}})
-    quantize(pack / "text_encoder.onnx", pack / "text_encoder.int8.onnx")
     quantize(pack / "vision_encoder.onnx", pack / "vision_encoder.int8.onnx")
 
     fusion_tensors = {k: v.detach().contiguous() for k, v in model.fusion.state_dict().items()}
@@ -135,17 +186,7 @@ def main() -> None:
         "version": VERSION,
         "embedding_dim": E,
         "logit_scale": round(float(model.logit_scale.exp().clamp(max=100)), 6),
-        "text": {
-            "tokenizer": "tokenizer.json",
-            "context_length": L,
-            "pad_id": tokenizer.PAD_ID,
-            "encoder": {
-                "file": "text_encoder.onnx",
-                "int8_file": "text_encoder.int8.onnx",
-                "inputs": [_spec("input_ids", "int64", [-1, L]), _spec("attention_mask", "int64", [-1, L])],
-                "outputs": [_spec("text_embeds", "float32", [-1, E]), _spec("token_features", "float32", [-1, L, W])],
-            },
-        },
+        "text": text_section,
         "vision": {
             "image_size": S,
             "resize": {"shortest_edge": S, "interpolation": "bicubic", "antialias": True},

@@ -116,6 +116,31 @@ def test_textOnnx_matchesPytorchGolden_within1e4(manifest, index):
     assert np.abs(feats - arr(index, "token_features")).max() <= 1e-4
 
 
+@pytest.mark.parametrize("key", ["file", "int8_file"])
+def test_textOnnx_declaresADynamicSequenceUpToTheContextLength(manifest, key):
+    text = manifest["text"]
+    assert text["dynamic_sequence"] is True and text["max_sequence_length"] == text["context_length"]
+    s = session(PACK / text["encoder"][key])
+    assert all(not isinstance(i.shape[1], int) for i in s.get_inputs())
+
+
+def test_textOnnx_paddedOnlyToTheLongestText_matchesTheFixedLengthGolden_within1e5(manifest, index):
+    """Alone at its own length, and in batches cut at every length from the longest real text up to the context
+    length, each caption's embedding equals PyTorch's full-length golden within 1e-5 (real tokens' features too)."""
+    ids, mask = arr(index, "input_ids"), arr(index, "attention_mask")
+    golden_emb, golden_feats = arr(index, "text_embeds"), arr(index, "token_features")
+    s = session(PACK / manifest["text"]["encoder"]["file"])
+    counts = mask.sum(axis=1)
+    for i, n in enumerate(counts):
+        emb, feats = s.run(None, {"input_ids": ids[i:i + 1, :n], "attention_mask": mask[i:i + 1, :n]})
+        assert np.abs(emb[0] - golden_emb[i]).max() <= 1e-5, i
+        assert np.abs(feats[0] - golden_feats[i, :n]).max() <= 1e-5, i
+    short = np.argsort(counts)[: len(counts) // 2]  # the shorter half, padded to its own longest text
+    for length in range(int(counts[short].max()), ids.shape[1] + 1):
+        emb, _ = s.run(None, {"input_ids": ids[short, :length], "attention_mask": mask[short, :length]})
+        assert np.abs(emb - golden_emb[short]).max() <= 1e-5, length
+
+
 def test_fusionOnnx_matchesPytorchGolden_within1e4(manifest, index):
     tokens, patches = arr(index, "token_features"), arr(index, "patch_features")
     mask = arr(index, "attention_mask")

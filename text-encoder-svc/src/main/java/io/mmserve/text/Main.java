@@ -44,7 +44,12 @@ public final class Main {
     TextEncoder encoder =
         startup.closeOnStop(
             new TextEncoder(
-                registry, opened.backend(), text.batching(), text.limits(), startup.meters()));
+                registry,
+                opened.backend(),
+                text.batching(),
+                text.buckets(),
+                text.limits(),
+                startup.meters()));
     return ServiceParts.following(opened.ready(), new TextEncoderService(encoder));
   }
 

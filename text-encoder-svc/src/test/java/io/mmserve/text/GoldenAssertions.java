@@ -20,4 +20,20 @@ public final class GoldenAssertions {
       }
     }
   }
+
+  /**
+   * Token features [n, L, W] with the rows of padded positions (mask 0) set to zero: the encoder
+   * answers zeros there when a batch ran shorter than L, the reference has the full-length run's
+   * values, and neither is ever read (the fusion head drops masked rows).
+   */
+  public static float[] realTokens(float[] features, long[] mask) {
+    float[] out = features.clone();
+    int width = features.length / mask.length;
+    for (int position = 0; position < mask.length; position++) {
+      if (mask[position] == 0) {
+        java.util.Arrays.fill(out, position * width, (position + 1) * width, 0f);
+      }
+    }
+    return out;
+  }
 }

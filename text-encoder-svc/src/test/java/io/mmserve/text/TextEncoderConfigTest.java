@@ -54,4 +54,55 @@ class TextEncoderConfigTest {
         "batching.max-in-flight must be in 1..1024, but was 0 (from flag --batching.max-in-flight)",
         e.getMessage());
   }
+
+  @Test
+  void defaults_padToTheDocumentedBuckets() {
+    TextEncoderConfig config =
+        TextEncoderConfig.from(
+            ConfigLoader.load(TextEncoderConfig.defaults(), List.of(), Map.of()));
+
+    assertEquals(List.of(16, 32, 48, 64), config.buckets().lengths());
+  }
+
+  @Test
+  void sequenceDynamicFalse_padsEveryBatchToTheContextLength() {
+    TextEncoderConfig config =
+        TextEncoderConfig.from(
+            ConfigLoader.load(
+                TextEncoderConfig.defaults(), List.of("--sequence.dynamic=false"), Map.of()));
+
+    assertEquals(List.of(), config.buckets().lengths());
+    assertEquals(77, config.buckets().lengthFor(3, 77));
+  }
+
+  @Test
+  void from_rejectsABucketThatIsNotANumberNamingTheKey() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                TextEncoderConfig.from(
+                    ConfigLoader.load(
+                        TextEncoderConfig.defaults(),
+                        List.of("--sequence.buckets=16,x32"),
+                        Map.of())));
+
+    assertEquals(
+        "sequence.buckets must be a comma-separated list of sequence lengths, but has 'x32'",
+        e.getMessage());
+  }
+
+  @Test
+  void from_rejectsAZeroBucketNamingTheKey() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                TextEncoderConfig.from(
+                    ConfigLoader.load(
+                        TextEncoderConfig.defaults(), List.of("--sequence.buckets=0"), Map.of())));
+
+    assertEquals(
+        "sequence.buckets must list sequence lengths in 1..65536, but has 0", e.getMessage());
+  }
 }

@@ -160,17 +160,19 @@ class TritonBackendIT {
 
   @Test
   void connect_refusesATensorShapeThatDiffersFromTheManifest() {
+    // the embedding axis, since the text encoder's sequence axis is dynamic (-1 accepts any size)
     EncoderSpec text = PACK.manifest().text().orElseThrow().encoder();
-    TensorSpec ids = text.inputs().get(0);
-    List<TensorSpec> inputs = new ArrayList<>(text.inputs());
-    inputs.set(0, new TensorSpec(ids.name(), ids.dtype(), List.of(-1L, ids.shape().get(1) + 1)));
-    BackendModel wrong = new BackendModel(TEXT, Path.of("unused"), inputs, text.outputs());
+    TensorSpec embeds = text.outputs().get(0);
+    List<TensorSpec> outputs = new ArrayList<>(text.outputs());
+    outputs.set(
+        0, new TensorSpec(embeds.name(), embeds.dtype(), List.of(-1L, embeds.shape().get(1) + 1)));
+    BackendModel wrong = new BackendModel(TEXT, Path.of("unused"), text.inputs(), outputs);
     TritonStartupException e =
         assertThrows(
             TritonStartupException.class,
             () -> TritonBackend.connect(TritonConfig.forTarget(triton.target()), List.of(wrong)));
     assertTrue(
-        e.getMessage().contains("input '" + ids.name() + "': Triton's shape"), e.getMessage());
+        e.getMessage().contains("output '" + embeds.name() + "': Triton's shape"), e.getMessage());
   }
 
   @Test

@@ -78,6 +78,37 @@ class MatchHeadTest {
   }
 
   /**
+   * What text-encoder-svc answers when a batch ran shorter than the context length: the padded
+   * positions' features are zero (or anything else) instead of the full-length run's values. The
+   * logits must not move at all, since the head never reads a masked row.
+   */
+  @Test
+  void logits_ignoreTheFeaturesOfPaddedPositions() {
+    float[] reference = head.logits(allPairs);
+    float[] zeroed = allPairs.tokens().clone();
+    float[] noise = allPairs.tokens().clone();
+    int width = allPairs.width();
+    long[] mask = allPairs.mask();
+    for (int position = 0; position < mask.length; position++) {
+      if (mask[position] == 0) {
+        java.util.Arrays.fill(zeroed, position * width, (position + 1) * width, 0f);
+        java.util.Arrays.fill(noise, position * width, (position + 1) * width, 1e3f);
+      }
+    }
+
+    float[] withZeros = head.logits(withTokens(allPairs, zeroed));
+    float[] withNoise = head.logits(withTokens(allPairs, noise));
+
+    org.junit.jupiter.api.Assertions.assertArrayEquals(reference, withZeros, 0f);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(reference, withNoise, 0f);
+  }
+
+  private static MatchFeatures withTokens(MatchFeatures f, float[] tokens) {
+    return new MatchFeatures(
+        tokens, f.mask(), f.patches(), f.pairs(), f.textLength(), f.patchCount(), f.width());
+  }
+
+  /**
    * One pair per image (image i with caption i mod captions): few text tokens per image, so the
    * head attends over the raw patches instead of projecting them.
    */

@@ -15,6 +15,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,7 @@ public final class AsyncBatcher<K, I, O> implements BatcherLoad, AutoCloseable {
   private final BatchCall<K, I, O> call;
   private final ToLongFunction<I> sizer;
   private final Predicate<Throwable> itemSpecific;
+  private final ToIntFunction<Slot<I, O>> slotGroup; // null: FIFO batches
   private final FailureTranslator translator;
   private final Ticker ticker;
   private final Timers timers;
@@ -77,6 +79,8 @@ public final class AsyncBatcher<K, I, O> implements BatcherLoad, AutoCloseable {
     this.call = builder.call;
     this.sizer = builder.sizer;
     this.itemSpecific = builder.itemSpecific;
+    ToIntFunction<I> group = builder.group;
+    this.slotGroup = group == null ? null : slot -> group.applyAsInt(slot.item());
     this.translator = builder.translator;
     this.ticker = builder.ticker;
     this.timers = builder.timers;
@@ -277,7 +281,8 @@ public final class AsyncBatcher<K, I, O> implements BatcherLoad, AutoCloseable {
             settings.maxBatchSize(),
             settings.maxBatchBytes(),
             slot -> slot.request().isAbandoned(ticker.nanoTime()),
-            slot -> dropped[0]++);
+            slot -> dropped[0]++,
+            slotGroup);
     if (dropped[0] > 0) {
       listener.dropped(dropped[0]);
     }

@@ -3,6 +3,7 @@ package io.mmserve.inference.batch;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 
 /**
@@ -20,6 +21,7 @@ public final class AsyncBatcherBuilder<K, I, O> {
   final BatchCall<K, I, O> call;
   ToLongFunction<I> sizer = item -> 0;
   Predicate<Throwable> itemSpecific = failure -> false;
+  ToIntFunction<I> group; // null: FIFO batches
   FailureTranslator translator = FailureTranslator.NONE;
   Ticker ticker;
   Timers timers;
@@ -44,6 +46,17 @@ public final class AsyncBatcherBuilder<K, I, O> {
    */
   public AsyncBatcherBuilder<K, I, O> itemSpecific(Predicate<Throwable> itemSpecific) {
     this.itemSpecific = Objects.requireNonNull(itemSpecific);
+    return this;
+  }
+
+  /**
+   * Groups similar items into batches when more than a batch is queued under one key: each batch is
+   * the oldest item and then the items whose group is nearest to its group (for texts, the padded
+   * sequence length), so similar items share a model call. The oldest item always goes, so no item
+   * waits longer than behind the same items in FIFO order. Without it, batches are FIFO.
+   */
+  public AsyncBatcherBuilder<K, I, O> groupBy(ToIntFunction<I> group) {
+    this.group = Objects.requireNonNull(group);
     return this;
   }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,34 @@ public final class DynamicBatcher<I, O> implements BatcherLoad, AutoCloseable {
       Ticker ticker,
       Timers timers,
       BatchListener listener) {
-    this(name, settings, function, ticker, timers, null, listener);
+    this(name, settings, function, null, ticker, timers, null, listener);
+  }
+
+  /**
+   * A batcher that groups similar items when more than a batch is queued ({@link
+   * AsyncBatcherBuilder#groupBy}).
+   *
+   * @param group an item's group, for example the sequence length a text is padded to
+   */
+  public DynamicBatcher(
+      String name,
+      BatchingSettings settings,
+      BatchFunction<I, O> function,
+      ToIntFunction<I> group,
+      Ticker ticker,
+      Timers timers,
+      BatchListener listener) {
+    this(name, settings, function, group, ticker, timers, null, listener);
+  }
+
+  /** A grouping batcher on the system clock, with its own timer thread. */
+  public DynamicBatcher(
+      String name,
+      BatchingSettings settings,
+      BatchFunction<I, O> function,
+      ToIntFunction<I> group,
+      BatchListener listener) {
+    this(name, settings, function, group, Ticker.system(), null, timerThread(name), listener);
   }
 
   /** A batcher on the system clock, with its own timer thread. */
@@ -72,13 +100,14 @@ public final class DynamicBatcher<I, O> implements BatcherLoad, AutoCloseable {
       BatchingSettings settings,
       BatchFunction<I, O> function,
       BatchListener listener) {
-    this(name, settings, function, Ticker.system(), null, timerThread(name), listener);
+    this(name, settings, function, null, Ticker.system(), null, timerThread(name), listener);
   }
 
   private DynamicBatcher(
       String name,
       BatchingSettings settings,
       BatchFunction<I, O> function,
+      ToIntFunction<I> group,
       Ticker ticker,
       Timers timers,
       ScheduledExecutorService ownTimers,
@@ -87,12 +116,12 @@ public final class DynamicBatcher<I, O> implements BatcherLoad, AutoCloseable {
     this.function = function;
     this.ownTimers = ownTimers;
     this.workers = workerThreads(name, settings.maxInFlight());
-    this.batcher =
+    AsyncBatcherBuilder<String, I, BatchResult<O>> builder =
         AsyncBatcher.<String, I, BatchResult<O>>builder(name, settings, this::call)
             .itemSpecific(DynamicBatcher::isItemSpecific)
             .clock(ticker, ownTimers != null ? Timers.of(ownTimers) : timers)
-            .listener(listener)
-            .build();
+            .listener(listener);
+    this.batcher = (group == null ? builder : builder.groupBy(group)).build();
   }
 
   /** {@link #submit(Object, BooleanSupplier)} for an item that is never cancelled. */

@@ -2,12 +2,17 @@ package io.mmserve.inference.batch;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * The queue of {@link AsyncBatcher}: one FIFO per key, with the count of items and bytes they hold.
@@ -111,7 +116,33 @@ final class KeyedQueue<K, E extends KeyedQueue.Entry> {
    * @param dropped told each skipped entry
    */
   List<E> take(K key, int maxItems, long maxBytes, Predicate<E> gone, Consumer<E> dropped) {
+    return take(key, maxItems, maxBytes, gone, dropped, null);
+  }
+
+  /**
+   * {@link #take(Object, int, long, Predicate, Consumer)}, grouping entries of similar size: when
+   * the key holds more than {@code maxItems} entries, the batch is its oldest entry and then the
+   * entries whose {@code group} is closest to the oldest's (the older first among equals), so that
+   * similar entries share a batch. The oldest entry always goes, so no entry waits longer than it
+   * would behind the same entries in plain FIFO order.
+   *
+   * @param group an entry's group (for texts, the padded sequence length); null for FIFO order
+   */
+  List<E> take(
+      K key,
+      int maxItems,
+      long maxBytes,
+      Predicate<E> gone,
+      Consumer<E> dropped,
+      ToIntFunction<E> group) {
     ArrayDeque<E> queue = queues.get(key);
+    if (group != null && queue != null && queue.size() > maxItems) {
+      List<E> grouped = takeGrouped(queue, maxItems, maxBytes, gone, dropped, group);
+      if (queue.isEmpty()) {
+        queues.remove(key);
+      }
+      return grouped;
+    }
     List<E> batch = new ArrayList<>();
     long batchBytes = 0;
     while (queue != null && !queue.isEmpty() && batch.size() < maxItems) {
@@ -131,6 +162,49 @@ final class KeyedQueue<K, E extends KeyedQueue.Entry> {
     if (queue != null && queue.isEmpty()) {
       queues.remove(key);
     }
+    return batch;
+  }
+
+  /**
+   * The oldest entry, then the entries nearest to it in group (FIFO among equal distances), within
+   * the bounds; the entries left keep their FIFO order, so the queue's first entry stays its
+   * oldest.
+   */
+  private List<E> takeGrouped(
+      ArrayDeque<E> queue,
+      int maxItems,
+      long maxBytes,
+      Predicate<E> gone,
+      Consumer<E> dropped,
+      ToIntFunction<E> group) {
+    Iterator<E> entries = queue.iterator();
+    while (entries.hasNext()) {
+      E entry = entries.next();
+      if (gone.test(entry)) {
+        entries.remove();
+        forget(entry);
+        dropped.accept(entry);
+      }
+    }
+    if (queue.isEmpty()) {
+      return List.of();
+    }
+    int anchor = group.applyAsInt(queue.peekFirst());
+    List<E> byDistance = new ArrayList<>(queue);
+    byDistance.sort(Comparator.comparingInt(e -> Math.abs(group.applyAsInt(e) - anchor)));
+    List<E> batch = new ArrayList<>();
+    long batchBytes = 0;
+    for (E next : byDistance) {
+      if (batch.size() >= maxItems || (!batch.isEmpty() && batchBytes + next.bytes() > maxBytes)) {
+        break;
+      }
+      batchBytes += next.bytes();
+      batch.add(next);
+    }
+    Set<E> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+    taken.addAll(batch);
+    queue.removeIf(taken::contains);
+    batch.forEach(this::forget);
     return batch;
   }
 

@@ -71,11 +71,16 @@ public final class ManifestParser {
   }
 
   private static TextSpec text(JsonSection s, Path dir) {
+    int contextLength = s.intAtLeast("context_length", 1);
     return new TextSpec(
         dir.resolve(s.string("tokenizer")),
-        s.intAtLeast("context_length", 1),
+        contextLength,
         s.intAtLeast("pad_id", 0),
-        encoder(s.section("encoder"), dir));
+        encoder(s.section("encoder"), dir),
+        s.bool("dynamic_sequence", false),
+        s.has("max_sequence_length")
+            ? s.intAtLeast("max_sequence_length", contextLength)
+            : contextLength);
   }
 
   private static VisionSpec vision(JsonSection s, Path dir) {

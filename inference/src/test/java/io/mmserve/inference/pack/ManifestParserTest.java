@@ -47,6 +47,44 @@ class ManifestParserTest {
   }
 
   @Test
+  void parse_aPackWithoutDynamicSequenceRunsAtItsContextLength() throws IOException {
+    JsonObject m = JsonParser.parseString(example()).getAsJsonObject();
+    m.getAsJsonObject("text").remove("dynamic_sequence");
+    m.getAsJsonObject("text").remove("max_sequence_length");
+
+    TextSpec text = ManifestParser.parse(m.toString(), DIR).text().orElseThrow();
+
+    assertEquals(false, text.dynamicSequence());
+    assertEquals(24, text.maxSequenceLength());
+  }
+
+  @Test
+  void parse_readsDynamicSequenceAndItsMaximum() throws IOException {
+    JsonObject m = JsonParser.parseString(example()).getAsJsonObject();
+    m.getAsJsonObject("text").addProperty("dynamic_sequence", true);
+    m.getAsJsonObject("text").addProperty("max_sequence_length", 32);
+
+    TextSpec text = ManifestParser.parse(m.toString(), DIR).text().orElseThrow();
+
+    assertEquals(true, text.dynamicSequence());
+    assertEquals(32, text.maxSequenceLength());
+  }
+
+  @Test
+  void parse_rejectsAMaxSequenceLengthBelowTheContextLength() {
+    assertRejected(
+        m -> m.getAsJsonObject("text").addProperty("max_sequence_length", 16),
+        "text.max_sequence_length must be an integer >= 24, but was 16");
+  }
+
+  @Test
+  void parse_rejectsADynamicSequenceThatIsNotABoolean() {
+    assertRejected(
+        m -> m.getAsJsonObject("text").addProperty("dynamic_sequence", "yes"),
+        "text.dynamic_sequence must be true or false, but was \"yes\"");
+  }
+
+  @Test
   void encoderFile_picksFileByPrecision() throws IOException {
     EncoderSpec encoder = ManifestParser.parse(example(), DIR).vision().orElseThrow().encoder();
 

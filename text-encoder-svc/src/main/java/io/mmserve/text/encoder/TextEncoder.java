@@ -41,10 +41,27 @@ public final class TextEncoder implements AutoCloseable {
   private final TextLimits limits;
   private final Map<String, TextModel> models;
 
+  /** An encoder with the default {@link SequenceBuckets#DEFAULT sequence buckets}. */
+  public TextEncoder(
+      ModelRegistry registry,
+      InferenceBackend backend,
+      BatchingSettings batching,
+      TextLimits limits,
+      MeterRegistry meters) {
+    this(
+        registry,
+        backend,
+        batching,
+        SequenceBuckets.of("sequence.buckets", SequenceBuckets.DEFAULT),
+        limits,
+        meters);
+  }
+
   /**
    * Loads the tokenizer of every pack with a text side and starts one batcher per pack.
    *
    * @param backend serves {@link #backendModels} of the same registry
+   * @param buckets the lengths text batches run at, for packs whose encoder takes any length
    * @param meters receives the batchers' metrics
    * @throws ModelPackException if no pack has a text side, or a pack's text side cannot be used
    */
@@ -52,6 +69,7 @@ public final class TextEncoder implements AutoCloseable {
       ModelRegistry registry,
       InferenceBackend backend,
       BatchingSettings batching,
+      SequenceBuckets buckets,
       TextLimits limits,
       MeterRegistry meters) {
     this.registry = registry;
@@ -71,6 +89,7 @@ public final class TextEncoder implements AutoCloseable {
                     tokenizer,
                     backend,
                     batching,
+                    buckets,
                     new BatchMetrics(meters, BatchMetrics.TEXT, pack.manifest().id())));
           } catch (RuntimeException e) {
             tokenizer.close();

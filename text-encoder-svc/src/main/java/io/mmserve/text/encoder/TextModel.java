@@ -24,6 +24,8 @@ final class TextModel implements AutoCloseable {
   /**
    * @param text the pack's text side
    * @param tokenizer the pack's tokenizer; closed by {@link #close()}
+   * @param buckets the lengths batches run at when the encoder's sequence axis is dynamic; then the
+   *     batcher also groups queued texts by that length
    * @throws io.mmserve.inference.pack.ModelPackException if the encoder's tensors do not fit
    */
   TextModel(
@@ -32,16 +34,22 @@ final class TextModel implements AutoCloseable {
       PackTokenizer tokenizer,
       InferenceBackend backend,
       BatchingSettings batching,
+      SequenceBuckets buckets,
       BatchMetrics metrics) {
     this.pack = pack;
     this.io = TextModelIo.of(pack.manifest().id(), text, pack.manifest().embeddingDim());
     this.tokenizer = tokenizer;
+    TextBatchFunction function =
+        new TextBatchFunction(backend, backendModelName(pack), io, buckets);
     this.batcher =
-        new DynamicBatcher<>(
-            batcherName(pack),
-            batching,
-            new TextBatchFunction(backend, backendModelName(pack), io),
-            metrics);
+        io.dynamicSequence()
+            ? new DynamicBatcher<>(
+                batcherName(pack),
+                batching,
+                function,
+                item -> function.lengthFor(item.tokens().tokenCount()),
+                metrics)
+            : new DynamicBatcher<>(batcherName(pack), batching, function, metrics);
     metrics.watch(batcher);
   }
 

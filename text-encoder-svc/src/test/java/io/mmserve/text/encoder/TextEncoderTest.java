@@ -2,6 +2,7 @@ package io.mmserve.text.encoder;
 
 import static io.mmserve.text.GoldenAssertions.EMBEDDING_TOLERANCE;
 import static io.mmserve.text.GoldenAssertions.assertWithin;
+import static io.mmserve.text.GoldenAssertions.realTokens;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,6 +42,9 @@ import org.junit.jupiter.api.Test;
 class TextEncoderTest {
   private static final int MAX_TEXT_CHARS = 300;
   private static final long TIMEOUT_SECONDS = 60;
+
+  /** Padding a batch only to its bucket must not move an embedding by more than this. */
+  private static final double PARITY_TOLERANCE = 1e-5;
 
   private static ModelPack pack;
   private static OnnxRuntimeBackend backend;
@@ -108,8 +112,12 @@ class TextEncoderTest {
     Npy.Array masks = ReferencePack.array("attention_mask");
     Tensor gotFeatures = result.tokenFeatures().orElseThrow();
     assertArrayEquals(features.shape(), gotFeatures.shape());
+    // the real tokens' features are the reference's; past a batch's padded length they are zero
     assertWithin(
-        EMBEDDING_TOLERANCE, features.floats(), gotFeatures.toFloatArray(), "token_features");
+        EMBEDDING_TOLERANCE,
+        realTokens(features.floats(), masks.longs()),
+        realTokens(gotFeatures.toFloatArray(), masks.longs()),
+        "token_features");
     assertArrayEquals(masks.shape(), result.attentionMask().orElseThrow().shape());
     assertArrayEquals(masks.longs(), result.attentionMask().orElseThrow().toLongArray());
   }
@@ -231,6 +239,98 @@ class TextEncoderTest {
     assertEquals(
         pack.version(),
         encode(new TextRequest(pack.manifest().id(), List.of("a"), false, false)).modelVersion());
+  }
+
+  @Test
+  void encode_eachCaptionAloneMatchesTheFixedLengthReferenceWithin1e5() throws Exception {
+    Npy.Array expected = ReferencePack.array("text_embeds");
+    for (int i = 0; i < captions.size(); i++) {
+      TextEncoding alone = encode(new TextRequest("", List.of(captions.get(i)), false, false));
+
+      assertWithin(
+          PARITY_TOLERANCE,
+          expected.floatRow(i),
+          alone.embeddings().toFloatArray(),
+          "caption " + i + " alone");
+    }
+  }
+
+  @Test
+  void encode_captionsInOneBatchWithLongerAndShorterTextsMatchTheReferenceWithin1e5()
+      throws Exception {
+    // one batch of every caption (the longest is truncated to the context length), and one of the
+    // shorter half only, which runs at a smaller bucket
+    List<Integer> shortHalf = List.of(0, 3, 6, 8, 9);
+    Npy.Array expected = ReferencePack.array("text_embeds");
+    try (TextEncoder oneBatch =
+        oneBatchEncoder(captions.size(), SequenceBuckets.of("b", List.of(8, 12, 16)))) {
+      TextEncoding all =
+          oneBatch
+              .encode(new TextRequest("", captions, true, false), () -> false)
+              .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      assertWithin(PARITY_TOLERANCE, expected.floats(), all.embeddings().toFloatArray(), "all");
+    }
+    try (TextEncoder oneBatch =
+        oneBatchEncoder(shortHalf.size(), SequenceBuckets.of("b", List.of(8, 12, 16)))) {
+      List<String> texts = shortHalf.stream().map(captions::get).toList();
+      TextEncoding shorter =
+          oneBatch
+              .encode(new TextRequest("", texts, false, false), () -> false)
+              .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      for (int k = 0; k < shortHalf.size(); k++) {
+        assertWithin(
+            PARITY_TOLERANCE,
+            expected.floatRow(shortHalf.get(k)),
+            shorter.embeddings().row(k).toFloatArray(),
+            "caption " + shortHalf.get(k) + " among shorter texts");
+      }
+    }
+  }
+
+  @Test
+  void encode_dynamicAndFixedLengthRunsGiveTheSameEmbeddingsAndFeaturesWithin1e5()
+      throws Exception {
+    TextEncoding dynamic;
+    TextEncoding fixed;
+    try (TextEncoder oneBatch = oneBatchEncoder(4, SequenceBuckets.of("b", List.of(8, 16)))) {
+      dynamic =
+          oneBatch
+              .encode(new TextRequest("", captions.subList(0, 4), true, false), () -> false)
+              .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+    try (TextEncoder oneBatch = oneBatchEncoder(4, SequenceBuckets.fixed())) {
+      fixed =
+          oneBatch
+              .encode(new TextRequest("", captions.subList(0, 4), true, false), () -> false)
+              .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    long[] mask = fixed.attentionMask().orElseThrow().toLongArray();
+    assertArrayEquals(mask, dynamic.attentionMask().orElseThrow().toLongArray());
+    assertWithin(
+        PARITY_TOLERANCE,
+        fixed.embeddings().toFloatArray(),
+        dynamic.embeddings().toFloatArray(),
+        "embeddings");
+    assertWithin(
+        PARITY_TOLERANCE,
+        realTokens(fixed.tokenFeatures().orElseThrow().toFloatArray(), mask),
+        realTokens(dynamic.tokenFeatures().orElseThrow().toFloatArray(), mask),
+        "real tokens' features");
+  }
+
+  /**
+   * An encoder whose batches go only when {@code batchSize} texts are queued, so one request of
+   * that many texts is one model call.
+   */
+  private static TextEncoder oneBatchEncoder(int batchSize, SequenceBuckets buckets) {
+    return new TextEncoder(
+        ModelRegistry.load(List.of(ReferencePack.dir())),
+        backend,
+        BatchingSettings.ofItems(batchSize, Duration.ofSeconds(10), 1024, 1),
+        buckets,
+        new TextLimits(256, MAX_TEXT_CHARS),
+        new SimpleMeterRegistry());
   }
 
   private static TextEncoding encode(TextRequest request) throws Exception {
