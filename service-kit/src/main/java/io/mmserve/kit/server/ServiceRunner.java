@@ -131,10 +131,14 @@ public final class ServiceRunner<S> {
       throws StartFailure {
     Config config;
     ServerConfig server;
+    ConnectionLimits connections;
+    MethodMessageLimits messageLimits;
     S own;
     try {
       config = ConfigLoader.load(defaults, args, env);
       server = ServerConfig.from(config);
+      connections = ConnectionLimits.from(config);
+      messageLimits = MethodMessageLimits.from(config);
       own = settings.apply(config);
     } catch (IllegalArgumentException e) { // a ConfigException, or a settings record refusing one
       throw new StartFailure(EXIT_BAD_CONFIG, name + ": bad configuration: " + e.getMessage(), e);
@@ -153,7 +157,11 @@ public final class ServiceRunner<S> {
       owned.push(readiness::shutdownNow);
       GrpcServer grpc =
           new GrpcServer(
-              GrpcServer.nettyBuilder(server), parts.services(), server, meters, readiness);
+              GrpcServer.nettyBuilder(server, connections),
+              messageLimits.applyTo(parts.services()),
+              server,
+              meters,
+              readiness);
       if (parts.dependencyReady() != null) {
         grpc.followReadiness(parts.dependencyReady(), READINESS_POLL);
       }
