@@ -10,6 +10,7 @@ import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.client.Target;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
+import io.mmserve.kit.server.MethodMessageLimits;
 import io.mmserve.kit.server.ServerConfig;
 import java.time.Duration;
 import java.util.HashMap;
@@ -113,6 +114,14 @@ public record GatewayConfig(
    */
   public static final String DEFAULT_MAX_INBOUND_MESSAGE_SIZE = "64MiB";
 
+  /**
+   * The public methods whose requests carry no images get smaller limits than the 64 MiB of the
+   * rest: EmbedText holds 256 texts of 10000 characters (up to 4 bytes each) and some framing.
+   */
+  public static final String DEFAULT_METHOD_MAX_INBOUND_MESSAGE_SIZE =
+      "mmserve.v1.Multimodal/EmbedText=16MiB,mmserve.v1.Multimodal/Delete=1MiB,"
+          + "mmserve.v1.Multimodal/ListCollections=64KiB";
+
   private static final int MAX_ITEMS = 100_000;
   private static final int MAX_EMBEDDINGS_LIMIT = 1_000_000;
   private static final int MAX_CACHE_ENTRIES = 10_000_000;
@@ -123,6 +132,7 @@ public record GatewayConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE);
+    defaults.put(MethodMessageLimits.KEY, DEFAULT_METHOD_MAX_INBOUND_MESSAGE_SIZE);
     defaults.put(TEXT_ENCODER_TARGET, DEFAULT_TEXT_ENCODER_TARGET);
     defaults.put(VISION_ENCODER_TARGET, DEFAULT_VISION_ENCODER_TARGET);
     defaults.put(MAX_TEXTS, DEFAULT_MAX_TEXTS);
