@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import io.mmserve.gateway.auth.AuthSettings;
 import io.mmserve.gateway.discovery.DiscoverySettings;
 import io.mmserve.gateway.discovery.KubernetesTarget;
 import io.mmserve.gateway.http.HttpSettings;
@@ -37,6 +38,7 @@ import java.util.Map;
  * @param galleryResilience routing, breakers, bulkheads and retries of gallery-svc calls
  * @param http the HTTP/JSON port ({@code http.*})
  * @param thumbnails whether and how upserted images get a thumbnail ({@code gallery.thumbnails.*})
+ * @param auth API keys ({@code auth.*})
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -55,7 +57,8 @@ public record GatewayConfig(
     String galleryTarget,
     ResilienceSettings galleryResilience,
     HttpSettings http,
-    ThumbnailSettings thumbnails) {
+    ThumbnailSettings thumbnails,
+    AuthSettings auth) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -169,6 +172,7 @@ public record GatewayConfig(
     defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
     defaults.putAll(HttpSettings.defaults());
     defaults.putAll(ThumbnailSettings.defaults());
+    defaults.putAll(AuthSettings.defaults());
     return Map.copyOf(defaults);
   }
 
@@ -239,6 +243,7 @@ public record GatewayConfig(
         config.getString(GALLERY_TARGET),
         resilience(config, "gallery"),
         HttpSettings.from(config),
-        ThumbnailSettings.from(config));
+        ThumbnailSettings.from(config),
+        AuthSettings.from(config));
   }
 }

@@ -1,5 +1,6 @@
 package io.mmserve.kit.server;
 
+import io.grpc.ServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mmserve.kit.config.Config;
@@ -155,13 +156,11 @@ public final class ServiceRunner<S> {
       parts.transports().forEach(owned::push); // stopped with gRPC (RunningService#stop)
       ScheduledExecutorService readiness = readinessScheduler(name);
       owned.push(readiness::shutdownNow);
+      ServerBuilder<?> builder = GrpcServer.nettyBuilder(server, connections);
+      parts.interceptors().forEach(builder::intercept); // inside the standard ones
       GrpcServer grpc =
           new GrpcServer(
-              GrpcServer.nettyBuilder(server, connections),
-              messageLimits.applyTo(parts.services()),
-              server,
-              meters,
-              readiness);
+              builder, messageLimits.applyTo(parts.services()), server, meters, readiness);
       if (parts.dependencyReady() != null) {
         grpc.followReadiness(parts.dependencyReady(), READINESS_POLL);
       }
