@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthGrpc;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.mmserve.kit.server.RequestLoggingInterceptor;
 import java.util.Optional;
 
 /**
@@ -27,7 +28,7 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
   /** Calls by key id, method and status. */
   public static final String REQUESTS = "mmserve.gateway.key.requests";
 
-  public static final String KEY_ID_HEADER = "mmserve-key-id";
+  public static final String KEY_ID_HEADER = RequestLoggingInterceptor.CALLER_HEADER;
   public static final Metadata.Key<String> KEY_ID =
       Metadata.Key.of(KEY_ID_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
@@ -72,6 +73,7 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
               "a valid API key is required: send metadata authorization: Bearer <key>"));
     }
     String id = key.get().id();
+    headers.put(KEY_ID, id); // for the request log line, refused or not
     if (!key.get().permission().allows(method)) {
       count(id, method, Status.Code.PERMISSION_DENIED);
       return refuse(
@@ -79,7 +81,6 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
           Status.PERMISSION_DENIED.withDescription(
               "API key " + id + " (" + key.get().permission().word() + ") may not call " + method));
     }
-    headers.put(KEY_ID, id);
     ServerCall<Q, R> counted =
         new SimpleForwardingServerCall<>(call) {
           @Override
