@@ -124,6 +124,13 @@ spec:
             # java.io.tmpdir: ONNX Runtime's and DJL's native libraries, JVM perf data
             - name: tmp
               mountPath: /tmp
+            {{- if and $isGateway $values.apiKeys.existingSecret }}
+            # the API keys file (key ids and SHA-256 hashes): a directory mount, so an updated Secret
+            # reaches the pod and the gateway reloads it (auth.reload-interval) without a restart
+            - name: api-keys
+              mountPath: /etc/mmserve-api-keys
+              readOnly: true
+            {{- end }}
             {{- if and (not $isGateway) (ne $root.Values.modelPacks.source "image") }}
             {{- include "mmserve.packVolumeMount" $root | trim | nindent 12 }}
             {{- end }}
@@ -136,6 +143,14 @@ spec:
                 path: mmserve.conf
         - name: tmp
           emptyDir: {}
+        {{- if and $isGateway $values.apiKeys.existingSecret }}
+        - name: api-keys
+          secret:
+            secretName: {{ $values.apiKeys.existingSecret }}
+            items:
+              - key: {{ $values.apiKeys.key }}
+                path: {{ $values.apiKeys.key }}
+        {{- end }}
         {{- if and (not $isGateway) (ne $root.Values.modelPacks.source "image") }}
         {{- include "mmserve.packVolume" $root | trim | nindent 8 }}
         {{- end }}

@@ -40,7 +40,12 @@ public final class Main {
           "                       upsert a folder's image files into a gallery collection",
           "  " + SearchOptions.USAGE,
           "                       the collection's items nearest to a text or an image",
-          "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s");
+          "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s",
+          "  " + KeysCommand.USAGE,
+          "                       a new API key for the gateway: printed once, its hash appended"
+              + " to FILE (default "
+              + KeysCommand.DEFAULT_FILE
+              + "; pass it to up --api-keys)");
 
   private Main() {}
 
@@ -84,6 +89,9 @@ public final class Main {
         }
         case "search" -> {
           return new SearchCommand(out, err).run(SearchOptions.parse(rest, env));
+        }
+        case "keys" -> {
+          return new KeysCommand(out, err).run(rest, home());
         }
         case "help", "-h", "--help" -> {
           out.println(USAGE);

@@ -1,5 +1,6 @@
 package io.mmserve.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,6 +71,9 @@ record UpOptions(
   static final Set<String> MODULES =
       Set.of("gateway", "text-encoder-svc", "vision-encoder-svc", "fusion-svc", "gallery-svc");
 
+  /** The gateway setting {@code --api-keys} sets. */
+  static final String API_KEYS_SETTING = "auth.api-keys-file";
+
   /** Settings the launcher gives the gateway itself; {@code --gateway-flag} must not move them. */
   static final Set<String> GATEWAY_LAUNCHER_SETTINGS =
       Set.of(
@@ -108,6 +112,8 @@ record UpOptions(
           "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batching.max-batch-size=1)",
           "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m)",
           "--gallery-data DIR (default data/gallery): gallery-svc's collections, kept between runs",
+          "--api-keys FILE: the gateway asks every call for an API key of FILE (mmserve keys new);"
+              + " without it, anyone who reaches the gateway may call it",
           "--http-port N (default "
               + DEFAULT_HTTP_PORT
               + "): the gateway's HTTP/JSON API and the gallery page at /gallery/");
@@ -148,7 +154,8 @@ record UpOptions(
                 "--gateway-config",
                 "--jvm-option",
                 "--gallery-data",
-                "--http-port"),
+                "--http-port",
+                "--api-keys"),
             Set.of("--int8"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
@@ -166,7 +173,9 @@ record UpOptions(
         line.durationValue("--stop-grace", DEFAULT_STOP_GRACE),
         textReplicas,
         visionReplicas,
-        settings("--gateway-flag", line.values("--gateway-flag"), GATEWAY_LAUNCHER_SETTINGS),
+        withApiKeys(
+            settings("--gateway-flag", line.values("--gateway-flag"), GATEWAY_LAUNCHER_SETTINGS),
+            line.value("--api-keys")),
         settings("--encoder-flag", line.values("--encoder-flag"), ENCODER_LAUNCHER_SETTINGS),
         line.value("--gateway-config").map(p -> Path.of(p).toAbsolutePath().normalize()),
         jvmOptions(line.values("--jvm-option")),
@@ -176,6 +185,23 @@ record UpOptions(
             .toAbsolutePath()
             .normalize(),
         line.intValue("--http-port", DEFAULT_HTTP_PORT, 1024, 65_535));
+  }
+
+  /** The gateway settings with {@code auth.api-keys-file} set to the {@code --api-keys} file. */
+  private static List<String> withApiKeys(List<String> gatewaySettings, Optional<String> keys) {
+    if (keys.isEmpty()) {
+      return gatewaySettings;
+    }
+    Path file = Path.of(keys.get()).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(file)) {
+      throw new UsageException(
+          "--api-keys must name a keys file (make one with mmserve keys new), but "
+              + file
+              + " is not a file");
+    }
+    List<String> settings = new ArrayList<>(gatewaySettings);
+    settings.add(API_KEYS_SETTING + "=" + file);
+    return settings;
   }
 
   private static List<String> settings(String option, List<String> given, Set<String> owned) {

@@ -107,6 +107,26 @@ class UpOptionsTest {
   }
 
   @Test
+  void parse_apiKeysSetsTheGatewaysKeysFile(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path keys = java.nio.file.Files.writeString(dir.resolve("keys"), "");
+
+    UpOptions options = UpOptions.parse(List.of("--api-keys", keys.toString()), HOME);
+
+    assertEquals(List.of("auth.api-keys-file=" + keys), options.gatewaySettings());
+  }
+
+  @Test
+  void parse_rejectsApiKeysThatAreNoFile(@org.junit.jupiter.api.io.TempDir Path dir) {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> UpOptions.parse(List.of("--api-keys", dir.resolve("nope").toString()), HOME));
+
+    assertTrue(e.getMessage().startsWith("--api-keys must name a keys file"), e.getMessage());
+  }
+
+  @Test
   void parse_rejectsGatewayFlagWithoutKeyValue() {
     UsageException e =
         assertThrows(

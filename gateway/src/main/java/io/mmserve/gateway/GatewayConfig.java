@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import io.mmserve.gateway.auth.AuthSettings;
 import io.mmserve.gateway.discovery.DiscoverySettings;
 import io.mmserve.gateway.discovery.KubernetesTarget;
 import io.mmserve.gateway.http.HttpSettings;
@@ -10,6 +11,7 @@ import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.client.Target;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
+import io.mmserve.kit.server.MethodMessageLimits;
 import io.mmserve.kit.server.ServerConfig;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,6 +38,7 @@ import java.util.Map;
  * @param galleryResilience routing, breakers, bulkheads and retries of gallery-svc calls
  * @param http the HTTP/JSON port ({@code http.*})
  * @param thumbnails whether and how upserted images get a thumbnail ({@code gallery.thumbnails.*})
+ * @param auth API keys ({@code auth.*})
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -54,7 +57,8 @@ public record GatewayConfig(
     String galleryTarget,
     ResilienceSettings galleryResilience,
     HttpSettings http,
-    ThumbnailSettings thumbnails) {
+    ThumbnailSettings thumbnails,
+    AuthSettings auth) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -113,6 +117,14 @@ public record GatewayConfig(
    */
   public static final String DEFAULT_MAX_INBOUND_MESSAGE_SIZE = "64MiB";
 
+  /**
+   * The public methods whose requests carry no images get smaller limits than the 64 MiB of the
+   * rest: EmbedText holds 256 texts of 10000 characters (up to 4 bytes each) and some framing.
+   */
+  public static final String DEFAULT_METHOD_MAX_INBOUND_MESSAGE_SIZE =
+      "mmserve.v1.Multimodal/EmbedText=16MiB,mmserve.v1.Multimodal/Delete=1MiB,"
+          + "mmserve.v1.Multimodal/ListCollections=64KiB";
+
   private static final int MAX_ITEMS = 100_000;
   private static final int MAX_EMBEDDINGS_LIMIT = 1_000_000;
   private static final int MAX_CACHE_ENTRIES = 10_000_000;
@@ -123,6 +135,7 @@ public record GatewayConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE);
+    defaults.put(MethodMessageLimits.KEY, DEFAULT_METHOD_MAX_INBOUND_MESSAGE_SIZE);
     defaults.put(TEXT_ENCODER_TARGET, DEFAULT_TEXT_ENCODER_TARGET);
     defaults.put(VISION_ENCODER_TARGET, DEFAULT_VISION_ENCODER_TARGET);
     defaults.put(MAX_TEXTS, DEFAULT_MAX_TEXTS);
@@ -159,6 +172,7 @@ public record GatewayConfig(
     defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
     defaults.putAll(HttpSettings.defaults());
     defaults.putAll(ThumbnailSettings.defaults());
+    defaults.putAll(AuthSettings.defaults());
     return Map.copyOf(defaults);
   }
 
@@ -229,6 +243,7 @@ public record GatewayConfig(
         config.getString(GALLERY_TARGET),
         resilience(config, "gallery"),
         HttpSettings.from(config),
-        ThumbnailSettings.from(config));
+        ThumbnailSettings.from(config),
+        AuthSettings.from(config));
   }
 }

@@ -1,5 +1,7 @@
 package io.mmserve.gateway;
 
+import io.grpc.ServerInterceptor;
+import io.mmserve.gateway.auth.GatewayAuth;
 import io.mmserve.gateway.discovery.KubernetesDiscovery;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.resilience.BackendPool;
@@ -9,6 +11,8 @@ import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,16 +68,20 @@ public final class Main {
             new LabelEmbeddingCache(config.labelEmbeddingCacheEntries(), startup.meters()),
             config.limits(),
             new Thumbnailer(config.thumbnails(), startup.meters()));
-    ServiceParts parts = ServiceParts.of(service);
+    GatewayAuth auth = startup.closeOnStop(GatewayAuth.start(config.auth(), startup.meters()));
+    ServiceParts parts = ServiceParts.of(service).withInterceptor(auth.interceptor());
     if (!config.http().enabled()) {
       return parts;
     }
-    // one service object, two transports: the same batchers, limits, deadlines and meters
+    // one service object, two transports: the same batchers, limits, keys, deadlines and meters
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    interceptors.add(auth.interceptor()); // innermost, as on the gRPC server
+    interceptors.addAll(GrpcServer.standardInterceptors(startup.meters()));
     return parts.withTransport(
         new HttpGateway(
             config.http(),
             service,
-            GrpcServer.standardInterceptors(startup.meters()),
+            interceptors,
             config.maxInboundMessageBytes(),
             config.defaultDeadline(),
             startup.server().shutdownGrace()));

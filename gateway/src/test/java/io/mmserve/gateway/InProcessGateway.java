@@ -7,6 +7,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.api.v1.MultimodalGrpc;
+import io.mmserve.gateway.auth.GatewayAuth;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.http.HttpSettings;
 import io.mmserve.gateway.thumbnail.Thumbnailer;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The gateway in-process, as Main wires it, in front of in-process fake encoders, a fake fusion-svc
@@ -39,6 +41,7 @@ final class InProcessGateway implements AutoCloseable {
   private final GrpcServer gateway;
   private final BackendStack stack;
   private final MultimodalService service;
+  private final GatewayAuth auth;
   private HttpGateway http;
 
   InProcessGateway(RequestLimits limits, int cacheEntries) throws IOException {
@@ -96,9 +99,12 @@ final class InProcessGateway implements AutoCloseable {
             new LabelEmbeddingCache(cacheEntries, registry),
             limits,
             new Thumbnailer(gatewayConfig.thumbnails(), registry));
+    auth = GatewayAuth.start(gatewayConfig.auth(), registry); // as Main: the API key check
     gateway =
         new GrpcServer(
-                InProcessServerBuilder.forName(gatewayName).directExecutor(),
+                InProcessServerBuilder.forName(gatewayName)
+                    .directExecutor()
+                    .intercept(auth.interceptor()),
                 List.of(service),
                 config,
                 registry)
@@ -125,7 +131,10 @@ final class InProcessGateway implements AutoCloseable {
         new HttpGateway(
             new HttpSettings(true, "127.0.0.1", 0),
             service,
-            GrpcServer.standardInterceptors(registry),
+            Stream.<io.grpc.ServerInterceptor>concat(
+                    Stream.of(auth.interceptor()),
+                    GrpcServer.standardInterceptors(registry).stream())
+                .toList(),
             maxMessageBytes,
             DEFAULT_DEADLINE,
             Duration.ofSeconds(5));
@@ -154,5 +163,6 @@ final class InProcessGateway implements AutoCloseable {
     }
     backendChannel.shutdownNow();
     backends.shutdownNow();
+    auth.close();
   }
 }

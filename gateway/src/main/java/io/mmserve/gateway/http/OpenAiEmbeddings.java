@@ -1,13 +1,16 @@
 package io.mmserve.gateway.http;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.mmserve.api.v1.EmbedImageRequest;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.Image;
@@ -29,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * answers; the stub's channel belongs to the caller.
  */
 final class OpenAiEmbeddings implements HttpService {
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   /** Where OpenAI's clients send embeddings requests (base URL {@code http://HOST:PORT/v1}). */
   static final String PATH = "/v1/embeddings";
 
@@ -48,11 +54,26 @@ final class OpenAiEmbeddings implements HttpService {
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
     return HttpResponse.of(
         req.aggregate()
-            .thenApplyAsync(request -> answer(request.contentUtf8()), ctx.blockingTaskExecutor()));
+            .thenApplyAsync(
+                request ->
+                    answer(
+                        request.contentUtf8(),
+                        request.headers().get(HttpHeaderNames.AUTHORIZATION)),
+                ctx.blockingTaskExecutor()));
   }
 
-  /** Answers one request body; never throws. */
+  /** Answers one request body without an Authorization header; never throws. */
   HttpResponse answer(String body) {
+    return answer(body, null);
+  }
+
+  /**
+   * Answers one request body; never throws.
+   *
+   * @param authorization the request's Authorization header, passed on to the gRPC call (the API
+   *     key check); null if it had none
+   */
+  HttpResponse answer(String body, String authorization) {
     try {
       EmbeddingsRequest request = EmbeddingsRequest.parse(body);
       List<EmbeddingInput> inputs = request.inputs();
@@ -73,6 +94,11 @@ final class OpenAiEmbeddings implements HttpService {
         }
       }
       var stub = service.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (authorization != null) { // the API key check behind the in-process channel reads it
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, authorization);
+        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      }
       var textAnswer = textAt.isEmpty() ? null : stub.embedText(texts.build());
       var imageAnswer = imageAt.isEmpty() ? null : stub.embedImage(images.build());
       EmbeddingsResponse response = new EmbeddingsResponse(inputs.size());

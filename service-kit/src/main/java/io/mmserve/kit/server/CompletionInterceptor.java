@@ -25,6 +25,15 @@ abstract class CompletionInterceptor implements ServerInterceptor {
   /** Called once per call, on the thread that closed or cancelled it. */
   protected abstract void callCompleted(String fullMethodName, Status status, long elapsedNanos);
 
+  /**
+   * Called once per call like {@link #callCompleted(String, Status, long)}, which it calls, with
+   * the call's request headers as they are by then (an inner interceptor may have added to them).
+   */
+  protected void callCompleted(
+      String fullMethodName, Status status, long elapsedNanos, Metadata headers) {
+    callCompleted(fullMethodName, status, elapsedNanos);
+  }
+
   @Override
   public final <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
@@ -36,7 +45,7 @@ abstract class CompletionInterceptor implements ServerInterceptor {
           @Override
           public void close(Status status, Metadata trailers) {
             if (done.compareAndSet(false, true)) {
-              callCompleted(method, status, nanoTime.getAsLong() - start);
+              callCompleted(method, status, nanoTime.getAsLong() - start, headers);
             }
             super.close(status, trailers);
           }
@@ -45,7 +54,7 @@ abstract class CompletionInterceptor implements ServerInterceptor {
       @Override
       public void onCancel() {
         if (done.compareAndSet(false, true)) {
-          callCompleted(method, Status.CANCELLED, nanoTime.getAsLong() - start);
+          callCompleted(method, Status.CANCELLED, nanoTime.getAsLong() - start, headers);
         }
         super.onCancel();
       }

@@ -110,10 +110,18 @@ public final class GrpcServer implements AutoCloseable {
         new RequestLoggingInterceptor());
   }
 
-  /** A Netty server builder bound to the configured gRPC host and port. */
+  /**
+   * A Netty server builder bound to the configured gRPC host and port, with the default {@link
+   * ConnectionLimits}.
+   */
   public static ServerBuilder<?> nettyBuilder(ServerConfig config) {
-    return NettyServerBuilder.forAddress(
-        new InetSocketAddress(config.grpcHost(), config.grpcPort()));
+    return nettyBuilder(config, ConnectionLimits.standard());
+  }
+
+  /** A Netty server builder bound to the configured gRPC host and port, with these limits. */
+  public static ServerBuilder<?> nettyBuilder(ServerConfig config, ConnectionLimits limits) {
+    return limits.applyTo(
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort())));
   }
 
   /** Starts listening and reports SERVING (unless a followed dependency is not ready). */

@@ -1,5 +1,6 @@
 package io.mmserve.kit.server;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -8,10 +9,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs one line per call: method, status code and latency. Successful calls log at debug, client
  * errors at info, server errors ({@code INTERNAL}, {@code UNKNOWN}, {@code DATA_LOSS}) at warn.
- * Only the status description is logged, never the payload.
+ * Only the status description is logged, never the payload. A call whose headers hold {@value
+ * #CALLER_HEADER} by the time it completes (the gateway's API key check puts the key id there,
+ * never the key) logs it as {@code key=ID}.
  */
 public final class RequestLoggingInterceptor extends CompletionInterceptor {
   private static final Logger log = LoggerFactory.getLogger(RequestLoggingInterceptor.class);
+
+  /** The request header an inner interceptor sets to name the caller in the log line. */
+  public static final String CALLER_HEADER = "mmserve-key-id";
+
+  private static final Metadata.Key<String> CALLER =
+      Metadata.Key.of(CALLER_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   public RequestLoggingInterceptor(LongSupplier nanoTime) {
     super(nanoTime);
@@ -19,6 +28,12 @@ public final class RequestLoggingInterceptor extends CompletionInterceptor {
 
   public RequestLoggingInterceptor() {
     this(System::nanoTime);
+  }
+
+  @Override
+  protected void callCompleted(String method, Status status, long elapsedNanos, Metadata headers) {
+    String caller = headers.get(CALLER);
+    callCompleted(caller == null ? method : method + " key=" + caller, status, elapsedNanos);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.mmserve.kit.server;
 
 import io.mmserve.kit.config.Config;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -41,15 +42,23 @@ public record ServerConfig(
   private static final long MAX_MESSAGE_BYTES = Integer.MAX_VALUE;
   private static final Duration MAX_GRACE = Duration.ofMinutes(10);
 
-  /** The shared settings with their defaults, for a service listening on these ports. */
+  /**
+   * The shared settings with their defaults, for a service listening on these ports; the {@link
+   * ConnectionLimits} and {@link MethodMessageLimits} settings included.
+   */
   public static Map<String, String> defaults(int grpcPort, int adminPort) {
-    return Map.of(
-        GRPC_HOST, DEFAULT_HOST,
-        GRPC_PORT, Integer.toString(grpcPort),
-        ADMIN_HOST, DEFAULT_HOST,
-        ADMIN_PORT, Integer.toString(adminPort),
-        MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE,
-        SHUTDOWN_GRACE, DEFAULT_SHUTDOWN_GRACE);
+    Map<String, String> defaults =
+        new HashMap<>(
+            Map.of(
+                GRPC_HOST, DEFAULT_HOST,
+                GRPC_PORT, Integer.toString(grpcPort),
+                ADMIN_HOST, DEFAULT_HOST,
+                ADMIN_PORT, Integer.toString(adminPort),
+                MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE,
+                SHUTDOWN_GRACE, DEFAULT_SHUTDOWN_GRACE));
+    defaults.putAll(ConnectionLimits.defaults());
+    defaults.put(MethodMessageLimits.KEY, "");
+    return Map.copyOf(defaults);
   }
 
   /** Reads and validates the shared settings. */

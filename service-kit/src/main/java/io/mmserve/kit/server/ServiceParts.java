@@ -1,6 +1,7 @@
 package io.mmserve.kit.server;
 
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,15 +15,26 @@ import java.util.function.BooleanSupplier;
  *     Triton); health follows it through {@link GrpcServer#followReadiness}. Null when the service
  *     depends on nothing that can go away.
  * @param transports other ways in to the same services, started and stopped with the gRPC server
+ * @param interceptors run on every call of the gRPC server, health and reflection included, inside
+ *     the standard ones (so the request log and metrics see what they answer), the last one first
  */
 public record ServiceParts(
-    List<BindableService> services, BooleanSupplier dependencyReady, List<Transport> transports) {
+    List<BindableService> services,
+    BooleanSupplier dependencyReady,
+    List<Transport> transports,
+    List<ServerInterceptor> interceptors) {
   public ServiceParts {
     services = List.copyOf(services);
     transports = List.copyOf(transports);
+    interceptors = List.copyOf(interceptors);
     if (services.isEmpty()) {
       throw new IllegalArgumentException("a service serves at least one gRPC service");
     }
+  }
+
+  public ServiceParts(
+      List<BindableService> services, BooleanSupplier dependencyReady, List<Transport> transports) {
+    this(services, dependencyReady, transports, List.of());
   }
 
   /** Services that depend on nothing that can go away. */
@@ -40,6 +52,13 @@ public record ServiceParts(
   public ServiceParts withTransport(Transport transport) {
     List<Transport> more = new ArrayList<>(transports);
     more.add(Objects.requireNonNull(transport));
-    return new ServiceParts(services, dependencyReady, more);
+    return new ServiceParts(services, dependencyReady, more, interceptors);
+  }
+
+  /** These parts, with {@code interceptor} on every call of the gRPC server. */
+  public ServiceParts withInterceptor(ServerInterceptor interceptor) {
+    List<ServerInterceptor> more = new ArrayList<>(interceptors);
+    more.add(Objects.requireNonNull(interceptor));
+    return new ServiceParts(services, dependencyReady, transports, more);
   }
 }

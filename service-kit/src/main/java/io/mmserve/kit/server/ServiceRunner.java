@@ -1,5 +1,6 @@
 package io.mmserve.kit.server;
 
+import io.grpc.ServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mmserve.kit.config.Config;
@@ -131,10 +132,14 @@ public final class ServiceRunner<S> {
       throws StartFailure {
     Config config;
     ServerConfig server;
+    ConnectionLimits connections;
+    MethodMessageLimits messageLimits;
     S own;
     try {
       config = ConfigLoader.load(defaults, args, env);
       server = ServerConfig.from(config);
+      connections = ConnectionLimits.from(config);
+      messageLimits = MethodMessageLimits.from(config);
       own = settings.apply(config);
     } catch (IllegalArgumentException e) { // a ConfigException, or a settings record refusing one
       throw new StartFailure(EXIT_BAD_CONFIG, name + ": bad configuration: " + e.getMessage(), e);
@@ -151,9 +156,11 @@ public final class ServiceRunner<S> {
       parts.transports().forEach(owned::push); // stopped with gRPC (RunningService#stop)
       ScheduledExecutorService readiness = readinessScheduler(name);
       owned.push(readiness::shutdownNow);
+      ServerBuilder<?> builder = GrpcServer.nettyBuilder(server, connections);
+      parts.interceptors().forEach(builder::intercept); // inside the standard ones
       GrpcServer grpc =
           new GrpcServer(
-              GrpcServer.nettyBuilder(server), parts.services(), server, meters, readiness);
+              builder, messageLimits.applyTo(parts.services()), server, meters, readiness);
       if (parts.dependencyReady() != null) {
         grpc.followReadiness(parts.dependencyReady(), READINESS_POLL);
       }
