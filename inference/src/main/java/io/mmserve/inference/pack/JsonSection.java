@@ -7,6 +7,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.reflect.TypeToken;
 import java.math.BigDecimal;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,20 @@ final class JsonSection {
 
   Optional<String> optionalString(String name) {
     return has(name) ? Optional.of(string(name)) : Optional.empty();
+  }
+
+  /** A file name, resolved against {@code dir}; a name no path can hold is the field's error. */
+  Path file(String name, Path dir) {
+    String value = string(name);
+    try {
+      return dir.resolve(value);
+    } catch (InvalidPathException e) {
+      throw bad(field(name), "must be a file name (" + e.getReason() + ")", require(name));
+    }
+  }
+
+  Optional<Path> optionalFile(String name, Path dir) {
+    return has(name) ? Optional.of(file(name, dir)) : Optional.empty();
   }
 
   int intAtLeast(String name, int min) {

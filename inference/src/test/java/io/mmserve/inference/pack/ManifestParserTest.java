@@ -150,6 +150,15 @@ class ManifestParserTest {
   }
 
   @Test
+  void parse_rejectsFileNameNoPathCanHold() {
+    // found by ManifestParserFuzzTest: InvalidPathException escaped the parser
+    assertRejected(
+        m -> encoder(m, "text").addProperty("int8_file", "text\u0000.onnx"),
+        "text.encoder.int8_file must be a file name (Nul character not allowed),"
+            + " but was \"text\\u0000.onnx\"");
+  }
+
+  @Test
   void parse_rejectsNegativeLogitScale() {
     assertRejected(
         m -> m.addProperty("logit_scale", -1),
