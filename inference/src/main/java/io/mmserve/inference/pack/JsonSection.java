@@ -179,7 +179,12 @@ final class JsonSection {
     if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isNumber()) {
       throw bad(where, "must be a number", e);
     }
-    return e.getAsBigDecimal();
+    try {
+      return e.getAsBigDecimal();
+    } catch (NumberFormatException ex) {
+      // Gson refuses exponents past its limits ("1e99999999") rather than reading them
+      throw bad(where, "must be a number of a usable size", e);
+    }
   }
 
   private static ModelPackException bad(String where, String rule, JsonElement value) {

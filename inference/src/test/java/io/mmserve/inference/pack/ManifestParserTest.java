@@ -159,6 +159,14 @@ class ManifestParserTest {
   }
 
   @Test
+  void parse_rejectsNumberWithAnExponentGsonCannotRead() {
+    // found by ManifestParserFuzzTest: Gson's NumberFormatException escaped the parser
+    assertRejected(
+        m -> m.add("logit_scale", JsonParser.parseString("0.24E40821073")),
+        "logit_scale must be a number of a usable size, but was 0.24E40821073");
+  }
+
+  @Test
   void parse_rejectsNegativeLogitScale() {
     assertRejected(
         m -> m.addProperty("logit_scale", -1),
