@@ -95,7 +95,9 @@ final class FakeGallery extends GalleryGrpc.GalleryImplBase {
       DropCollectionRequest request, StreamObserver<DropCollectionResponse> out) {
     lastDrop = request;
     CollectionInfo gone = collections.remove(request.getCollection());
-    out.onNext(DropCollectionResponse.newBuilder().setDeleted(gone.getSize()).build());
+    // as gallery-svc: dropping a collection that does not exist deletes nothing
+    long deleted = gone == null ? 0 : gone.getSize();
+    out.onNext(DropCollectionResponse.newBuilder().setDeleted(deleted).build());
     out.onCompleted();
   }
 

@@ -61,14 +61,28 @@ public final class RawContents {
   /**
    * The tensor held by {@code raw}, as its mmserve dtype.
    *
-   * @throws IllegalArgumentException if the byte count does not match the shape and datatype, or
-   *     the datatype is BYTES
+   * @throws IllegalArgumentException if the byte count does not match the shape and datatype (a
+   *     shape may claim any size; nothing is allocated before the check), or the datatype is BYTES
    */
   public static Tensor decode(WireType wire, long[] shape, ByteString raw) {
     DType dtype =
         wire.dtype()
             .orElseThrow(() -> new IllegalArgumentException("a BYTES tensor has no numeric form"));
     long count = elementCount(shape);
+    if (count > Integer.MAX_VALUE / wire.byteSize()) {
+      // more bytes than any ByteString holds; checked first, as count * byteSize may overflow
+      throw new IllegalArgumentException(
+          wire
+              + " "
+              + Arrays.toString(shape)
+              + " needs "
+              + count
+              + " elements of "
+              + wire.byteSize()
+              + " bytes, but got "
+              + raw.size()
+              + " bytes");
+    }
     if (raw.size() != count * wire.byteSize()) {
       throw new IllegalArgumentException(
           wire
@@ -171,7 +185,11 @@ public final class RawContents {
       if (d < 0) {
         throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
       }
-      count = Math.multiplyExact(count, d);
+      if (d != 0 && count > Long.MAX_VALUE / d) {
+        throw new IllegalArgumentException(
+            "shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE + " elements");
+      }
+      count *= d;
     }
     return count;
   }

@@ -95,6 +95,34 @@ class RawContentsTest {
   }
 
   @Test
+  void decode_rejectsAShapeWhoseElementCountOverflows() {
+    // found by RawContentsFuzzTest: an ArithmeticException escaped the decoder
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RawContents.decode(
+                    WireType.FP16, new long[] {1L << 32, 1L << 32}, ByteString.EMPTY));
+    assertEquals(
+        "shape [4294967296, 4294967296] has more than 9223372036854775807 elements",
+        e.getMessage());
+  }
+
+  @Test
+  void decode_rejectsAShapeLargerThanAnyMessage() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RawContents.decode(
+                    WireType.INT64, new long[] {1L << 61}, ByteString.copyFrom(new byte[8])));
+    assertEquals(
+        "INT64 [2305843009213693952] needs 2305843009213693952 elements of 8 bytes, but got 8"
+            + " bytes",
+        e.getMessage());
+  }
+
+  @Test
   void bytes_areLengthPrefixedLittleEndian() {
     ByteString raw =
         RawContents.encodeBytes(

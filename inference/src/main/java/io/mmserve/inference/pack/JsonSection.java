@@ -7,6 +7,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.reflect.TypeToken;
 import java.math.BigDecimal;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,20 @@ final class JsonSection {
 
   Optional<String> optionalString(String name) {
     return has(name) ? Optional.of(string(name)) : Optional.empty();
+  }
+
+  /** A file name, resolved against {@code dir}; a name no path can hold is the field's error. */
+  Path file(String name, Path dir) {
+    String value = string(name);
+    try {
+      return dir.resolve(value);
+    } catch (InvalidPathException e) {
+      throw bad(field(name), "must be a file name (" + e.getReason() + ")", require(name));
+    }
+  }
+
+  Optional<Path> optionalFile(String name, Path dir) {
+    return has(name) ? Optional.of(file(name, dir)) : Optional.empty();
   }
 
   int intAtLeast(String name, int min) {
@@ -163,7 +179,12 @@ final class JsonSection {
     if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isNumber()) {
       throw bad(where, "must be a number", e);
     }
-    return e.getAsBigDecimal();
+    try {
+      return e.getAsBigDecimal();
+    } catch (NumberFormatException ex) {
+      // Gson refuses exponents past its limits ("1e99999999") rather than reading them
+      throw bad(where, "must be a number of a usable size", e);
+    }
   }
 
   private static ModelPackException bad(String where, String rule, JsonElement value) {

@@ -73,7 +73,7 @@ public final class ManifestParser {
   private static TextSpec text(JsonSection s, Path dir) {
     int contextLength = s.intAtLeast("context_length", 1);
     return new TextSpec(
-        dir.resolve(s.string("tokenizer")),
+        s.file("tokenizer", dir),
         contextLength,
         s.intAtLeast("pad_id", 0),
         encoder(s.section("encoder"), dir),
@@ -111,8 +111,8 @@ public final class ManifestParser {
 
   private static FusionSpec fusion(JsonSection s, Path dir) {
     return new FusionSpec(
-        dir.resolve(s.string("weights")),
-        s.optionalString("file").map(dir::resolve),
+        s.file("weights", dir),
+        s.optionalFile("file", dir),
         s.intAtLeast("dim", 1),
         s.intAtLeast("heads", 1),
         s.toMap());
@@ -120,8 +120,8 @@ public final class ManifestParser {
 
   private static EncoderSpec encoder(JsonSection s, Path dir) {
     return new EncoderSpec(
-        dir.resolve(s.string("file")),
-        s.optionalString("int8_file").map(dir::resolve),
+        s.file("file", dir),
+        s.optionalFile("int8_file", dir),
         tensors(s, "inputs"),
         tensors(s, "outputs"));
   }

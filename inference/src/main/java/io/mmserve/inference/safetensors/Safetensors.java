@@ -29,6 +29,9 @@ public final class Safetensors {
   private static final int LENGTH_BYTES = 8;
   private static final int FLOAT_BYTES = 4;
 
+  /** The most elements one tensor may have: its floats must fit one Java array. */
+  private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
   private Safetensors() {}
 
   /** A float tensor: its dimensions, outermost first, and its elements in row-major order. */
@@ -109,17 +112,18 @@ public final class Safetensors {
       throw new SafetensorsException(where + " must be a JSON object");
     }
     JsonObject entry = element.getAsJsonObject();
-    String dtype = entry.has("dtype") ? entry.get("dtype").getAsString() : "(none)";
+    JsonElement dtypeElement = entry.get("dtype");
+    String dtype =
+        dtypeElement == null
+            ? "(none)"
+            : dtypeElement.isJsonPrimitive() ? dtypeElement.getAsString() : dtypeElement.toString();
     if (!dtype.equals("F32")) {
       throw new SafetensorsException(
           where + " has dtype " + dtype + "; only F32 tensors are supported");
     }
     long[] shape = longs(where + " shape", entry.get("shape"), -1);
     long[] offsets = longs(where + " data_offsets", entry.get("data_offsets"), 2);
-    long count = 1;
-    for (long dim : shape) {
-      count = Math.multiplyExact(count, dim);
-    }
+    long count = elementCount(where, shape);
     long begin = offsets[0];
     long end = offsets[1];
     if (begin > end || end > data.remaining()) {
@@ -150,6 +154,27 @@ public final class Safetensors {
         .asFloatBuffer()
         .get(values);
     return new FloatTensor(shape, values);
+  }
+
+  /**
+   * The number of elements of {@code shape}, refused when the data of so many floats could not be
+   * held in one Java array (a header may claim any shape; the data section is smaller still).
+   */
+  private static long elementCount(String where, long[] shape) throws SafetensorsException {
+    long count = 1;
+    for (long dim : shape) {
+      if (dim != 0 && count > MAX_ELEMENTS / dim) {
+        throw new SafetensorsException(
+            where
+                + " has shape "
+                + Arrays.toString(shape)
+                + ", more than "
+                + MAX_ELEMENTS
+                + " elements");
+      }
+      count *= dim;
+    }
+    return count;
   }
 
   /** A JSON array of non-negative integers; {@code length} -1 accepts any length. */

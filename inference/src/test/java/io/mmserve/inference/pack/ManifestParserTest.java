@@ -150,6 +150,23 @@ class ManifestParserTest {
   }
 
   @Test
+  void parse_rejectsFileNameNoPathCanHold() {
+    // found by ManifestParserFuzzTest: InvalidPathException escaped the parser
+    assertRejected(
+        m -> encoder(m, "text").addProperty("int8_file", "text\u0000.onnx"),
+        "text.encoder.int8_file must be a file name (Nul character not allowed),"
+            + " but was \"text\\u0000.onnx\"");
+  }
+
+  @Test
+  void parse_rejectsNumberWithAnExponentGsonCannotRead() {
+    // found by ManifestParserFuzzTest: Gson's NumberFormatException escaped the parser
+    assertRejected(
+        m -> m.add("logit_scale", JsonParser.parseString("0.24E40821073")),
+        "logit_scale must be a number of a usable size, but was 0.24E40821073");
+  }
+
+  @Test
   void parse_rejectsNegativeLogitScale() {
     assertRejected(
         m -> m.addProperty("logit_scale", -1),

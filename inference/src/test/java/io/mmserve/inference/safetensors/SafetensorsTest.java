@@ -58,6 +58,34 @@ class SafetensorsTest {
   }
 
   @Test
+  void parse_rejectsShapeWithMoreElementsThanAnArrayHolds() {
+    // found by SafetensorsFuzzTest: an ArithmeticException escaped the reader
+    SafetensorsException e =
+        assertThrows(
+            SafetensorsException.class,
+            () ->
+                Safetensors.parse(
+                    file(
+                        "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],"
+                            + "\"data_offsets\":[0,4]}}",
+                        1f)));
+    assertEquals(
+        "tensor 'w' has shape [4294967296, 4294967296], more than 2147483639 elements",
+        e.getMessage());
+  }
+
+  @Test
+  void parse_rejectsDtypeThatIsNotAString() {
+    SafetensorsException e =
+        assertThrows(
+            SafetensorsException.class,
+            () ->
+                Safetensors.parse(
+                    file("{\"w\":{\"dtype\":[1],\"shape\":[1],\"data_offsets\":[0,4]}}", 1f)));
+    assertEquals("tensor 'w' has dtype [1]; only F32 tensors are supported", e.getMessage());
+  }
+
+  @Test
   void parse_rejectsOffsetsPastTheData() {
     SafetensorsException e =
         assertThrows(
