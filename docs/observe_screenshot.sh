@@ -61,7 +61,7 @@ wait "$text_load"
 
 expr='sum by (method) (rate(mmserve_grpc_server_requests_seconds_count{method=~"mmserve.v1.*"}[30s]))'
 query="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$expr")"
-url="http://127.0.0.1:$PROMETHEUS_PORT/graph?g0.expr=$query&g0.tab=0&g0.range_input=5m"
-/usr/bin/chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,720 \
+url="http://127.0.0.1:$PROMETHEUS_PORT/graph?g0.expr=$query&g0.tab=0&g0.range_input=3m"
+/usr/bin/chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,960 \
   --virtual-time-budget=15000 --user-data-dir="$work/chromium" --screenshot="$shot" "$url" 2>/dev/null
 echo "observe_screenshot: $shot updated ($(stat -c %s "$shot") bytes)" >&2

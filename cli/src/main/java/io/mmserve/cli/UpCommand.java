@@ -143,12 +143,11 @@ final class UpCommand {
 
   /** Checks what {@code --observe} needs and returns the prometheus binary. */
   private Path checkCanObserve(UpOptions options) throws StackException {
-    Path binary = LocalPrometheus.findBinary(System.getenv("PATH"));
     if (!Files.isRegularFile(rulesFile())) {
       throw new StackException("--observe: no alert rules at " + rulesFile());
     }
     checkPortFree("Prometheus", options.prometheusPort(), "--prometheus-port");
-    return binary;
+    return LocalPrometheus.findBinary(System.getenv("PATH"));
   }
 
   /** Stops the Prometheus of {@code --observe}, if it was started. */
