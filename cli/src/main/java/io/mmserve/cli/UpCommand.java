@@ -46,10 +46,10 @@ final class UpCommand {
     List<ServiceSpec> services = StackPlan.services(options, home, java);
     Path prometheusBinary = null;
     try {
-      checkCanStart(options, services);
       if (options.observe()) {
         prometheusBinary = checkCanObserve(options);
       }
+      checkCanStart(options, services);
     } catch (StackException e) {
       err.println("mmserve: " + e.getMessage());
       return FAILED;

@@ -96,16 +96,7 @@ class UpCommandTest {
   void run_observeWithoutTheRulesFile_refusesToStartNamingIt(@TempDir Path dir) throws Exception {
     Path home = checkout(dir);
 
-    int code =
-        up(
-            home,
-            "--observe",
-            "--base-port",
-            Integer.toString(freePort()),
-            "--admin-base-port",
-            Integer.toString(freePort()),
-            "--http-port",
-            Integer.toString(freePort()));
+    int code = up(home, "--observe");
 
     assertEquals(UpCommand.FAILED, code);
     assertEquals(
@@ -122,18 +113,7 @@ class UpCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(StackPlan.HOST))) {
       int port = taken.getLocalPort();
 
-      int code =
-          up(
-              home,
-              "--observe",
-              "--prometheus-port",
-              Integer.toString(port),
-              "--base-port",
-              Integer.toString(freePort()),
-              "--admin-base-port",
-              Integer.toString(freePort()),
-              "--http-port",
-              Integer.toString(freePort()));
+      int code = up(home, "--observe", "--prometheus-port", Integer.toString(port));
 
       assertEquals(UpCommand.FAILED, code);
       assertEquals(
