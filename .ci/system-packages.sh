@@ -6,6 +6,8 @@
 #   libwebp7        libwebp; vision-encoder-svc decodes WebP with it (without it, lossy WebP is refused
 #                   and the test that checks libwebp is found fails)
 #   chromium        Debian's chromium; gallery-it's browser test drives it with Playwright
+#   prometheus      Prometheus and promtool; stack-it checks and tests the alert rules with promtool
+#                   and MetricNamesIT runs ./mmserve up --observe's Prometheus
 # Does nothing when everything is there. Called by ./mmserve test (and so by .ci/run).
 set -euo pipefail
 missing=()
@@ -13,6 +15,7 @@ missing=()
 ldconfig -p 2>/dev/null | grep 'libturbojpeg\.so\.0 ' >/dev/null || missing+=(libturbojpeg0)
 ldconfig -p 2>/dev/null | grep 'libwebp\.so\.7 ' >/dev/null || missing+=(libwebp7)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/bin/promtool && -x /usr/bin/prometheus ]] || missing+=(prometheus)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 sudo=()

@@ -28,6 +28,9 @@ final class UpCommand {
   private final PrintStream out;
   private final PrintStream err;
 
+  /** The Prometheus of {@code --observe} once started; stopped after the stack. */
+  private volatile LocalPrometheus prometheus;
+
   /**
    * @param home the mmserve checkout (jars under {@code <module>/target/})
    * @param java the java executable the services run on
@@ -41,7 +44,11 @@ final class UpCommand {
 
   int run(UpOptions options) throws InterruptedException {
     List<ServiceSpec> services = StackPlan.services(options, home, java);
+    Path prometheusBinary = null;
     try {
+      if (options.observe()) {
+        prometheusBinary = checkCanObserve(options);
+      }
       checkCanStart(options, services);
     } catch (StackException e) {
       err.println("mmserve: " + e.getMessage());
@@ -63,10 +70,19 @@ final class UpCommand {
       stack.start();
       stack.awaitServing(
           options.startupTimeout(), s -> out.println("mmserve: " + s.name() + " is SERVING"));
+      if (prometheusBinary != null) {
+        prometheus =
+            LocalPrometheus.start(
+                prometheusBinary, rulesFile(), services, options.prometheusPort());
+        prometheus.awaitReady(options.startupTimeout());
+      }
     } catch (StackException e) {
       return failAndStop(stack, hook, e.getMessage(), options);
     }
     out.println(readyLine(options));
+    if (prometheus != null) {
+      out.println(observeLine(prometheus));
+    }
 
     ServiceProcess exited = stack.awaitModuleDown(replica -> reportReplicaExit(stack, replica));
     return failAndStop(
@@ -106,6 +122,40 @@ final class UpCommand {
         + "/v1/ (docs/api.md#http), gallery page on "
         + http
         + HTTP_GALLERY_PATH;
+  }
+
+  /** The line that says where the Prometheus of {@code --observe} is. */
+  static String observeLine(LocalPrometheus prometheus) {
+    return "mmserve: Prometheus on "
+        + prometheus.url()
+        + " (alerts at "
+        + prometheus.url()
+        + "/alerts; rules "
+        + PrometheusConfig.RULES
+        + "; data in "
+        + prometheus.folder()
+        + ", deleted on stop)";
+  }
+
+  private Path rulesFile() {
+    return home.resolve(PrometheusConfig.RULES).toAbsolutePath();
+  }
+
+  /** Checks what {@code --observe} needs and returns the prometheus binary. */
+  private Path checkCanObserve(UpOptions options) throws StackException {
+    if (!Files.isRegularFile(rulesFile())) {
+      throw new StackException("--observe: no alert rules at " + rulesFile());
+    }
+    checkPortFree("Prometheus", options.prometheusPort(), "--prometheus-port");
+    return LocalPrometheus.findBinary(System.getenv("PATH"));
+  }
+
+  /** Stops the Prometheus of {@code --observe}, if it was started. */
+  private void stopPrometheus() throws InterruptedException {
+    LocalPrometheus started = prometheus;
+    if (started != null) {
+      started.stop();
+    }
   }
 
   /** Where the gateway serves the gallery page. */
@@ -167,6 +217,7 @@ final class UpCommand {
       return 0;
     }
     err.println("mmserve: " + message + "; stopping the other services");
+    stopPrometheus();
     stack.stop(options.stopGrace());
     err.println("mmserve: stopped");
     return FAILED;
@@ -185,6 +236,7 @@ final class UpCommand {
     out.println("mmserve: stopping");
     boolean clean;
     try {
+      stopPrometheus();
       clean = stack.stop(options.stopGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -31,6 +31,8 @@ import java.util.Set;
  * @param jvmOptions extra JVM options per module name (gateway, text-encoder-svc, ...)
  * @param galleryData gallery-svc's data dir: its collections, kept between runs
  * @param httpPort the gateway's HTTP/JSON port (the API under /v1/, the gallery page at /gallery/)
+ * @param observe also run a local Prometheus that scrapes the stack with the chart's alert rules
+ * @param prometheusPort that Prometheus's web port (only with {@code observe})
  */
 record UpOptions(
     Path modelPack,
@@ -46,11 +48,14 @@ record UpOptions(
     Optional<Path> gatewayConfig,
     Map<String, List<String>> jvmOptions,
     Path galleryData,
-    int httpPort) {
+    int httpPort,
+    boolean observe,
+    int prometheusPort) {
 
   static final int DEFAULT_BASE_PORT = 50051;
   static final int DEFAULT_ADMIN_BASE_PORT = 9091;
   static final int DEFAULT_HTTP_PORT = 8080;
+  static final int DEFAULT_PROMETHEUS_PORT = 9090;
   static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofMinutes(3);
 
   /** Longer than the services' own shutdown grace (10 s), so they can finish in-flight calls. */
@@ -116,7 +121,11 @@ record UpOptions(
               + " without it, anyone who reaches the gateway may call it",
           "--http-port N (default "
               + DEFAULT_HTTP_PORT
-              + "): the gateway's HTTP/JSON API and the gallery page at /gallery/");
+              + "): the gateway's HTTP/JSON API and the gallery page at /gallery/",
+          "--observe: also a local Prometheus (Debian's prometheus) scraping the stack with the"
+              + " alert rules, on --prometheus-port N (default "
+              + DEFAULT_PROMETHEUS_PORT
+              + ")");
 
   UpOptions {
     gatewaySettings = List.copyOf(gatewaySettings);
@@ -155,8 +164,9 @@ record UpOptions(
                 "--jvm-option",
                 "--gallery-data",
                 "--http-port",
-                "--api-keys"),
-            Set.of("--int8"));
+                "--api-keys",
+                "--prometheus-port"),
+            Set.of("--int8", "--observe"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
     }
@@ -184,7 +194,17 @@ record UpOptions(
             .orElse(home.resolve(DEFAULT_GALLERY_DATA))
             .toAbsolutePath()
             .normalize(),
-        line.intValue("--http-port", DEFAULT_HTTP_PORT, 1024, 65_535));
+        line.intValue("--http-port", DEFAULT_HTTP_PORT, 1024, 65_535),
+        line.flag("--observe"),
+        prometheusPort(line));
+  }
+
+  private static int prometheusPort(CommandLine line) {
+    if (!line.flag("--observe") && line.value("--prometheus-port").isPresent()) {
+      throw new UsageException(
+          "--prometheus-port is the port of --observe's Prometheus; add --observe");
+    }
+    return line.intValue("--prometheus-port", DEFAULT_PROMETHEUS_PORT, 1024, 65_535);
   }
 
   /** The gateway settings with {@code auth.api-keys-file} set to the {@code --api-keys} file. */

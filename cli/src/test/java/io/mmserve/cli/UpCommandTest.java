@@ -92,6 +92,40 @@ class UpCommandTest {
     }
   }
 
+  @Test
+  void run_observeWithoutTheRulesFile_refusesToStartNamingIt(@TempDir Path dir) throws Exception {
+    Path home = checkout(dir);
+
+    int code = up(home, "--observe");
+
+    assertEquals(UpCommand.FAILED, code);
+    assertEquals(
+        "mmserve: --observe: no alert rules at " + home.resolve(PrometheusConfig.RULES) + "\n",
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void run_observeOnATakenPort_refusesToStartNamingTheOption(@TempDir Path dir) throws Exception {
+    Path home = checkout(dir);
+    Path rules = home.resolve(PrometheusConfig.RULES);
+    Files.createDirectories(rules.getParent());
+    Files.writeString(rules, "groups: []\n");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(StackPlan.HOST))) {
+      int port = taken.getLocalPort();
+
+      int code = up(home, "--observe", "--prometheus-port", Integer.toString(port));
+
+      assertEquals(UpCommand.FAILED, code);
+      assertEquals(
+          "mmserve: port "
+              + port
+              + " (Prometheus) is already in use on 127.0.0.1. Is another mmserve stack running?"
+              + " Stop it, or move this one with --prometheus-port N\n",
+          err.toString(StandardCharsets.UTF_8));
+      assertEquals("", out.toString(StandardCharsets.UTF_8));
+    }
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();

@@ -213,4 +213,26 @@ class UpOptionsTest {
   void parse_rejectsPrivilegedBasePort() {
     assertThrows(UsageException.class, () -> UpOptions.parse(List.of("--base-port=80"), HOME));
   }
+
+  @Test
+  void parse_observeRunsPrometheusOnItsDefaultOrGivenPort() {
+    UpOptions plain = UpOptions.parse(List.of(), HOME);
+    UpOptions observed = UpOptions.parse(List.of("--observe"), HOME);
+    UpOptions moved = UpOptions.parse(List.of("--observe", "--prometheus-port=19090"), HOME);
+
+    assertFalse(plain.observe());
+    assertTrue(observed.observe());
+    assertEquals(9090, observed.prometheusPort());
+    assertEquals(19090, moved.prometheusPort());
+  }
+
+  @Test
+  void parse_refusesAPrometheusPortWithoutObserve() {
+    UsageException e =
+        assertThrows(
+            UsageException.class, () -> UpOptions.parse(List.of("--prometheus-port=19090"), HOME));
+
+    assertEquals(
+        "--prometheus-port is the port of --observe's Prometheus; add --observe", e.getMessage());
+  }
 }

@@ -116,6 +116,9 @@ class ChartInstallIT {
         () -> "NOTES.txt shows no port-forward and grpcurl call:\n" + notes);
     Manifest installed = helm.installedManifest(RELEASE, namespace);
     assertFalse(installed.objects().isEmpty());
+    // no Prometheus Operator here: the alert rules stay out, the dashboard's ConfigMap goes in
+    assertEquals(List.of(), installed.ofKind("PrometheusRule"));
+    assertTrue(installed.find("ConfigMap", RELEASE + "-grafana-dashboard").isPresent());
     for (KubeObject object : installed.objects()) {
       assertTrue(cluster.read(object, namespace).isPresent(), object + " was not stored");
     }

@@ -46,11 +46,21 @@ final class EndpointGuards implements AutoCloseable {
   private final Map<String, List<Meter>> meters = new LinkedHashMap<>(); // guarded by this
   private volatile List<EndpointGuard> snapshot = List.of();
 
+  /** Every reason {@link #countRejected} is given. */
+  static final List<String> REJECTED_REASONS =
+      List.of("circuit_open", "bulkhead_full", "no_endpoints");
+
+  /**
+   * Registers the backend's retry and rejection counters at zero, so that dashboards and alerts see
+   * 0 rather than no series before the first retry or rejection.
+   */
   EndpointGuards(String backend, ResilienceSettings settings, MeterRegistry registry, Clock clock) {
     this.backend = backend;
     this.settings = settings;
     this.registry = registry;
     this.clock = clock;
+    retries();
+    REJECTED_REASONS.forEach(this::rejected);
   }
 
   String backend() {
@@ -107,19 +117,25 @@ final class EndpointGuards implements AutoCloseable {
   }
 
   void countRetry() {
-    Counter.builder("mmserve.backend.retries")
-        .description("Retries of backend calls, as gRPC's retry policy made them")
-        .tags("backend", backend, "outcome", "retried")
-        .register(registry)
-        .increment();
+    retries().increment();
   }
 
   void countRejected(String reason) {
-    Counter.builder("mmserve.backend.rejected")
+    rejected(reason).increment();
+  }
+
+  private Counter retries() {
+    return Counter.builder("mmserve.backend.retries")
+        .description("Retries of backend calls, as gRPC's retry policy made them")
+        .tags("backend", backend, "outcome", "retried")
+        .register(registry);
+  }
+
+  private Counter rejected(String reason) {
+    return Counter.builder("mmserve.backend.rejected")
         .description("Backend calls refused before they were sent")
         .tags("backend", backend, "reason", reason)
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 
   private List<Meter> registerMeters(EndpointGuard e) {

@@ -11,9 +11,11 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.Counter;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.gateway.Eventually;
 import io.mmserve.gateway.resilience.PoolFixture.Settings;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,26 @@ class BackendPoolTest {
   }
 
   // --- balancing and health
+
+  @Test
+  void counters_existAtZeroBeforeTheFirstRetryOrRejection() throws Exception {
+    f.open(new Settings());
+
+    Counter retries =
+        f.registry
+            .find("mmserve.backend.retries")
+            .tags("backend", PoolFixture.BACKEND, "outcome", "retried")
+            .counter();
+    assertEquals(0.0, retries == null ? -1 : retries.count(), "retries");
+    for (String reason : List.of("circuit_open", "bulkhead_full", "no_endpoints")) {
+      Counter rejected =
+          f.registry
+              .find("mmserve.backend.rejected")
+              .tags("backend", PoolFixture.BACKEND, "reason", reason)
+              .counter();
+      assertEquals(0.0, rejected == null ? -1 : rejected.count(), "rejected " + reason);
+    }
+  }
 
   @Test
   void roundRobin_sendsCallsToEachReplicaInTurn() throws Exception {
