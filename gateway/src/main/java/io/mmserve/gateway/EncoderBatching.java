@@ -224,7 +224,15 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
       caller.joined(batchId, items.size());
       queued.add(caller.context().with(caller.queue()));
     }
-    Span batchSpan = BatchSpans.start(tracer, BATCH_SPAN, backend, batchId, items.size(), queued);
+    Span batchSpan =
+        BatchSpans.start(
+            tracer,
+            BATCH_SPAN,
+            backend,
+            batchId,
+            items.size(),
+            callers.iterator().next().context(),
+            queued);
     Q request = adapter.request(key, items, requestIds(ids));
     Deadline deadline =
         Deadline.after(Math.max(0, deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);

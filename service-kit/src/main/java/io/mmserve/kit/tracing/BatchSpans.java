@@ -39,6 +39,23 @@ public final class BatchSpans {
    */
   public static Span start(
       Tracer tracer, String name, String batcher, long batchId, int size, List<Context> callers) {
+    return start(
+        tracer, name, batcher, batchId, size, callers.isEmpty() ? null : callers.get(0), callers);
+  }
+
+  /**
+   * As {@link #start(Tracer, String, String, long, int, List)}, with an explicit parent (null for
+   * none): the gateway parents its batch by the first caller's call and links the callers' queue
+   * spans.
+   */
+  public static Span start(
+      Tracer tracer,
+      String name,
+      String batcher,
+      long batchId,
+      int size,
+      Context parent,
+      List<Context> callers) {
     Set<SpanContext> linked = new LinkedHashSet<>();
     for (Context caller : callers) {
       SpanContext span = Span.fromContext(caller).getSpanContext();
@@ -53,10 +70,10 @@ public final class BatchSpans {
             .setAttribute(BATCH_ID, batchId)
             .setAttribute(BATCH_SIZE, (long) size)
             .setAttribute(BATCH_CALLERS, (long) linked.size());
-    if (callers.isEmpty()) {
+    if (parent == null) {
       builder.setNoParent();
     } else {
-      builder.setParent(callers.get(0));
+      builder.setParent(parent);
     }
     linked.forEach(builder::addLink);
     return builder.startSpan();
