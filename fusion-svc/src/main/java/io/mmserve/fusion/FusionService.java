@@ -20,24 +20,38 @@ import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.StatusMapper;
 import io.mmserve.kit.server.Replies;
 import io.mmserve.tensor.v1.Tensor;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.Scope;
 import java.util.function.Supplier;
 
 /**
  * {@code mmserve.fusion.v1.Fusion}: decodes the request tensors ({@link TensorCodec}), delegates to
  * the {@link FusionEngine} on the calling gRPC thread, and packs the results. {@link Replies} sends
- * them: every error reaches the client through {@link StatusMapper}.
+ * them: every error reaches the client through {@link StatusMapper}. Each computation is a span
+ * ("fusion score", "fusion match", "fusion classify"), child of the call's server span.
  */
 public final class FusionService extends FusionGrpc.FusionImplBase {
   private final FusionEngine engine;
+  private final Tracer tracer;
 
   public FusionService(FusionEngine engine) {
+    this(engine, TracerProvider.noop().get(""));
+  }
+
+  /** A service whose computations are spans made by {@code tracer}. */
+  public FusionService(FusionEngine engine, Tracer tracer) {
     this.engine = engine;
+    this.tracer = tracer;
   }
 
   @Override
   public void scoreEmbeddings(
       ScoreEmbeddingsRequest request, StreamObserver<ScoreEmbeddingsResponse> observer) {
     respond(
+        "fusion score",
         observer,
         () -> {
           ScoreResult r =
@@ -64,6 +78,7 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
   public void matchFeatures(
       MatchFeaturesRequest request, StreamObserver<MatchFeaturesResponse> observer) {
     respond(
+        "fusion match",
         observer,
         () -> {
           MatchResult r =
@@ -90,6 +105,7 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
   public void classifyEmbeddings(
       ClassifyEmbeddingsRequest request, StreamObserver<ClassifyEmbeddingsResponse> observer) {
     respond(
+        "fusion classify",
         observer,
         () -> {
           ClassifyResult r =
@@ -130,11 +146,19 @@ public final class FusionService extends FusionGrpc.FusionImplBase {
   }
 
   /** Computes the response after checking the deadline; any failure becomes a gRPC status. */
-  private static <T> void respond(StreamObserver<T> observer, Supplier<T> call) {
+  private <T> void respond(String spanName, StreamObserver<T> observer, Supplier<T> call) {
     Replies.now(
         () -> {
           Deadlines.checkNotExpired();
-          return call.get();
+          Span span = tracer.spanBuilder(spanName).startSpan();
+          try (Scope ignored = span.makeCurrent()) {
+            return call.get();
+          } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+          } finally {
+            span.end();
+          }
         },
         observer);
   }

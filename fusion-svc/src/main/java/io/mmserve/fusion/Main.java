@@ -32,6 +32,6 @@ public final class Main {
         startup.closeOnStop(
             new FusionEngine(
                 ModelRegistry.load(settings.packs()), settings.limits(), settings.matchThreads()));
-    return ServiceParts.of(new FusionService(engine));
+    return ServiceParts.of(new FusionService(engine, startup.tracing().tracer()));
   }
 }

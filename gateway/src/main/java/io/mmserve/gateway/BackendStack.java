@@ -9,6 +9,8 @@ import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchingSettings;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -36,6 +38,18 @@ final class BackendStack implements AutoCloseable {
    * @param channels makes the channel builder of a backend's target
    */
   BackendStack(GatewayConfig config, BackendPool.ChannelFactory channels, MeterRegistry registry) {
+    this(config, channels, registry, TracerProvider.noop().get(""));
+  }
+
+  /**
+   * As the other constructor, with the batchers' queue and batch spans made by {@code tracer}
+   * (tracing the calls themselves is the channels' part).
+   */
+  BackendStack(
+      GatewayConfig config,
+      BackendPool.ChannelFactory channels,
+      MeterRegistry registry,
+      Tracer tracer) {
     scheduler = new ScheduledThreadPoolExecutor(2, daemon());
     scheduler.setRemoveOnCancelPolicy(true);
     text = pool(Backends.TEXT_ENCODER, config.textEncoderTarget(), config, channels, registry);
@@ -56,7 +70,8 @@ final class BackendStack implements AutoCloseable {
             config.textResilience().retryPushback(),
             scheduler,
             registry,
-            BatchMetrics.TEXT);
+            BatchMetrics.TEXT,
+            tracer);
     imageBatching =
         new EncoderBatching<>(
             Backends.VISION_ENCODER,
@@ -66,7 +81,8 @@ final class BackendStack implements AutoCloseable {
             config.visionResilience().retryPushback(),
             scheduler,
             registry,
-            BatchMetrics.IMAGE);
+            BatchMetrics.IMAGE,
+            tracer);
     backends = new Backends(textBatching, imageBatching, fusion, gallery, config.defaultDeadline());
   }
 

@@ -21,6 +21,12 @@ import io.mmserve.kit.errors.BadRequestDetails;
 import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.ResourceLimitException;
+import io.mmserve.kit.tracing.BatchSpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -28,6 +34,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -35,6 +43,12 @@ import java.util.function.BooleanSupplier;
  * model, normalisation and features flag share batches (an {@link AsyncBatcher}), every batch goes
  * to the encoder through its {@link BackendPool}, and each caller gets a response holding exactly
  * its own rows. With a max batch size of 1, each request goes to the encoder as it came.
+ *
+ * <p>Traced: each request's wait in the queue is a span ({@value #QUEUE_SPAN}, child of the
+ * caller's span) that ends when its first batch is sent, with that batch's id and size; each batch
+ * call is a span ({@value #BATCH_SPAN}, {@link BatchSpans}: child of the first caller's span,
+ * linked to every caller's queue span), current while the encoder is called, so the encoder's spans
+ * are its descendants. A caller's answer is completed in the caller's own context.
  *
  * @param <Q> the encoder request type
  * @param <R> the encoder response type
@@ -72,11 +86,19 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
 
   private static final int MAX_IDS_SHOWN = 8;
 
+  /** The span of a request's wait in the batcher's queue. */
+  static final String QUEUE_SPAN = "gateway batch queue";
+
+  /** The span of one batch call to the encoder. */
+  static final String BATCH_SPAN = "gateway batch";
+
   private final String backend;
   private final BackendPool pool;
   private final Adapter<Q, R, I> adapter;
   private final Ticker ticker = Ticker.system(); // the clock of grpc Deadlines
   private final AsyncBatcher<Key, Tagged<I>, Row<R>> batcher; // null when batching is off
+  private final Tracer tracer;
+  private final AtomicLong batchIds = new AtomicLong();
 
   /**
    * @param retryPushback the retry hint of a request refused because the queue is full
@@ -93,6 +115,30 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
       ScheduledExecutorService timers,
       MeterRegistry registry,
       String batcherTag) {
+    this(
+        backend,
+        pool,
+        adapter,
+        settings,
+        retryPushback,
+        timers,
+        registry,
+        batcherTag,
+        TracerProvider.noop().get(""));
+  }
+
+  /** As the other constructor, with queue and batch spans made by {@code tracer}. */
+  EncoderBatching(
+      String backend,
+      BackendPool pool,
+      Adapter<Q, R, I> adapter,
+      BatchingSettings settings,
+      Duration retryPushback,
+      ScheduledExecutorService timers,
+      MeterRegistry registry,
+      String batcherTag,
+      Tracer tracer) {
+    this.tracer = tracer;
     this.backend = backend;
     this.pool = pool;
     this.adapter = adapter;
@@ -123,36 +169,70 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
       return pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
     }
     List<I> payload = adapter.items(request);
-    String requestId = adapter.requestId(request);
+    io.opentelemetry.context.Context context = io.opentelemetry.context.Context.current();
+    Caller caller = new Caller(adapter.requestId(request), context, queueSpan(context));
     List<Tagged<I>> items = new ArrayList<>(payload.size());
-    payload.forEach(item -> items.add(new Tagged<>(item, requestId)));
+    payload.forEach(item -> items.add(new Tagged<>(item, caller)));
     long deadlineNanos = ticker.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
     CompletableFuture<List<Row<R>>> rows =
         batcher.submit(adapter.key(request), items, deadlineNanos, cancelled);
     SettableFuture<R> answer = SettableFuture.create();
     rows.whenComplete(
         (value, failure) -> {
-          if (failure != null) {
-            answer.setException(failure);
-            return;
-          }
-          try {
-            answer.set(assemble(value));
-          } catch (RuntimeException e) {
-            answer.setException(e);
+          caller.leftQueue(failure); // refused, cancelled or timed out before any batch
+          // the caller's continuations run in its own context, not in the batch's
+          try (Scope ignored = context.makeCurrent()) {
+            complete(answer, value, failure);
           }
         });
     return answer;
+  }
+
+  private Span queueSpan(io.opentelemetry.context.Context caller) {
+    return tracer
+        .spanBuilder(QUEUE_SPAN)
+        .setParent(caller)
+        .setAttribute(BatchSpans.BATCHER, backend)
+        .startSpan();
+  }
+
+  private void complete(SettableFuture<R> answer, List<Row<R>> value, Throwable failure) {
+    if (failure != null) {
+      answer.setException(failure);
+      return;
+    }
+    try {
+      answer.set(assemble(value));
+    } catch (RuntimeException e) {
+      answer.setException(e);
+    }
   }
 
   private CompletableFuture<List<Row<R>>> sendBatch(
       Key key, List<Tagged<I>> tagged, long deadlineNanos) {
     List<I> items = new ArrayList<>(tagged.size());
     LinkedHashSet<String> ids = new LinkedHashSet<>();
+    LinkedHashSet<Caller> callers = new LinkedHashSet<>();
     for (Tagged<I> t : tagged) {
       items.add(t.item());
       ids.add(t.requestId());
+      callers.add(t.caller());
     }
+    long batchId = batchIds.incrementAndGet();
+    List<io.opentelemetry.context.Context> queued = new ArrayList<>(callers.size());
+    for (Caller caller : callers) {
+      caller.joined(batchId, items.size());
+      queued.add(caller.context().with(caller.queue()));
+    }
+    Span batchSpan =
+        BatchSpans.start(
+            tracer,
+            BATCH_SPAN,
+            backend,
+            batchId,
+            items.size(),
+            callers.iterator().next().context(),
+            queued);
     Q request = adapter.request(key, items, requestIds(ids));
     Deadline deadline =
         Deadline.after(Math.max(0, deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);
@@ -161,11 +241,13 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     // others'.
     ListenableFuture<R> response;
     Context previous = Context.ROOT.attach();
-    try {
+    // the batch's span inside the root gRPC context: the encoder call is its child
+    try (Scope ignored = io.opentelemetry.context.Context.current().with(batchSpan).makeCurrent()) {
       response = pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
     } finally {
       Context.ROOT.detach(previous);
     }
+    response.addListener(() -> endBatchSpan(batchSpan, response), MoreExecutors.directExecutor());
     CompletableFuture<List<Row<R>>> rows = new CompletableFuture<>();
     Futures.addCallback(
         response,
@@ -284,8 +366,62 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     }
   }
 
-  /** An item with the id of the request it came in. */
-  record Tagged<I>(I item, String requestId) {}
+  private static void endBatchSpan(Span span, ListenableFuture<?> response) {
+    try {
+      Futures.getDone(response);
+    } catch (java.util.concurrent.ExecutionException e) {
+      span.setStatus(StatusCode.ERROR, Status.fromThrowable(e.getCause()).getCode().name());
+    } catch (java.util.concurrent.CancellationException e) {
+      span.setStatus(StatusCode.ERROR, "CANCELLED");
+    }
+    span.end();
+  }
+
+  /** An item with the request it came in. */
+  record Tagged<I>(I item, Caller caller) {
+    String requestId() {
+      return caller.requestId();
+    }
+  }
+
+  /**
+   * One request in the queue: its id, the context it came in, and the span of its wait, which ends
+   * once, when its first batch is sent or it fails before any.
+   */
+  record Caller(
+      String requestId, io.opentelemetry.context.Context context, Span queue, AtomicBoolean left) {
+    Caller(String requestId, io.opentelemetry.context.Context context, Span queue) {
+      this(requestId, context, queue, new AtomicBoolean());
+    }
+
+    void joined(long batchId, int batchSize) {
+      if (left.compareAndSet(false, true)) {
+        queue.setAttribute(BatchSpans.BATCH_ID, batchId);
+        queue.setAttribute(BatchSpans.BATCH_SIZE, (long) batchSize);
+        queue.end();
+      }
+    }
+
+    void leftQueue(Throwable failure) {
+      if (left.compareAndSet(false, true)) {
+        if (failure != null) {
+          queue.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
+        }
+        queue.end();
+      }
+    }
+
+    // identity: a caller is one request, whatever its fields
+    @Override
+    public boolean equals(Object other) {
+      return this == other;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(this);
+    }
+  }
 
   /** Row {@code row} of a batch response. */
   record Row<R>(R response, int row) {}

@@ -53,8 +53,9 @@ public final class Main {
             new BackendStack(
                 config,
                 BackendPool.ChannelFactory.plaintext(
-                    config.maxInboundMessageBytes(), discovery.provider()),
-                startup.meters()));
+                    config.maxInboundMessageBytes(), startup.tracing(), discovery.provider()),
+                startup.meters(),
+                startup.tracing().tracer()));
     log.info(
         "{} backends: text encoder {}, vision encoder {}, fusion {}, gallery {}",
         SERVICE,
@@ -76,7 +77,7 @@ public final class Main {
     // one service object, two transports: the same batchers, limits, keys, deadlines and meters
     List<ServerInterceptor> interceptors = new ArrayList<>();
     interceptors.add(auth.interceptor()); // innermost, as on the gRPC server
-    interceptors.addAll(GrpcServer.standardInterceptors(startup.meters()));
+    interceptors.addAll(GrpcServer.standardInterceptors(startup.meters(), startup.tracing()));
     return parts.withTransport(
         new HttpGateway(
             config.http(),

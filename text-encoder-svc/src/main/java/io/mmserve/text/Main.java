@@ -39,7 +39,9 @@ public final class Main {
     DjlNatives.configure(text.djlCacheDir(), System.getenv());
     ModelRegistry registry = ModelRegistry.load(text.packs());
     BackendSettings.Opened opened =
-        settings.backend().open(TextEncoder.backendModels(registry, text.precision()));
+        settings
+            .backend()
+            .open(TextEncoder.backendModels(registry, text.precision()), startup.tracing());
     startup.closeOnStop(opened.backend());
     TextEncoder encoder =
         startup.closeOnStop(
@@ -49,7 +51,8 @@ public final class Main {
                 text.batching(),
                 text.buckets(),
                 text.limits(),
-                startup.meters()));
+                startup.meters(),
+                startup.tracing().tracer()));
     return ServiceParts.following(opened.ready(), new TextEncoderService(encoder));
   }
 

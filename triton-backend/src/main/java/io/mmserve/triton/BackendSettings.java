@@ -5,6 +5,7 @@ import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeBackend;
 import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.kit.config.Config;
+import io.mmserve.kit.tracing.Tracing;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,10 +60,18 @@ public record BackendSettings(Kind kind, OnnxRuntimeConfig onnx, TritonConfig tr
    * @throws TritonStartupException if Triton does not answer or its models differ from the manifest
    */
   public Opened open(List<BackendModel> models) {
+    return open(models, Tracing.off());
+  }
+
+  /**
+   * As {@link #open(List)}; the calls to Triton carry the current trace ({@code traceparent}) and
+   * have client spans when {@code tracing} is on.
+   */
+  public Opened open(List<BackendModel> models, Tracing tracing) {
     return switch (kind) {
       case EMBEDDED -> new Opened(OnnxRuntimeBackend.open(onnx, models), () -> true);
       case TRITON -> {
-        TritonBackend backend = TritonBackend.connect(triton, models);
+        TritonBackend backend = TritonBackend.connect(triton, models, tracing);
         yield new Opened(backend, backend::isReady);
       }
     };

@@ -10,6 +10,7 @@ import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.kit.client.GrpcChannels;
 import io.mmserve.kit.errors.ModelNotFoundException;
+import io.mmserve.kit.tracing.Tracing;
 import io.mmserve.kserve.v2.GRPCInferenceServiceGrpc;
 import io.mmserve.kserve.v2.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
 import io.mmserve.kserve.v2.ModelConfig;
@@ -83,8 +84,18 @@ public final class TritonBackend implements InferenceBackend {
    *     a tensor differs from the manifest; the channel is closed then
    */
   public static TritonBackend connect(TritonConfig config, List<BackendModel> specs) {
+    return connect(config, specs, Tracing.off());
+  }
+
+  /**
+   * As {@link #connect(TritonConfig, List)}, with each call to Triton traced by {@code tracing}: a
+   * client span, child of the current context (the model call's span), and its W3C {@code
+   * traceparent}, which Triton reads when its own tracing is on.
+   */
+  public static TritonBackend connect(
+      TritonConfig config, List<BackendModel> specs, Tracing tracing) {
     ManagedChannel channel =
-        GrpcChannels.plaintext(config.target(), config.maxInboundMessageBytes());
+        GrpcChannels.plaintext(config.target(), config.maxInboundMessageBytes(), tracing);
     return open(config, channel, specs, RetryLoop.Sleeper.THREAD, Ticker.system());
   }
 

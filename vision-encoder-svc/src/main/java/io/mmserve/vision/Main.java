@@ -45,7 +45,9 @@ public final class Main {
     warnIfMessageLimitIsTooSmall(startup.server(), vision);
     ModelRegistry registry = ModelRegistry.load(vision.packs());
     BackendSettings.Opened opened =
-        settings.backend().open(ImageEncoder.backendModels(registry, vision.precision()));
+        settings
+            .backend()
+            .open(ImageEncoder.backendModels(registry, vision.precision()), startup.tracing());
     startup.closeOnStop(opened.backend());
     ImageEncoder encoder =
         startup.closeOnStop(
@@ -55,7 +57,8 @@ public final class Main {
                 vision.limits(),
                 vision.batching(),
                 vision.preprocessThreads(),
-                startup.meters()));
+                startup.meters(),
+                startup.tracing().tracer()));
     return ServiceParts.following(opened.ready(), new VisionEncoderService(encoder));
   }
 

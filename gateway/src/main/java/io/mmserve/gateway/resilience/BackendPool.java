@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.kit.client.GrpcChannels;
 import io.mmserve.kit.client.NameResolvers;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.kit.tracing.Tracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -89,12 +90,22 @@ public final class BackendPool implements AutoCloseable {
      * kubernetes:///}).
      */
     static ChannelFactory plaintext(int maxInboundMessageBytes, NameResolverProvider... more) {
+      return plaintext(maxInboundMessageBytes, Tracing.off(), more);
+    }
+
+    /**
+     * As {@link #plaintext(int, NameResolverProvider...)}, with every call traced by {@code
+     * tracing}: a client span, child of the current context, and its {@code traceparent}.
+     */
+    static ChannelFactory plaintext(
+        int maxInboundMessageBytes, Tracing tracing, NameResolverProvider... more) {
       return (target, refresh) -> {
         NameResolverRegistry resolvers = NameResolvers.standard(refresh);
         for (NameResolverProvider provider : more) {
           resolvers.register(provider);
         }
-        return GrpcChannels.plaintextBuilder(target, maxInboundMessageBytes, resolvers);
+        return tracing.instrument(
+            GrpcChannels.plaintextBuilder(target, maxInboundMessageBytes, resolvers));
       };
     }
   }

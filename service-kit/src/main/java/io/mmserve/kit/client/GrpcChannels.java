@@ -5,6 +5,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.NameResolverRegistry;
+import io.mmserve.kit.tracing.Tracing;
 
 /**
  * Builds the channels mmserve services use to call each other. Every channel resolves its target
@@ -24,10 +25,21 @@ public final class GrpcChannels {
    * @throws IllegalArgumentException if the target cannot be parsed
    */
   public static ManagedChannel plaintext(String target, int maxInboundMessageBytes) {
-    return plaintextBuilder(
-            target,
-            maxInboundMessageBytes,
-            NameResolvers.standard(NameResolvers.DEFAULT_DNS_REFRESH))
+    return plaintext(target, maxInboundMessageBytes, Tracing.off());
+  }
+
+  /**
+   * As {@link #plaintext(String, int)}, with every call traced by {@code tracing}: a client span,
+   * child of the current context, and its {@code traceparent} sent to the server.
+   */
+  public static ManagedChannel plaintext(
+      String target, int maxInboundMessageBytes, Tracing tracing) {
+    return tracing
+        .instrument(
+            plaintextBuilder(
+                target,
+                maxInboundMessageBytes,
+                NameResolvers.standard(NameResolvers.DEFAULT_DNS_REFRESH)))
         .build();
   }
 

@@ -7,13 +7,16 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
  * Calls {@link #callCompleted} exactly once per call with the final status and the time since the
  * call started: when the server closes the call, or with {@code CANCELLED} when the client cancels
- * it (or its deadline passes) first.
+ * it (or its deadline passes) first. The call's span is the one current when the call starts (the
+ * tracing interceptor's, outside this one), invalid when tracing is off.
  */
 abstract class CompletionInterceptor implements ServerInterceptor {
   private final LongSupplier nanoTime;
@@ -23,15 +26,17 @@ abstract class CompletionInterceptor implements ServerInterceptor {
   }
 
   /** Called once per call, on the thread that closed or cancelled it. */
-  protected abstract void callCompleted(String fullMethodName, Status status, long elapsedNanos);
+  protected abstract void callCompleted(
+      String fullMethodName, Status status, long elapsedNanos, SpanContext span);
 
   /**
-   * Called once per call like {@link #callCompleted(String, Status, long)}, which it calls, with
-   * the call's request headers as they are by then (an inner interceptor may have added to them).
+   * Called once per call like {@link #callCompleted(String, Status, long, SpanContext)}, which it
+   * calls, with the call's request headers as they are by then (an inner interceptor may have added
+   * to them).
    */
   protected void callCompleted(
-      String fullMethodName, Status status, long elapsedNanos, Metadata headers) {
-    callCompleted(fullMethodName, status, elapsedNanos);
+      String fullMethodName, Status status, long elapsedNanos, Metadata headers, SpanContext span) {
+    callCompleted(fullMethodName, status, elapsedNanos, span);
   }
 
   @Override
@@ -39,13 +44,14 @@ abstract class CompletionInterceptor implements ServerInterceptor {
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     long start = nanoTime.getAsLong();
     String method = call.getMethodDescriptor().getFullMethodName();
+    SpanContext span = Span.current().getSpanContext();
     AtomicBoolean done = new AtomicBoolean();
     ServerCall<ReqT, RespT> observed =
         new SimpleForwardingServerCall<>(call) {
           @Override
           public void close(Status status, Metadata trailers) {
             if (done.compareAndSet(false, true)) {
-              callCompleted(method, status, nanoTime.getAsLong() - start, headers);
+              callCompleted(method, status, nanoTime.getAsLong() - start, headers, span);
             }
             super.close(status, trailers);
           }
@@ -54,7 +60,7 @@ abstract class CompletionInterceptor implements ServerInterceptor {
       @Override
       public void onCancel() {
         if (done.compareAndSet(false, true)) {
-          callCompleted(method, Status.CANCELLED, nanoTime.getAsLong() - start, headers);
+          callCompleted(method, Status.CANCELLED, nanoTime.getAsLong() - start, headers, span);
         }
         super.onCancel();
       }

@@ -11,6 +11,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.kit.errors.ExceptionMappingInterceptor;
+import io.mmserve.kit.tracing.Tracing;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -81,6 +82,20 @@ public final class GrpcServer implements AutoCloseable {
       ServerConfig config,
       MeterRegistry registry,
       ScheduledExecutorService scheduler) {
+    this(builder, services, config, registry, scheduler, Tracing.off());
+  }
+
+  /**
+   * As {@link #GrpcServer(ServerBuilder, List, ServerConfig, MeterRegistry,
+   * ScheduledExecutorService)}, with each call traced by {@code tracing} (owned by the caller).
+   */
+  public GrpcServer(
+      ServerBuilder<?> builder,
+      List<? extends BindableService> services,
+      ServerConfig config,
+      MeterRegistry registry,
+      ScheduledExecutorService scheduler,
+      Tracing tracing) {
     this.scheduler = scheduler;
     this.shutdownGrace = config.shutdownGrace();
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
@@ -93,7 +108,7 @@ public final class GrpcServer implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .maxInboundMessageSize(config.maxInboundMessageBytes());
-    standardInterceptors(registry).forEach(builder::intercept);
+    standardInterceptors(registry, tracing).forEach(builder::intercept);
     this.server = builder.build();
   }
 
@@ -104,10 +119,21 @@ public final class GrpcServer implements AutoCloseable {
    * HTTP/JSON) adds the same ones.
    */
   public static List<ServerInterceptor> standardInterceptors(MeterRegistry registry) {
-    return List.of(
-        new ExceptionMappingInterceptor(),
-        new MetricsInterceptor(registry),
-        new RequestLoggingInterceptor());
+    return standardInterceptors(registry, Tracing.off());
+  }
+
+  /**
+   * As {@link #standardInterceptors(MeterRegistry)}, with {@code tracing}'s server interceptor
+   * outermost: the call's span is current for the others, and the request log names its trace.
+   */
+  public static List<ServerInterceptor> standardInterceptors(
+      MeterRegistry registry, Tracing tracing) {
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    interceptors.add(new ExceptionMappingInterceptor());
+    interceptors.add(new MetricsInterceptor(registry));
+    interceptors.add(new RequestLoggingInterceptor());
+    interceptors.addAll(tracing.serverInterceptors());
+    return List.copyOf(interceptors);
   }
 
   /**

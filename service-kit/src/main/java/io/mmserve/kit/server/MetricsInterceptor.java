@@ -3,6 +3,7 @@ package io.mmserve.kit.server;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.SpanContext;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -31,7 +32,7 @@ public final class MetricsInterceptor extends CompletionInterceptor {
   }
 
   @Override
-  protected void callCompleted(String method, Status status, long elapsedNanos) {
+  protected void callCompleted(String method, Status status, long elapsedNanos, SpanContext span) {
     Timer.builder(REQUESTS)
         .description("gRPC calls served, by method and status")
         .tag("method", method)

@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigLoader;
+import io.mmserve.kit.tracing.Tracing;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>loads the config (defaults, file, {@code MMSERVE_*} variables, flags) and reads the shared
  *       {@link ServerConfig} and the service's settings. A bad value exits with {@value
- *       #EXIT_BAD_CONFIG} and one line on stderr that shows it, no stack trace;
+ *       #EXIT_BAD_CONFIG} and one line on stderr that shows it, no stack trace; reads the {@code
+ *       OTEL_*} variables into the service's {@link Tracing} (off unless they ask for it);
  *   <li>logs the effective config (secrets masked);
  *   <li>makes the Prometheus registry and binds the {@link StandardMeters};
  *   <li>calls the {@link Assembly}, which builds the service's objects with {@code new} and hands
@@ -135,24 +137,28 @@ public final class ServiceRunner<S> {
     ConnectionLimits connections;
     MethodMessageLimits messageLimits;
     S own;
+    Tracing tracing;
     try {
       config = ConfigLoader.load(defaults, args, env);
       server = ServerConfig.from(config);
       connections = ConnectionLimits.from(config);
       messageLimits = MethodMessageLimits.from(config);
       own = settings.apply(config);
+      tracing = Tracing.fromEnvironment(name, env);
     } catch (IllegalArgumentException e) { // a ConfigException, or a settings record refusing one
       throw new StartFailure(EXIT_BAD_CONFIG, name + ": bad configuration: " + e.getMessage(), e);
     }
     log.info("{} config:\n{}", name, config);
+    log.info("{} {}", name, tracing);
 
     Deque<AutoCloseable> owned = new ArrayDeque<>(); // closed from the head
     RunningService service;
     try {
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      owned.push(tracing); // closed last but for the meters: flushes the spans of the stop
       owned.push(meters::close);
       owned.push(new StandardMeters(meters));
-      ServiceParts parts = assembly.build(own, new Startup(server, meters, owned));
+      ServiceParts parts = assembly.build(own, new Startup(server, meters, tracing, owned));
       parts.transports().forEach(owned::push); // stopped with gRPC (RunningService#stop)
       ScheduledExecutorService readiness = readinessScheduler(name);
       owned.push(readiness::shutdownNow);
@@ -160,7 +166,7 @@ public final class ServiceRunner<S> {
       parts.interceptors().forEach(builder::intercept); // inside the standard ones
       GrpcServer grpc =
           new GrpcServer(
-              builder, messageLimits.applyTo(parts.services()), server, meters, readiness);
+              builder, messageLimits.applyTo(parts.services()), server, meters, readiness, tracing);
       if (parts.dependencyReady() != null) {
         grpc.followReadiness(parts.dependencyReady(), READINESS_POLL);
       }

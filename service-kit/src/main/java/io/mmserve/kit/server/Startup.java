@@ -1,6 +1,7 @@
 package io.mmserve.kit.server;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.mmserve.kit.tracing.Tracing;
 import java.util.Deque;
 
 /**
@@ -12,15 +13,18 @@ import java.util.Deque;
 public final class Startup {
   private final ServerConfig server;
   private final MeterRegistry meters;
+  private final Tracing tracing;
   private final Deque<AutoCloseable> closeFirst;
 
   /**
    * @param closeFirst the runner's resources, closed from the head: what is handed over here is
    *     pushed onto it
    */
-  Startup(ServerConfig server, MeterRegistry meters, Deque<AutoCloseable> closeFirst) {
+  Startup(
+      ServerConfig server, MeterRegistry meters, Tracing tracing, Deque<AutoCloseable> closeFirst) {
     this.server = server;
     this.meters = meters;
+    this.tracing = tracing;
     this.closeFirst = closeFirst;
   }
 
@@ -32,6 +36,14 @@ public final class Startup {
   /** Where the service's own meters go; it is served on the admin port's {@code /metrics}. */
   public MeterRegistry meters() {
     return meters;
+  }
+
+  /**
+   * The service's tracing (the {@code OTEL_*} variables): its tracer for the service's own spans
+   * and the interceptors of the channels it opens. Owned by the runner.
+   */
+  public Tracing tracing() {
+    return tracing;
   }
 
   /**

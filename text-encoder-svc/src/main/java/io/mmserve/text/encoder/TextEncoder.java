@@ -17,6 +17,8 @@ import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.text.tokenizer.PackTokenizer;
 import io.mmserve.text.tokenizer.TokenizedText;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,6 +74,21 @@ public final class TextEncoder implements AutoCloseable {
       SequenceBuckets buckets,
       TextLimits limits,
       MeterRegistry meters) {
+    this(registry, backend, batching, buckets, limits, meters, TracerProvider.noop().get(""));
+  }
+
+  /**
+   * As the other constructors; each model call is a span made by {@code tracer}, linked to the
+   * requests of its texts.
+   */
+  public TextEncoder(
+      ModelRegistry registry,
+      InferenceBackend backend,
+      BatchingSettings batching,
+      SequenceBuckets buckets,
+      TextLimits limits,
+      MeterRegistry meters,
+      Tracer tracer) {
     this.registry = registry;
     this.limits = limits;
     Map<String, TextModel> loaded = new LinkedHashMap<>();
@@ -90,7 +107,8 @@ public final class TextEncoder implements AutoCloseable {
                     backend,
                     batching,
                     buckets,
-                    new BatchMetrics(meters, BatchMetrics.TEXT, pack.manifest().id())));
+                    new BatchMetrics(meters, BatchMetrics.TEXT, pack.manifest().id()),
+                    tracer));
           } catch (RuntimeException e) {
             tokenizer.close();
             throw e;

@@ -4,10 +4,13 @@ import io.mmserve.inference.InferenceBackend;
 import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.batch.DynamicBatcher;
+import io.mmserve.inference.batch.TracedBatchFunction;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.TextSpec;
+import io.mmserve.kit.tracing.Traced;
 import io.mmserve.text.tokenizer.PackTokenizer;
 import io.mmserve.text.tokenizer.TokenizedText;
+import io.opentelemetry.api.trace.Tracer;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -19,7 +22,10 @@ final class TextModel implements AutoCloseable {
   private final ModelPack pack;
   private final TextModelIo io;
   private final PackTokenizer tokenizer;
-  private final DynamicBatcher<TextItem, EncodedText> batcher;
+  private final DynamicBatcher<Traced<TextItem>, EncodedText> batcher;
+
+  /** The span of one model call. */
+  static final String MODEL_SPAN = "text-encoder model";
 
   /**
    * @param text the pack's text side
@@ -35,21 +41,25 @@ final class TextModel implements AutoCloseable {
       InferenceBackend backend,
       BatchingSettings batching,
       SequenceBuckets buckets,
-      BatchMetrics metrics) {
+      BatchMetrics metrics,
+      Tracer tracer) {
     this.pack = pack;
     this.io = TextModelIo.of(pack.manifest().id(), text, pack.manifest().embeddingDim());
     this.tokenizer = tokenizer;
     TextBatchFunction function =
         new TextBatchFunction(backend, backendModelName(pack), io, buckets);
+    // each model call is a span ("text-encoder model") linked to the requests of its texts
+    TracedBatchFunction<TextItem, EncodedText> traced =
+        new TracedBatchFunction<>(function, tracer, MODEL_SPAN, backendModelName(pack));
     this.batcher =
         io.dynamicSequence()
             ? new DynamicBatcher<>(
                 batcherName(pack),
                 batching,
-                function,
-                item -> function.lengthFor(item.tokens().tokenCount()),
+                traced,
+                item -> function.lengthFor(item.item().tokens().tokenCount()),
                 metrics)
-            : new DynamicBatcher<>(batcherName(pack), batching, function, metrics);
+            : new DynamicBatcher<>(batcherName(pack), batching, traced, metrics);
     metrics.watch(batcher);
   }
 
@@ -76,7 +86,7 @@ final class TextModel implements AutoCloseable {
   }
 
   CompletableFuture<EncodedText> submit(TextItem item, BooleanSupplier cancelled) {
-    return batcher.submit(item, cancelled);
+    return batcher.submit(Traced.now(item), cancelled);
   }
 
   /** Runs the queued texts, then frees the tokenizer. */

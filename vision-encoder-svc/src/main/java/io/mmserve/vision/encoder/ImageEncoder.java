@@ -19,12 +19,20 @@ import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import io.mmserve.vision.image.ImageDecoder;
 import io.mmserve.vision.image.RgbImage;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -54,6 +62,9 @@ import org.slf4j.LoggerFactory;
  *       dropped before the call; a failure of one request never fails another's images.
  * </ol>
  *
+ * <p>Traced: each image's preprocessing (decode, resize, crop) is a span ({@value
+ * #PREPROCESS_SPAN}) in the request's context, each model call one of {@link ImageModel}'s.
+ *
  * <p>Thread-safe. Owns the worker threads and the batchers, which {@link #close()} stops; the
  * backend belongs to the caller, who closes it after this encoder.
  */
@@ -66,6 +77,13 @@ public final class ImageEncoder implements AutoCloseable {
   private final ImageDecoder decoder;
   private final Map<String, ImageModel> models = new LinkedHashMap<>();
   private final ExecutorService workers;
+  private final Tracer tracer;
+
+  /** The span of one image's decode, resize and crop. */
+  static final String PREPROCESS_SPAN = "vision-encoder preprocess";
+
+  /** The index of the image in its request, on a preprocessing span. */
+  static final AttributeKey<Long> IMAGE_INDEX = AttributeKey.longKey("mmserve.image.index");
 
   /**
    * Starts a batcher per pack and the worker threads.
@@ -86,7 +104,20 @@ public final class ImageEncoder implements AutoCloseable {
       BatchingSettings batching,
       int workerThreads,
       MeterRegistry meters) {
+    this(registry, backend, limits, batching, workerThreads, meters, TracerProvider.noop().get(""));
+  }
+
+  /** As the other constructor, with preprocessing and model-call spans made by {@code tracer}. */
+  public ImageEncoder(
+      ModelRegistry registry,
+      InferenceBackend backend,
+      ImageLimits limits,
+      BatchingSettings batching,
+      int workerThreads,
+      MeterRegistry meters,
+      Tracer tracer) {
     this.registry = registry;
+    this.tracer = tracer;
     this.limits = limits;
     this.decoder = new ImageDecoder(limits.maxPixels());
     try {
@@ -95,7 +126,7 @@ public final class ImageEncoder implements AutoCloseable {
         models.put(
             id,
             new ImageModel(
-                pack, backend, batching, new BatchMetrics(meters, BatchMetrics.IMAGE, id)));
+                pack, backend, batching, new BatchMetrics(meters, BatchMetrics.IMAGE, id), tracer));
       }
     } catch (RuntimeException e) {
       models.values().forEach(ImageModel::close);
@@ -182,12 +213,13 @@ public final class ImageEncoder implements AutoCloseable {
           List.of(prepare(model, 0, images.get(0), features, cancelled)));
     }
     List<CompletableFuture<ImageItem>> futures = new ArrayList<>(images.size());
+    Executor inContext = Context.current().wrap(workers); // the spans' parent is the request's
     try {
       for (int i = 0; i < images.size(); i++) {
         int index = i;
         futures.add(
             CompletableFuture.supplyAsync(
-                () -> prepare(model, index, images.get(index), features, cancelled), workers));
+                () -> prepare(model, index, images.get(index), features, cancelled), inContext));
       }
     } catch (RejectedExecutionException e) {
       throw new BackendUnavailableException("vision encoder is shutting down", e);
@@ -218,7 +250,16 @@ public final class ImageEncoder implements AutoCloseable {
                   + limits.maxImageBytes()
                   + " bytes per image"));
     }
-    return new ImageItem(model.crop(decode(index, input)), includeFeatures);
+    Span span =
+        tracer.spanBuilder(PREPROCESS_SPAN).setAttribute(IMAGE_INDEX, (long) index).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      return new ImageItem(model.crop(decode(index, input)), includeFeatures);
+    } catch (RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   private RgbImage decode(int index, ImageInput input) {

@@ -8,15 +8,18 @@ import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchResult;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.batch.DynamicBatcher;
+import io.mmserve.inference.batch.TracedBatchFunction;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.inference.pack.VisionSpec;
+import io.mmserve.kit.tracing.Traced;
 import io.mmserve.vision.image.ClipPreprocessor;
 import io.mmserve.vision.image.ClipPreprocessorConfig;
 import io.mmserve.vision.image.ResizeConvention;
 import io.mmserve.vision.image.RgbImage;
+import io.opentelemetry.api.trace.Tracer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -63,7 +66,7 @@ final class ImageModel implements AutoCloseable {
   private final int floatsPerImage;
   private final int batchBytes;
   private final BlockingQueue<ByteBuffer> pixelBuffers; // free buffers; made as calls need them
-  private final DynamicBatcher<ImageItem, EncodedImageItem> batcher;
+  private final DynamicBatcher<Traced<ImageItem>, EncodedImageItem> batcher;
 
   /**
    * Checks the pack's vision section and starts the batcher's worker threads.
@@ -71,7 +74,11 @@ final class ImageModel implements AutoCloseable {
    * @throws ModelPackException if the pack has no vision side or one this service cannot run
    */
   ImageModel(
-      ModelPack pack, InferenceBackend backend, BatchingSettings batching, BatchMetrics metrics) {
+      ModelPack pack,
+      InferenceBackend backend,
+      BatchingSettings batching,
+      BatchMetrics metrics,
+      Tracer tracer) {
     this.pack = pack;
     this.backend = backend;
     this.backendName = backendName(pack);
@@ -100,9 +107,18 @@ final class ImageModel implements AutoCloseable {
     this.floatsPerImage = preprocessor.floatsPerImage();
     this.batchBytes = Math.multiplyExact(batching.maxBatchSize(), floatsPerImage * Float.BYTES);
     this.pixelBuffers = new ArrayBlockingQueue<>(batching.maxInFlight());
-    this.batcher = new DynamicBatcher<>(batcherName(pack), batching, this::run, metrics);
+    // each model call is a span ("vision-encoder model") linked to the requests of its images
+    this.batcher =
+        new DynamicBatcher<>(
+            batcherName(pack),
+            batching,
+            new TracedBatchFunction<>(this::run, tracer, MODEL_SPAN, backendName),
+            metrics);
     metrics.watch(batcher);
   }
+
+  /** The span of one model call. */
+  static final String MODEL_SPAN = "vision-encoder model";
 
   /** The batcher's name, in thread names and overload messages. */
   static String batcherName(ModelPack pack) {
@@ -154,7 +170,7 @@ final class ImageModel implements AutoCloseable {
    * BooleanSupplier)} for how the future fails.
    */
   CompletableFuture<EncodedImageItem> submit(ImageItem image, BooleanSupplier cancelled) {
-    return batcher.submit(image, cancelled);
+    return batcher.submit(Traced.now(image), cancelled);
   }
 
   /** Runs the queued images, then stops the batcher's worker threads. */
