@@ -87,7 +87,13 @@ final class OtelCollector implements AutoCloseable {
 
   /** The exported spans so far: one JSON object (OTLP {@code resourceSpans}) per line. */
   List<String> lines() throws IOException {
-    return Files.isRegularFile(spans) ? Files.readAllLines(spans) : List.of();
+    if (!Files.isRegularFile(spans)) {
+      return List.of();
+    }
+    // the exporter may be writing a line as we read: only newline-terminated lines are whole
+    String text = Files.readString(spans);
+    int end = text.lastIndexOf('\n');
+    return end < 0 ? List.of() : text.substring(0, end).lines().toList();
   }
 
   String log() throws IOException {
