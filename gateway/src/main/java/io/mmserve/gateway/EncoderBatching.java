@@ -7,9 +7,7 @@ import com.google.common.util.concurrent.SettableFuture;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.inference.batch.AsyncBatcher;
@@ -17,10 +15,6 @@ import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.batch.Timers;
-import io.mmserve.kit.errors.BadRequestDetails;
-import io.mmserve.kit.errors.FieldViolation;
-import io.mmserve.kit.errors.InvalidInputException;
-import io.mmserve.kit.errors.ResourceLimitException;
 import io.mmserve.kit.tracing.BatchSpans;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -34,7 +28,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -84,10 +77,8 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
   /** Requests with equal keys may share a batch. */
   record Key(String model, boolean normalize, boolean includeFeatures) {}
 
-  private static final int MAX_IDS_SHOWN = 8;
-
   /** The span of a request's wait in the batcher's queue. */
-  static final String QUEUE_SPAN = "gateway batch queue";
+  static final String QUEUE_SPAN = QueuedCaller.QUEUE_SPAN;
 
   /** The span of one batch call to the encoder. */
   static final String BATCH_SPAN = "gateway batch";
@@ -150,8 +141,10 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     this.batcher =
         AsyncBatcher.<Key, Tagged<I>, Row<R>>builder(backend, settings, this::sendBatch)
             .sizer(t -> adapter.bytes(t.item()))
-            .itemSpecific(EncoderBatching::isItemSpecific)
-            .translator(this::forRequest)
+            .itemSpecific(BatchFailures::isItemSpecific)
+            .translator(
+                (failure, indices) ->
+                    BatchFailures.forRequest(failure, adapter.itemsName(), indices))
             .clock(ticker, Timers.of(timers))
             .listener(metrics)
             .retryPushback(retryPushback)
@@ -170,7 +163,7 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     }
     List<I> payload = adapter.items(request);
     io.opentelemetry.context.Context context = io.opentelemetry.context.Context.current();
-    Caller caller = new Caller(adapter.requestId(request), context, queueSpan(context));
+    QueuedCaller caller = QueuedCaller.enter(tracer, backend, adapter.requestId(request), context);
     List<Tagged<I>> items = new ArrayList<>(payload.size());
     payload.forEach(item -> items.add(new Tagged<>(item, caller)));
     long deadlineNanos = ticker.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
@@ -186,14 +179,6 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
           }
         });
     return answer;
-  }
-
-  private Span queueSpan(io.opentelemetry.context.Context caller) {
-    return tracer
-        .spanBuilder(QUEUE_SPAN)
-        .setParent(caller)
-        .setAttribute(BatchSpans.BATCHER, backend)
-        .startSpan();
   }
 
   private void complete(SettableFuture<R> answer, List<Row<R>> value, Throwable failure) {
@@ -212,7 +197,7 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
       Key key, List<Tagged<I>> tagged, long deadlineNanos) {
     List<I> items = new ArrayList<>(tagged.size());
     LinkedHashSet<String> ids = new LinkedHashSet<>();
-    LinkedHashSet<Caller> callers = new LinkedHashSet<>();
+    LinkedHashSet<QueuedCaller> callers = new LinkedHashSet<>();
     for (Tagged<I> t : tagged) {
       items.add(t.item());
       ids.add(t.requestId());
@@ -220,9 +205,9 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     }
     long batchId = batchIds.incrementAndGet();
     List<io.opentelemetry.context.Context> queued = new ArrayList<>(callers.size());
-    for (Caller caller : callers) {
+    for (QueuedCaller caller : callers) {
       caller.joined(batchId, items.size());
-      queued.add(caller.context().with(caller.queue()));
+      queued.add(caller.queued());
     }
     Span batchSpan =
         BatchSpans.start(
@@ -233,7 +218,7 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
             items.size(),
             callers.iterator().next().context(),
             queued);
-    Q request = adapter.request(key, items, requestIds(ids));
+    Q request = adapter.request(key, items, BatchFailures.requestIds(ids));
     Deadline deadline =
         Deadline.after(Math.max(0, deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);
     // The batch belongs to no single caller: send it outside the gRPC context of whichever call's
@@ -284,24 +269,6 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     return rows;
   }
 
-  /** The request ids of a batch for the encoder's log: one, or the first few and a count. */
-  private static String requestIds(LinkedHashSet<String> ids) {
-    if (ids.size() == 1) {
-      return ids.iterator().next();
-    }
-    StringBuilder out = new StringBuilder();
-    int shown = 0;
-    for (String id : ids) {
-      if (shown == MAX_IDS_SHOWN) {
-        out.append(",+").append(ids.size() - shown).append(" more");
-        break;
-      }
-      out.append(shown == 0 ? "" : ",").append(id.isEmpty() ? "-" : id);
-      shown++;
-    }
-    return out.toString();
-  }
-
   /** The caller's response from its rows; the batch's own response when the rows are all of it. */
   private R assemble(List<Row<R>> rows) {
     R first = rows.get(0).response();
@@ -319,44 +286,6 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
       indices[i] = rows.get(i).row();
     }
     return adapter.gather(responses, indices);
-  }
-
-  /** A batch failure that may be one item's fault, so each request is sent again on its own. */
-  private static boolean isItemSpecific(Throwable t) {
-    if (t instanceof InvalidInputException || t instanceof ResourceLimitException) {
-      return true;
-    }
-    Status.Code code = Status.fromThrowable(t).getCode();
-    return code == Status.Code.INVALID_ARGUMENT || code == Status.Code.RESOURCE_EXHAUSTED;
-  }
-
-  /**
-   * The encoder names a bad item by its index in the batch, in its status's {@code BadRequest}
-   * details; the caller knows it by its index in its own request. Renumbers the violations of this
-   * encoder's item list ({@link Adapter#itemsName()}) and rewrites the description from the first
-   * one (the encoder's description is that violation's message); other failures pass unchanged.
-   *
-   * @param indices for each item of the failed batch, its index in the caller's request
-   */
-  private Throwable forRequest(Throwable failure, int[] indices) {
-    if (!(failure instanceof StatusRuntimeException sre) || !isItemSpecific(failure)) {
-      return failure;
-    }
-    List<FieldViolation> inBatch = BadRequestDetails.of(sre);
-    List<FieldViolation> inRequest = new ArrayList<>(inBatch.size());
-    for (FieldViolation v : inBatch) {
-      boolean ours = v.field().equals(adapter.itemsName()) && v.isItem();
-      inRequest.add(ours && v.index() < indices.length ? v.withIndex(indices[v.index()]) : v);
-    }
-    if (inRequest.equals(inBatch)) {
-      return failure;
-    }
-    Status status = sre.getStatus().withDescription(inRequest.get(0).message());
-    Metadata trailers = new Metadata();
-    if (sre.getTrailers() != null) {
-      trailers.merge(sre.getTrailers());
-    }
-    return status.asRuntimeException(BadRequestDetails.attach(status, inRequest, trailers));
   }
 
   @Override
@@ -378,48 +307,9 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
   }
 
   /** An item with the request it came in. */
-  record Tagged<I>(I item, Caller caller) {
+  record Tagged<I>(I item, QueuedCaller caller) {
     String requestId() {
       return caller.requestId();
-    }
-  }
-
-  /**
-   * One request in the queue: its id, the context it came in, and the span of its wait, which ends
-   * once, when its first batch is sent or it fails before any.
-   */
-  record Caller(
-      String requestId, io.opentelemetry.context.Context context, Span queue, AtomicBoolean left) {
-    Caller(String requestId, io.opentelemetry.context.Context context, Span queue) {
-      this(requestId, context, queue, new AtomicBoolean());
-    }
-
-    void joined(long batchId, int batchSize) {
-      if (left.compareAndSet(false, true)) {
-        queue.setAttribute(BatchSpans.BATCH_ID, batchId);
-        queue.setAttribute(BatchSpans.BATCH_SIZE, (long) batchSize);
-        queue.end();
-      }
-    }
-
-    void leftQueue(Throwable failure) {
-      if (left.compareAndSet(false, true)) {
-        if (failure != null) {
-          queue.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
-        }
-        queue.end();
-      }
-    }
-
-    // identity: a caller is one request, whatever its fields
-    @Override
-    public boolean equals(Object other) {
-      return this == other;
-    }
-
-    @Override
-    public int hashCode() {
-      return System.identityHashCode(this);
     }
   }
 
