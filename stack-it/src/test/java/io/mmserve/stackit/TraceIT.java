@@ -39,7 +39,6 @@ class TraceIT {
 
   private static final String CALLER_SPAN_ID = "00f067aa0ba902b7";
   private static final Duration EXPORT_WAIT = Duration.ofMinutes(1);
-  private static final int START_ATTEMPTS = 3;
 
   @TempDir static Path dir;
   private static OtelCollector collector;
@@ -54,17 +53,7 @@ class TraceIT {
             "OTEL_TRACES_SAMPLER", "parentbased_always_on",
             // export within a fraction of a second of a span's end
             "OTEL_BSP_SCHEDULE_DELAY", "100");
-    for (int attempt = 1; stack == null; attempt++) {
-      try {
-        stack = LocalStackProcess.start(dir, List.of(), environment);
-      } catch (IllegalStateException e) {
-        // another stack on this machine (a parallel build) took a port between the launcher's
-        // check and the service's bind: start again on the next free block
-        if (attempt == START_ATTEMPTS || !e.getMessage().contains("Address already in use")) {
-          throw e;
-        }
-      }
-    }
+    stack = LocalStackProcess.start(dir, List.of(), environment);
   }
 
   @AfterAll

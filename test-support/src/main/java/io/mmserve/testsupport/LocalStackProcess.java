@@ -36,6 +36,12 @@ public final class LocalStackProcess implements AutoCloseable {
   private static final String HOST = "127.0.0.1";
   private static final String READY_PREFIX = "mmserve ready:";
 
+  /** Attempts of {@link #start} when a port was taken between the probe and the bind. */
+  private static final int START_ATTEMPTS = 3;
+
+  /** What a service prints when its port was taken after the probe. */
+  private static final String PORT_TAKEN = "Address already in use";
+
   /** The stack's ports, counted from a base: gateway, encoders, fusion, gallery; HTTP last. */
   private static final int BLOCK = 10;
 
@@ -75,9 +81,28 @@ public final class LocalStackProcess implements AutoCloseable {
    * @param dataParent the folder under which the gallery's data folder is made
    * @param upOptions appended to the {@code up} command line
    * @param environment added to this process's environment
-   * @throws IllegalStateException with the launcher's output if it exits or is not ready in time
+   * @throws IllegalStateException with the launcher's output if it exits or is not ready in time (a
+   *     start that failed only because another process took one of the probed ports is retried on
+   *     fresh ports, up to {@value #START_ATTEMPTS} attempts)
    */
   public static LocalStackProcess start(
+      Path dataParent, List<String> upOptions, Map<String, String> environment)
+      throws IOException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(dataParent, upOptions, environment);
+      } catch (IllegalStateException e) {
+        // Ports are probed free, then bound by the services a few seconds later: another process
+        // on this machine (a parallel build's stack) can take one in between. Start again on the
+        // next free block; any other failure is the stack's own.
+        if (attempt == START_ATTEMPTS || !e.getMessage().contains(PORT_TAKEN)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static LocalStackProcess startOnce(
       Path dataParent, List<String> upOptions, Map<String, String> environment)
       throws IOException, InterruptedException {
     Path root = ReferencePack.repoRoot();
