@@ -30,6 +30,7 @@ type settings struct {
 	model       string
 	timeout     time.Duration
 	dialOptions []grpc.DialOption
+	apiKey      string
 }
 
 // Option configures a Client.
@@ -62,12 +63,13 @@ func Dial(target string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{conn: conn, api: mmservev1.NewMultimodalClient(conn), settings: s}, nil
+	return &Client{conn: conn, api: mmservev1.NewMultimodalClient(withAPIKey(conn, s.apiKey)), settings: s}, nil
 }
 
 // New makes a client on a connection the caller owns (and closes); Close then does nothing.
 func New(conn grpc.ClientConnInterface, opts ...Option) *Client {
-	return &Client{api: mmservev1.NewMultimodalClient(conn), settings: newSettings(opts)}
+	s := newSettings(opts)
+	return &Client{api: mmservev1.NewMultimodalClient(withAPIKey(conn, s.apiKey)), settings: s}
 }
 
 // Close releases the connection Dial made.

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
@@ -256,5 +257,48 @@ func TestDeadline_expiredContextIsDeadlineExceeded(t *testing.T) {
 	var mmErr *Error
 	if !errors.As(err, &mmErr) || mmErr.Code != codes.DeadlineExceeded {
 		t.Fatalf("err = %v, want *Error with DeadlineExceeded", err)
+	}
+}
+
+// keyRecordingServer records the authorization header of each call.
+type keyRecordingServer struct {
+	recordingServer
+	authorization []string
+}
+
+func (s *keyRecordingServer) EmbedText(ctx context.Context, r *mmservev1.EmbedTextRequest) (*mmservev1.EmbedTextResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	s.authorization = append(s.authorization, strings.Join(md.Get("authorization"), ","))
+	return &mmservev1.EmbedTextResponse{}, nil
+}
+
+func TestWithAPIKey_sendsTheKeyOnWrappedAndRawCalls(t *testing.T) {
+	server := &keyRecordingServer{}
+	listener := bufconn.Listen(1 << 20)
+	grpcServer := grpc.NewServer()
+	mmservev1.RegisterMultimodalServer(grpcServer, server)
+	go func() { _ = grpcServer.Serve(listener) }()
+	t.Cleanup(grpcServer.Stop)
+	conn, err := grpc.NewClient("passthrough:///bufconn",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return listener.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+
+	keyed := New(conn, WithAPIKey("mmk_test"))
+	if _, err := keyed.EmbedTexts(context.Background(), []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyed.API().EmbedText(context.Background(), &mmservev1.EmbedTextRequest{Texts: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(conn).EmbedTexts(context.Background(), []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Bearer mmk_test", "Bearer mmk_test", ""}
+	if strings.Join(server.authorization, "|") != strings.Join(want, "|") {
+		t.Errorf("authorization headers = %q, want %q", server.authorization, want)
 	}
 }

@@ -272,6 +272,36 @@ def test_metadata_sendsTheClientsHeadersAndTheCallsHeaders(
     assert fake.metadata["x-request-source"] == "test"
 
 
+def test_apiKey_isSentAsABearerToken_fromTheArgumentOrTheEnvironment(
+    fake: FakeMultimodal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.responses["EmbedText"] = pb.EmbedTextResponse()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    pb_grpc.add_MultimodalServicer_to_server(fake, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        monkeypatch.setenv("MMSERVE_API_KEY", "mmk_from-env")
+        with Client(f"127.0.0.1:{port}", api_key="mmk_given") as c:
+            c.embed_texts(["a"])
+        assert fake.metadata["authorization"] == "Bearer mmk_given"
+        with Client(f"127.0.0.1:{port}") as c:
+            c.embed_texts(["a"])
+        assert fake.metadata["authorization"] == "Bearer mmk_from-env"
+        monkeypatch.setenv("MMSERVE_API_KEY", "")
+        with Client(f"127.0.0.1:{port}") as c:
+            c.embed_texts(["a"])
+        assert "authorization" not in fake.metadata
+    finally:
+        server.stop(grace=None)
+
+
+def test_apiKey_withSpaces_isRefusedWithoutShowingIt() -> None:
+    with pytest.raises(ValueError) as e:
+        Client("127.0.0.1:1", api_key="mmk_a b")
+    assert "mmk_a" not in str(e.value)
+
+
 def test_timeout_raisesDeadlineExceeded(client: Client, fake: FakeMultimodal) -> None:
     fake.block = True  # the fake holds the call until the test ends; only the deadline ends it
     fake.responses["EmbedText"] = pb.EmbedTextResponse()

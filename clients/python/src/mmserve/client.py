@@ -26,6 +26,8 @@ DEFAULT_TARGET = "127.0.0.1:50051"
 """Where ``./mmserve up`` starts the gateway; ``MMSERVE_TARGET`` overrides it."""
 
 TARGET_ENV = "MMSERVE_TARGET"
+API_KEY_ENV = "MMSERVE_API_KEY"
+"""The environment variable holding the gateway's API key when ``api_key`` is not given."""
 DEFAULT_TIMEOUT_SECONDS = 30.0
 # answers can be as large as requests (the gateway accepts 64 MiB); gRPC's default is 4 MiB
 MAX_MESSAGE_BYTES = 64 << 20
@@ -52,6 +54,7 @@ class Client:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         metadata: Metadata = (),
         channel: Optional[grpc.Channel] = None,
+        api_key: Optional[str] = None,
     ) -> None:
         """Connects (lazily) to ``target``.
 
@@ -62,12 +65,17 @@ class Client:
             metadata: headers sent with every call, e.g. ``[("authorization", "Bearer ...")]``.
             channel: a channel to use instead of a plaintext one to ``target`` (TLS,
                 interceptors); the caller keeps owning it.
+            api_key: the gateway's API key, sent as ``authorization: Bearer <key>`` with every
+                call; default ``$MMSERVE_API_KEY`` (none if unset or empty). Never shown in errors.
         """
         if timeout <= 0:
             raise ValueError(f"timeout must be > 0 seconds, but was {timeout}")
         self.target = target or os.environ.get(TARGET_ENV) or DEFAULT_TARGET
         self._timeout = timeout
-        self._metadata = tuple(metadata)
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
+        if key and not all("!" <= ch <= "~" for ch in key):
+            raise ValueError("api_key must be printable ASCII without spaces (the key is not shown)")
+        self._metadata = ((("authorization", f"Bearer {key}"),) if key else ()) + tuple(metadata)
         self._owns_channel = channel is None
         self._channel = channel or grpc.insecure_channel(
             self.target,

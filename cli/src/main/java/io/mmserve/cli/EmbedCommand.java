@@ -124,7 +124,7 @@ final class EmbedCommand {
   }
 
   private static MmserveClient client(ManagedChannel channel, EmbedOptions options) {
-    return MmserveClient.over(channel).withTimeout(options.timeout());
+    return options.apiKey().client(channel, options.timeout());
   }
 
   private void print(EmbedOptions options, EmbeddingFormat.Answer answer) {

@@ -14,6 +14,7 @@ import java.util.Set;
  * @param json print JSON instead of readable lines
  * @param skipNormalization ask for embeddings exactly as the model computes them
  * @param timeout the call's deadline
+ * @param apiKey the key sent with the call, if any
  */
 record EmbedOptions(
     List<String> inputs,
@@ -21,7 +22,8 @@ record EmbedOptions(
     String model,
     boolean json,
     boolean skipNormalization,
-    Duration timeout) {
+    Duration timeout,
+    ApiKeyOption apiKey) {
 
   /** Where the gateway listens unless {@code --target} or {@value #TARGET_ENV} says otherwise. */
   static final String DEFAULT_TARGET = "127.0.0.1:50051";
@@ -36,7 +38,8 @@ record EmbedOptions(
           + DEFAULT_TARGET
           + ", or $"
           + TARGET_ENV
-          + ")  --model NAME  --skip-normalization  --timeout 30s";
+          + ")  --model NAME  --skip-normalization  --timeout 30s  "
+          + ApiKeyOption.USAGE;
 
   /**
    * Parses the arguments after the command name.
@@ -48,7 +51,7 @@ record EmbedOptions(
     CommandLine line =
         CommandLine.parse(
             args,
-            Set.of("--target", "--model", "--timeout"),
+            Set.of("--target", "--model", "--timeout", ApiKeyOption.OPTION),
             Set.of("--json", "--skip-normalization"));
     if (line.positionals().isEmpty()) {
       throw new UsageException("give at least one " + what);
@@ -61,6 +64,7 @@ record EmbedOptions(
         line.value("--model").orElse(""),
         line.flag("--json"),
         line.flag("--skip-normalization"),
-        line.durationValue("--timeout", DEFAULT_TIMEOUT));
+        line.durationValue("--timeout", DEFAULT_TIMEOUT),
+        ApiKeyOption.from(line, env));
   }
 }

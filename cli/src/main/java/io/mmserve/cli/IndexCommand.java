@@ -1,7 +1,6 @@
 package io.mmserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.mmserve.client.MmserveClient;
 import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,7 +56,7 @@ final class IndexCommand {
         GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
     ExecutorService workers = Executors.newFixedThreadPool(options.inFlight());
     try {
-      IndexBatch batch = new IndexBatch(MmserveClient.over(channel), options);
+      IndexBatch batch = new IndexBatch(options.call().client(channel), options);
       CompletionService<IndexBatch.Result> done = new ExecutorCompletionService<>(workers);
       for (List<ImageFiles.Found> files : batches) {
         done.submit(() -> batch.upsert(files));

@@ -41,6 +41,7 @@ public final class Main {
           "  " + SearchOptions.USAGE,
           "                       the collection's items nearest to a text or an image",
           "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s",
+          "                       " + ApiKeyOption.USAGE + ": every client command",
           "  " + KeysCommand.USAGE,
           "                       a new API key for the gateway: printed once, its hash appended"
               + " to FILE (default "

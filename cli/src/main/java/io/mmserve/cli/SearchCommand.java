@@ -4,7 +4,6 @@ import io.grpc.ManagedChannel;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.SearchRequest;
 import io.mmserve.api.v1.SearchResponse;
-import io.mmserve.client.MmserveClient;
 import io.mmserve.client.MmserveException;
 import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
@@ -48,8 +47,7 @@ final class SearchCommand {
     ManagedChannel channel =
         GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
     try {
-      SearchResponse response =
-          MmserveClient.over(channel).withTimeout(options.call().timeout()).search(request.build());
+      SearchResponse response = options.call().client(channel).search(request.build());
       String query = options.text().orElseGet(() -> options.image().orElseThrow());
       out.print(
           options.call().json()

@@ -138,8 +138,7 @@ final class UnderstandCommand {
     ManagedChannel channel =
         GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
     try {
-      String printed =
-          call.apply(MmserveClient.over(channel).withTimeout(options.call().timeout()));
+      String printed = call.apply(options.call().client(channel));
       out.print(printed);
       out.flush();
       return 0;

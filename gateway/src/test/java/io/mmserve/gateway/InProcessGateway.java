@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -52,6 +53,16 @@ final class InProcessGateway implements AutoCloseable {
    * @param overrides gateway settings on top of the defaults (batching, retries, ...)
    */
   InProcessGateway(RequestLimits limits, int cacheEntries, Map<String, String> overrides)
+      throws IOException {
+    this(limits, cacheEntries, overrides, System::nanoTime);
+  }
+
+  /**
+   * @param overrides gateway settings on top of the defaults (batching, retries, ...)
+   * @param nanoTime the clock the API keys' rate limits refill by
+   */
+  InProcessGateway(
+      RequestLimits limits, int cacheEntries, Map<String, String> overrides, LongSupplier nanoTime)
       throws IOException {
     String backendName = InProcessServerBuilder.generateName();
     backends =
@@ -99,7 +110,7 @@ final class InProcessGateway implements AutoCloseable {
             new LabelEmbeddingCache(cacheEntries, registry),
             limits,
             new Thumbnailer(gatewayConfig.thumbnails(), registry));
-    auth = GatewayAuth.start(gatewayConfig.auth(), registry); // as Main: the API key check
+    auth = GatewayAuth.start(gatewayConfig.auth(), registry, nanoTime); // as Main: key check
     gateway =
         new GrpcServer(
                 InProcessServerBuilder.forName(gatewayName)

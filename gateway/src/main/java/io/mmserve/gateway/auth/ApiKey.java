@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Map;
 
 /**
  * One API key as the gateway knows it: an id (safe to log and to use as a metric label), the
@@ -15,8 +16,10 @@ import java.util.HexFormat;
  * @param id the key's name, {@code [A-Za-z0-9_.-]{1,64}}
  * @param sha256 the 32-byte SHA-256 of the key's UTF-8 text
  * @param permission what it may call
+ * @param limits the key's own limits, in place of the configured defaults ({@link KeyLimits})
  */
-public record ApiKey(String id, byte[] sha256, Permission permission) {
+public record ApiKey(
+    String id, byte[] sha256, Permission permission, Map<LimitSetting, Integer> limits) {
   static final String ID_PATTERN = "[A-Za-z0-9_.-]{1,64}";
   private static final String PREFIX = "mmk_";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -29,6 +32,12 @@ public record ApiKey(String id, byte[] sha256, Permission permission) {
       throw new IllegalArgumentException("sha256 must be 32 bytes, but was " + sha256.length);
     }
     sha256 = sha256.clone();
+    limits = Map.copyOf(limits);
+  }
+
+  /** A key with the configured default limits. */
+  public ApiKey(String id, byte[] sha256, Permission permission) {
+    this(id, sha256, permission, Map.of());
   }
 
   @Override
@@ -57,9 +66,16 @@ public record ApiKey(String id, byte[] sha256, Permission permission) {
     }
   }
 
-  /** This key as a line of the keys file: {@code ID PERMISSION SHA256-HEX}. */
+  /** This key as a line of the keys file: {@code ID PERMISSION SHA256-HEX [LIMIT=N ...]}. */
   public String line() {
-    return id + " " + permission.word() + " " + HexFormat.of().formatHex(sha256);
+    StringBuilder line =
+        new StringBuilder(id + " " + permission.word() + " " + HexFormat.of().formatHex(sha256));
+    for (LimitSetting setting : LimitSetting.values()) { // in a fixed order
+      if (limits.containsKey(setting)) {
+        line.append(' ').append(setting.token()).append('=').append(limits.get(setting));
+      }
+    }
+    return line.toString();
   }
 
   @Override
@@ -72,6 +88,7 @@ public record ApiKey(String id, byte[] sha256, Permission permission) {
     return o instanceof ApiKey k
         && k.id.equals(id)
         && k.permission == permission
+        && k.limits.equals(limits)
         && MessageDigest.isEqual(k.sha256, sha256);
   }
 

@@ -10,6 +10,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.kit.server.RequestLoggingInterceptor;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -22,7 +23,11 @@ import java.util.Optional;
  * #KEY_ID_HEADER} for the request log line (a client's own value of that header is dropped first)
  * and counts the call in {@value #REQUESTS}{@code {key, method, status}}.
  *
- * <p>With no keys ({@link #open}) every call passes; the header is still dropped.
+ * <p>An accepted call is then held to the key's limits by the {@link KeyLimitGate} (calls and items
+ * per second, calls in flight): over one, RESOURCE_EXHAUSTED with a retry pushback, before the
+ * service sees the call.
+ *
+ * <p>With no keys ({@link #open}) every call passes, without limits; the header is still dropped.
  */
 public final class ApiKeyInterceptor implements ServerInterceptor {
   /** Calls by key id, method and status. */
@@ -39,17 +44,30 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
 
   private final ApiKeys keys;
   private final boolean reflectionOpen;
+  private final KeyLimitGate limits;
   private final MeterRegistry registry;
 
   /**
    * @param keys the accepted keys, or null for no check at all
    * @param reflectionOpen whether server reflection may be called without a key
+   * @param limits holds each key's calls to its limits
    * @param registry where {@value #REQUESTS} goes
    */
-  public ApiKeyInterceptor(ApiKeys keys, boolean reflectionOpen, MeterRegistry registry) {
+  public ApiKeyInterceptor(
+      ApiKeys keys, boolean reflectionOpen, KeyLimitGate limits, MeterRegistry registry) {
     this.keys = keys;
     this.reflectionOpen = reflectionOpen;
+    this.limits = limits;
     this.registry = registry;
+  }
+
+  /** As the four-argument constructor, with no key limited. */
+  public ApiKeyInterceptor(ApiKeys keys, boolean reflectionOpen, MeterRegistry registry) {
+    this(
+        keys,
+        reflectionOpen,
+        new KeyLimitGate(KeyLimits.UNLIMITED, System::nanoTime, Duration.ofMillis(1), registry),
+        registry);
   }
 
   /** An interceptor that checks nothing (no keys file): only drops a client's key-id header. */
@@ -89,7 +107,7 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
             super.close(status, trailers);
           }
         };
-    return next.startCall(counted, headers);
+    return limits.startCall(key.get(), counted, headers, next);
   }
 
   private boolean isOpen(String service) {

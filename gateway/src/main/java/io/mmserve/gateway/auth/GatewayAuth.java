@@ -3,6 +3,7 @@ package io.mmserve.gateway.auth;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,17 @@ public final class GatewayAuth implements AutoCloseable {
    * @throws IllegalArgumentException if the keys file cannot be read or parsed
    */
   public static GatewayAuth start(AuthSettings settings, MeterRegistry registry) {
+    return start(settings, registry, System::nanoTime);
+  }
+
+  /**
+   * As {@link #start(AuthSettings, MeterRegistry)}, with the clock the key limits' buckets refill
+   * by.
+   *
+   * @throws IllegalArgumentException if the keys file cannot be read or parsed
+   */
+  public static GatewayAuth start(
+      AuthSettings settings, MeterRegistry registry, LongSupplier nanoTime) {
     if (settings.keysFile().isEmpty()) {
       log.info(
           "API keys off ({} is not set): every caller that reaches the gateway may call it",
@@ -47,13 +59,17 @@ public final class GatewayAuth implements AutoCloseable {
             });
     reloader.start(scheduler, settings.reloadInterval());
     log.info(
-        "API keys on: {} keys from {} (checked for changes every {}), reflection {}",
+        "API keys on: {} keys from {} (checked for changes every {}), reflection {},"
+            + " default limits {}",
         reloader.keys().keys().size(),
         settings.keysFile().get(),
         settings.reloadInterval(),
-        settings.reflectionOpen() ? "open" : "closed");
+        settings.reflectionOpen() ? "open" : "closed",
+        settings.limits());
+    KeyLimitGate limits =
+        new KeyLimitGate(settings.limits(), nanoTime, settings.concurrencyRetry(), registry);
     return new GatewayAuth(
-        new ApiKeyInterceptor(reloader.keys(), settings.reflectionOpen(), registry),
+        new ApiKeyInterceptor(reloader.keys(), settings.reflectionOpen(), limits, registry),
         reloader,
         scheduler);
   }

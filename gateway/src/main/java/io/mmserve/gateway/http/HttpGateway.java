@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
  *   <li>Errors: the gRPC status becomes the HTTP status of google.rpc.Code's mapping, with a JSON
  *       body {@code {"code", "grpc-code", "message", "details"}} whose details carry the
  *       google.rpc.BadRequest field violations (Armeria's JSON error handler).
+ *   <li>A key over its limits: 429 with {@code Retry-After} ({@link RetryAfterHeader}).
  *   <li>Limits: a request body at most {@link #maxRequestBytes} (413 beyond), a request timeout of
  *       the gateway's default deadline (504 after it; a {@code grpc-timeout} header shortens it).
  *   <li>{@code POST /v1/embeddings}: OpenAI's embeddings API ({@link OpenAiEmbeddings}), a client
@@ -75,6 +77,9 @@ public final class HttpGateway implements Transport {
       Duration requestTimeout,
       Duration shutdownGrace) {
     this.settings = settings;
+    List<ServerInterceptor> all = new ArrayList<>(interceptors);
+    all.add(new RetryAfterHeader()); // outermost: sees the API key limits' pushback trailer
+    interceptors = List.copyOf(all);
     GrpcService grpc =
         GrpcService.builder()
             .addService(service)
