@@ -10,7 +10,7 @@
 #    closed-loop HTTP load against Infinity's /embeddings (bench/infinity/http_load.py), at concurrency 16 and 1,
 #    recording CPU seconds per item of each server's processes from /proc and the load average;
 # 4. runs the floor: ONNX Runtime in process, batch 16 (EncoderVariantBench), and prints a markdown table.
-# Every server is on 127.0.0.1 and is stopped at exit. Ratios within one run are what counts on a shared machine.
+# Every server is on 127.0.0.1 and is stopped at exit; the servers' logs are copied to $LOGS (default /tmp). Ratios within one run are what counts on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -23,6 +23,7 @@ INFINITY_VENV=$HOME/.cache/mmserve/infinity-emb-0.0.78/venv
 IMAGE=bench/data/photo_640x480.jpg
 TEXT="a photo of a cat sitting on a sofa next to a window"
 BASE=57300 INFINITY_PORT=57390
+JAVA=${JAVA:-$(.mvn/java-home.sh)/bin/java}
 secs() { echo "${1%s}"; }
 
 if ! grep -q int8_file "$PACK/model.json" 2>/dev/null; then
@@ -46,7 +47,7 @@ ghz="$(bench/install-ghz.sh)"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap 'cleanup; rm -rf "$work"' EXIT
+trap 'cleanup; cp "$work"/*.log "${LOGS:-/tmp}/" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # the same weights: Infinity's model (transformers) against the pack's ONNX files
 "$INFINITY_VENV/bin/python" bench/infinity/parity.py "$HF" "$IMAGE" "$work" 2>/dev/null
@@ -116,7 +117,7 @@ load_infinity() { # modality concurrency
   [[ $1 == image ]] && what=(--image "$IMAGE")
   python3 bench/infinity/http_load.py --url "http://127.0.0.1:$INFINITY_PORT/embeddings" --model clip "${what[@]}" \
     --concurrency "$2" --duration "$(secs "$DURATION")" --warmup 0 |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["rps"], r["p50_ms"], r["p99_ms"], sum(r["errors"].values()))'
+    python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["rps"], r["p50_ms"], r["p99_ms"], sum(r["errors"].values())); print("infinity.sh:   errors", r["errors"], file=sys.stderr) if r["errors"] else None'
 }
 measure() { # server precision modality concurrency
   local pid=$infinity_pid
@@ -129,7 +130,7 @@ measure() { # server precision modality concurrency
   if [[ $1 == mmserve ]]; then r=$(load_mmserve "$2" "$3" "$4"); else r=$(load_infinity "$3" "$4"); fi
   c1=$(cpu "$pid")
   read -r rps p50 p99 errs <<<"$r"
-  cpu_ms=$(python3 -c "print(f'{1000 * ($c1 - $c0) / max(1e-9, $rps * $(secs "$DURATION")):.1f}')")
+  cpu_ms=$(python3 -c "print(f'{1000 * ($c1 - $c0) / ($rps * $(secs "$DURATION")):.1f}' if $rps > 0 else 'n/a')")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$1" "$2" "$3" "$4" "$rps" "$p50" "$p99" "$errs" \
     "$cpu_ms	$load" >>"$rows"
   echo "infinity.sh: round $round $1 $2 $3 c=$4: $rps items/s, p50 $p50 ms, p99 $p99 ms, errors $errs, $cpu_ms CPU ms/item, load $load" >&2
@@ -147,7 +148,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 cleanup
 pids=()
 echo "infinity.sh: floor, ONNX Runtime in process, batch 16 ..." >&2
-floor=$(java -Djava.io.tmpdir="$work" -Dai.djl.offline=true -cp bench/jmh/target/benchmarks.jar \
+floor=$("$JAVA" -Djava.io.tmpdir="$work" -Dai.djl.offline=true -cp bench/jmh/target/benchmarks.jar \
   io.mmserve.bench.EncoderVariantBench --packs "$PACK" --precisions "${PRECISIONS// /,}" \
   --duration "$DURATION" --warmup 2s --rounds 1 2>/dev/null)
 echo
