@@ -3,6 +3,7 @@
 Usage:
   python -m mmshapes.clip_kit tokenizer --out clip-compat          # committed: tokenizer.json + reference ids
   python -m mmshapes.clip_kit export --cache ~/.cache/mmserve/clip-vit-b-32   # the pack, outside git
+      [--fusions vision|text|both|none]   # which encoders get ONNX Runtime's graph fusions (default: FUSIONS)
 (from models/, or from anywhere as models/.venv/bin/python -m mmshapes.clip_kit with models/ on PYTHONPATH)
 
 The architecture is built by open_clip from its ViT-B-32 config with random weights (nothing is downloaded);
@@ -22,6 +23,14 @@ import pathlib
 import numpy as np
 
 CONTEXT = 77
+
+# Encoders that get ONNX Runtime's transformer fusions at export, chosen from measurements (docs/benchmarks.md,
+# "CLIP ViT-B/32: INT8 and graph fusions"): only where they made the encoder cheaper per item.
+FUSIONS = ("text", "vision")
+_TOWERS = {  # encoder -> (file stem, optimizer model type, heads, hidden size) of open_clip's ViT-B-32
+    "text": ("text_encoder", "clip", 8, 512),
+    "vision": ("vision_encoder", "clip", 12, 768),
+}
 SOT, EOT = "<|startoftext|>", "<|endoftext|>"
 
 
@@ -165,7 +174,30 @@ def _attention(attn, x, mask):
     return F.linear(out, attn.out_proj.weight, attn.out_proj.bias)
 
 
-def export_pack(cache: pathlib.Path) -> None:
+def _attention_separate_qkv(attn, x):
+    """The same attention written as Hugging Face's CLIPAttention is (q, k, v projections apart, q scaled before
+    the product, heads folded into the batch for two bmm), the subgraph onnxruntime.transformers' CLIP attention
+    fusion recognises; open_clip's packed in_proj is split into its three parts, so the weights are the same."""
+    B, N, C = x.shape
+    H = attn.num_heads
+    D = C // H
+    wq, wk, wv = attn.in_proj_weight.chunk(3)
+    bq, bk, bv = attn.in_proj_bias.chunk(3)
+
+    def heads(t):
+        return t.view(B, N, H, D).transpose(1, 2).reshape(B * H, N, D)
+
+    import torch.nn.functional as F
+
+    q = heads(F.linear(x, wq, bq) * D ** -0.5)
+    k = heads(F.linear(x, wk, bk))
+    v = heads(F.linear(x, wv, bv))
+    w = (q @ k.transpose(1, 2)).softmax(dim=-1)
+    out = (w @ v).view(B, H, N, D).transpose(1, 2).reshape(B, N, C)
+    return F.linear(out, attn.out_proj.weight, attn.out_proj.bias)
+
+
+def export_pack(cache: pathlib.Path, fusions=FUSIONS) -> None:
     """Builds ViT-B-32 with random weights and writes text/vision ONNX + model.json in the mmserve layout."""
     import open_clip
     import torch
@@ -185,8 +217,20 @@ def export_pack(cache: pathlib.Path) -> None:
             self.clip = clip  # registered, so its weights export as initializers
 
         def forward(self, pixel_values):
-            pooled, tokens = self.clip.visual(pixel_values)
-            return F.normalize(pooled, dim=-1), tokens
+            # open_clip's VisionTransformer.forward for ViT-B-32 (class-token pooling, ln_post before the pool,
+            # no layer scale) with each block's attention written out, so the graph fuses (see
+            # _attention_separate_qkv); the export's parity check below compares it with open_clip's own forward
+            v = self.clip.visual
+            x = v.conv1(pixel_values)
+            x = x.reshape(x.shape[0], x.shape[1], -1).permute(0, 2, 1)
+            cls = v.class_embedding.to(x.dtype).reshape(1, 1, -1).expand(x.shape[0], -1, -1)
+            x = torch.cat([cls, x], dim=1) + v.positional_embedding.to(x.dtype)
+            x = v.ln_pre(x)
+            for blk in v.transformer.resblocks:
+                x = x + blk.ls_1(_attention_separate_qkv(blk.attn, blk.ln_1(x)))
+                x = x + blk.ls_2(blk.mlp(blk.ln_2(x)))
+            x = v.ln_post(x)
+            return F.normalize(x[:, 0] @ v.proj, dim=-1), x[:, 1:]
 
     class Text(torch.nn.Module):
         def __init__(self, clip):
@@ -264,11 +308,13 @@ def export_pack(cache: pathlib.Path) -> None:
     px = torch.randn(2, 3, 224, 224)
     ids = oc.get_tokenizer("ViT-B-32")(["a photo of a cat", "a diagram"])
     with torch.no_grad():
-        ref_img = F.normalize(model.visual(px)[0], dim=-1).numpy()
+        ref_pooled, ref_tokens = model.visual(px)
+        ref_img = F.normalize(ref_pooled, dim=-1).numpy()
         ref_txt = F.normalize(model.encode_text(ids), dim=-1).numpy()
     vis = ort.InferenceSession(str(cache / "vision_encoder.onnx"), providers=["CPUExecutionProvider"])
     txt = ort.InferenceSession(str(cache / "text_encoder.onnx"), providers=["CPUExecutionProvider"])
-    d_img = float(np.abs(vis.run(None, {"pixel_values": px.numpy()})[0] - ref_img).max())
+    out_img, out_tokens = vis.run(None, {"pixel_values": px.numpy()})
+    d_img = max(float(np.abs(out_img - ref_img).max()), float(np.abs(out_tokens - ref_tokens.numpy()).max()))
     d_txt = float(np.abs(txt.run(None, {"input_ids": ids.numpy()})[0] - ref_txt).max())
     # padded only to the longest text (and every length up to 77): the full-length embeddings within 1e-5
     longest = int((ids != 0).sum(dim=1).max())
@@ -278,6 +324,73 @@ def export_pack(cache: pathlib.Path) -> None:
                       "max_abs_diff_text_dynamic_sequence": d_dyn}))
     assert max(d_img, d_txt) <= 1e-4
     assert d_dyn <= 1e-5, d_dyn
+    del vis, txt
+    finish_pack(cache, fusions)
+
+
+def gate_texts() -> list[str]:
+    """The fixed texts of the fusion parity check and the INT8 gate: captions and the kit's awkward strings."""
+    captions = ["a photo of a cat", "a photo of a dog sitting on a sofa next to a window", "a diagram",
+                "a red car on the street", "a large blue square on the left", "two people riding bicycles"]
+    return captions + [t for t in corpus() if t.strip()][:122]
+
+
+def gate_images(vision: dict) -> np.ndarray:
+    """The fixed images of the fusion parity check and the INT8 gate, preprocessed: 48 generated shapes scenes
+    at 224 pixels and the repository's photos and reference images (sizes, modes, EXIF)."""
+    from PIL import Image
+
+    from . import data
+    from .preprocess import preprocess
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    files = sorted((root / "bench" / "data").glob("*.jpg"))
+    files += sorted((root / "models" / "shapes-clip" / "reference" / "images").iterdir())
+    images = [data.sample(7, i, 224)[0] for i in range(48)] + [Image.open(f) for f in files]
+    return np.stack([preprocess(img, vision) for img in images])
+
+
+def text_batches(cache: pathlib.Path, texts: list[str], batch: int = 16) -> list[dict]:
+    """input_ids feeds of `batch` texts each, padded to the longest text of the batch (as text-encoder-svc does)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(cache / "tokenizer.json"))
+    out = []
+    for i in range(0, len(texts), batch):
+        ids = np.array([e.ids for e in tok.encode_batch(texts[i:i + batch])], dtype=np.int64)
+        longest = int(ids.argmax(axis=1).max()) + 1  # the end-of-text token has the highest id
+        out.append({"input_ids": ids[:, :longest]})
+    return out
+
+
+def finish_pack(cache: pathlib.Path, fusions=FUSIONS) -> None:
+    """After the FP32 export: ONNX Runtime's fusions on the chosen encoders (each checked against its unfused
+    file), the INT8 encoders (dynamic quantisation of the served FP32 file) and their accuracy gate; the manifest
+    names the int8 files only when the gate passed, and the command fails when it does not."""
+    from . import fuse, int8
+
+    manifest = json.loads((cache / "model.json").read_text())
+    feeds = {"text": text_batches(cache, gate_texts()),
+             "vision": [{"pixel_values": b} for b in np.array_split(gate_images(manifest["vision"]), 4)]}
+    reports = []
+    for tower, (stem, model_type, heads, hidden) in _TOWERS.items():
+        fp32 = cache / f"{stem}.onnx"
+        if tower in fusions:
+            fused = cache / f"{stem}.fused.onnx"
+            ops = fuse.fuse(fp32, fused, model_type, heads, hidden)
+            report = fuse.parity(stem, fp32, fused, feeds[tower])
+            fused.replace(fp32)
+            print(json.dumps({**report, "fused_operators": ops}))
+        int8.quantize(fp32, cache / f"{stem}.int8.onnx", reduced_range=True)
+        emb32 = fuse.run_batches(fuse.session(fp32), feeds[tower])
+        emb8 = fuse.run_batches(fuse.session(cache / f"{stem}.int8.onnx"), feeds[tower])
+        reports.append(int8.gate_report(stem, emb32, emb8))
+    print(json.dumps({"int8_gate": reports, "fusions": sorted(fusions)}))
+    int8.check(reports)
+    manifest["text"]["encoder"]["int8_file"] = "text_encoder.int8.onnx"
+    manifest["vision"]["encoder"]["int8_file"] = "vision_encoder.int8.onnx"
+    manifest["optimisations"] = {"fusions": sorted(fusions), "int8": "dynamic, MatMul/Gemm/Attention weights per channel, 7-bit"}
+    (cache / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def main() -> None:
@@ -287,11 +400,20 @@ def main() -> None:
     t.add_argument("--out", default="clip-compat")
     e = sub.add_parser("export")
     e.add_argument("--cache", default=str(pathlib.Path.home() / ".cache" / "mmserve" / "clip-vit-b-32"))
+    e.add_argument("--fusions", choices=["vision", "text", "both", "none"], default=None,
+                   help="encoders that get ONNX Runtime's graph fusions (default: " + ",".join(FUSIONS) + ")")
+    f = sub.add_parser("finish", help="fusions, INT8 encoders and gate on an exported FP32 pack (no torch)")
+    f.add_argument("--cache", required=True)
+    f.add_argument("--fusions", choices=["vision", "text", "both", "none"], default=None)
     args = ap.parse_args()
+    fusions = FUSIONS if getattr(args, "fusions", None) is None else {
+        "both": ("text", "vision"), "none": ()}.get(args.fusions, (args.fusions,))
     if args.cmd == "tokenizer":
         print(json.dumps(write_tokenizer_references(pathlib.Path(args.out))))
+    elif args.cmd == "finish":
+        finish_pack(pathlib.Path(args.cache), fusions)
     else:
-        export_pack(pathlib.Path(args.cache))
+        export_pack(pathlib.Path(args.cache), fusions)
 
 
 if __name__ == "__main__":

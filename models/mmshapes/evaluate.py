@@ -1,6 +1,7 @@
 """Held-out quality and speed of an exported pack, run with ONNX Runtime only (no torch).
 
-Usage: python -m mmshapes.evaluate --pack shapes-clip [--int8] [--json out.json]
+Usage: python -m mmshapes.evaluate --pack shapes-clip [--int8] [--speed]
+       python -m mmshapes.evaluate --pack shapes-clip --int8-gate   (exits 1 when the INT8 encoders miss the gate)
 Held-out images come from another seed than training, drawn at random sizes so that the
 preprocessing path (resize, crop) is part of what is measured.
 """
@@ -16,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from . import data
+from . import data, int8
 from .preprocess import preprocess
 
 HELDOUT_SEED = 2
@@ -167,13 +168,36 @@ def evaluate(pack_dir, int8: bool = False, n: int = 1000, speed: bool = False) -
     return result
 
 
+def int8_gate_reports(pack_dir, n: int = 1000) -> list[dict]:
+    """The INT8 gate's measures for a trained pack (see mmshapes.int8): cosine of INT8 to FP32 text embeddings
+    (the label prompts and one caption per held-out image) and image embeddings (the held-out images), and
+    zero-shot agreement of the two on those images."""
+    fp32, q8 = Pack(pack_dir), Pack(pack_dir, int8=True)
+    pixels, scenes = heldout_images(n, fp32.manifest["vision"], two_objects_p=0.0)
+    labels = data.zero_shot_labels()
+    prompts = [f"a photo of a {c} {s}" for c, s in labels]
+    texts = prompts + [data.full_caption(sc.objects[0]) for sc in scenes]
+    text32, text8 = fp32.encode_text(texts)[0], q8.encode_text(texts)[0]
+    img32, img8 = fp32.encode_pixels(pixels)[0], q8.encode_pixels(pixels)[0]
+    truth = np.array([labels.index((sc.objects[0].color, sc.objects[0].shape)) for sc in scenes])
+    k = len(prompts)
+    return [int8.gate_report("text_encoder", text32, text8), int8.gate_report("vision_encoder", img32, img8),
+            int8.zero_shot_agreement(img32, text32[:k], img8, text8[:k], truth)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pack", default="shapes-clip")
     ap.add_argument("--int8", action="store_true")
+    ap.add_argument("--int8-gate", action="store_true", help="print the INT8 gate's measures; exit 1 if missed")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--speed", action="store_true")
     args = ap.parse_args()
+    if args.int8_gate:
+        reports = int8_gate_reports(args.pack, args.n)
+        print(json.dumps(reports, indent=2))
+        int8.check(reports)
+        return
     print(json.dumps(evaluate(args.pack, args.int8, args.n, args.speed), indent=2))
 
 

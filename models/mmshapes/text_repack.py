@@ -22,7 +22,7 @@ import torch
 from onnx import numpy_helper
 
 from . import tokenizer
-from .export import export_text_encoder
+from .export import check_int8, export_text_encoder
 from .model import Config, TextEncoder
 
 # The Linear layers whose weights the exporter folded into MatMul initializers, in graph order per block.
@@ -76,6 +76,7 @@ def main() -> None:
     torch.manual_seed(0)
     manifest["text"] = export_text_encoder(text, L, W, E, pack)
     (pack / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    check_int8(pack)
     print(f"re-exported {pack / 'text_encoder.onnx'} with a dynamic sequence axis")
 
 
