@@ -3,6 +3,8 @@ package io.mmserve.rollout;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -18,7 +20,10 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     RolloutSettings settings;
     try {
-      Config config = ConfigLoader.load(RolloutSettings.DEFAULTS, args, System.getenv());
+      Map<String, String> defaults = new HashMap<>(RolloutSettings.DEFAULTS);
+      defaults.put(RolloutSettings.ENABLED, "true");
+      defaults.put(RolloutSettings.CONTROLLER_ENABLED, "true");
+      Config config = ConfigLoader.load(defaults, args, System.getenv());
       settings = RolloutSettings.from(config);
     } catch (ConfigException e) {
       System.err.println("rollout controller: bad configuration: " + e.getMessage());

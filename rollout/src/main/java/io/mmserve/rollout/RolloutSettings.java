@@ -15,12 +15,16 @@ import java.util.UUID;
 /**
  * The rollout controller's and watcher's settings (docs/configuration.md#rollouts), read once.
  *
+ * @param enabled watch ModelRollouts and apply their traffic splits
+ * @param controllerEnabled also run a rollout controller candidate (with {@code enabled})
  * @param kubeconfig empty: the pod's service account (in-cluster config)
  * @param namespace where the ModelRollouts and the Lease live
  * @param prometheus Prometheus's base URL; empty for a watcher alone (the controller needs it)
  * @param identity this controller's name in the Lease
  */
 public record RolloutSettings(
+    boolean enabled,
+    boolean controllerEnabled,
     Optional<Path> kubeconfig,
     String namespace,
     Optional<URI> prometheus,
@@ -30,6 +34,8 @@ public record RolloutSettings(
     Duration leaseDuration,
     Duration renewDeadline,
     String identity) {
+  public static final String ENABLED = "rollout.enabled";
+  public static final String CONTROLLER_ENABLED = "rollout.controller.enabled";
   public static final String KUBECONFIG = "rollout.kubeconfig";
   public static final String NAMESPACE = "rollout.namespace";
   public static final String PROMETHEUS_URL = "rollout.prometheus.url";
@@ -46,19 +52,21 @@ public record RolloutSettings(
 
   /** Every setting with its default ("" for none), to merge into a service's defaults. */
   public static final Map<String, String> DEFAULTS =
-      Map.of(
-          KUBECONFIG, "",
-          NAMESPACE, "",
-          PROMETHEUS_URL, "",
-          PROMETHEUS_TIMEOUT, "5s",
-          ANALYSIS_INTERVAL, "10s",
-          LEASE_NAME, "mmserve-rollout-controller",
-          LEASE_DURATION, "15s",
-          RENEW_DEADLINE, "10s",
-          IDENTITY, "");
+      Map.ofEntries(
+          Map.entry(ENABLED, "false"),
+          Map.entry(CONTROLLER_ENABLED, "false"),
+          Map.entry(KUBECONFIG, ""),
+          Map.entry(NAMESPACE, ""),
+          Map.entry(PROMETHEUS_URL, ""),
+          Map.entry(PROMETHEUS_TIMEOUT, "5s"),
+          Map.entry(ANALYSIS_INTERVAL, "10s"),
+          Map.entry(LEASE_NAME, "mmserve-rollout-controller"),
+          Map.entry(LEASE_DURATION, "15s"),
+          Map.entry(RENEW_DEADLINE, "10s"),
+          Map.entry(IDENTITY, ""));
 
   /**
-   * Reads the settings.
+   * Reads the settings; the namespace only when {@value #ENABLED} is true.
    *
    * @throws ConfigException naming the key and the bad value
    */
@@ -84,9 +92,12 @@ public record RolloutSettings(
     }
     String identity =
         config.find(IDENTITY).filter(v -> !v.isBlank()).orElseGet(RolloutSettings::defaultIdentity);
+    boolean enabled = config.getBoolean(ENABLED);
     return new RolloutSettings(
+        enabled,
+        enabled && config.getBoolean(CONTROLLER_ENABLED),
         kubeconfig,
-        namespace(config, kubeconfig),
+        enabled ? namespace(config, kubeconfig) : "",
         prometheus(config),
         config.getDuration(PROMETHEUS_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(1)),
         config.getDuration(ANALYSIS_INTERVAL, Duration.ofMillis(200), Duration.ofHours(1)),
