@@ -93,6 +93,9 @@ public final class RolloutController implements AutoCloseable {
       return;
     }
     Decision decision = machine.decide(rollout, clock.instant());
+    if (!decision.updatesObject() && decision.status().equals(rollout.status())) {
+      return; // a finished rollout: nothing to write
+    }
     try {
       JsonObject current = object.deepCopy();
       if (decision.updatesObject()) {
