@@ -72,7 +72,7 @@ public final class RolloutWatcher implements AutoCloseable {
                 log.warn(
                     "rollout: cannot list or watch the ModelRollouts of {}: {} (retrying)",
                     namespace,
-                    error instanceof ApiException api2 ? "HTTP " + api2.getCode() : error));
+                    error instanceof ApiException apiError ? "HTTP " + apiError.getCode() : error));
     informer.addEventHandler(new Changes());
   }
 
