@@ -51,7 +51,7 @@ spec:
     spec:
       {{- if $isGateway }}
       serviceAccountName: {{ $name }}
-      automountServiceAccountToken: {{ eq $root.Values.discovery.mode "kubernetes" }}
+      automountServiceAccountToken: {{ or (eq $root.Values.discovery.mode "kubernetes") $root.Values.rollouts.enabled }}
       {{- else }}
       automountServiceAccountToken: false
       {{- end }}
@@ -71,6 +71,19 @@ spec:
           env:
             - name: MMSERVE_CONFIG
               value: /etc/mmserve/mmserve.conf
+            {{- if and $isGateway $root.Values.rollouts.enabled }}
+            {{- /* environment, not the settings file: a gateway without the rollout module ignores it */}}
+            - name: MMSERVE_ROLLOUT_ENABLED
+              value: "true"
+            - name: MMSERVE_ROLLOUT_CONTROLLER_ENABLED
+              value: {{ $root.Values.rollouts.controller.enabled | quote }}
+            - name: MMSERVE_ROLLOUT_PROMETHEUS_URL
+              value: {{ $root.Values.rollouts.prometheusUrl | quote }}
+            - name: MMSERVE_ROLLOUT_ANALYSIS_INTERVAL
+              value: {{ $root.Values.rollouts.controller.analysisInterval | quote }}
+            - name: MMSERVE_ROLLOUT_LEASE_NAME
+              value: {{ $root.Values.rollouts.controller.leaseName | quote }}
+            {{- end }}
             {{- with $values.javaOptions }}
             - name: JAVA_TOOL_OPTIONS
               value: {{ . | quote }}

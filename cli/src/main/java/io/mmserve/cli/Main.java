@@ -42,6 +42,9 @@ public final class Main {
           "                       the collection's items nearest to a text or an image",
           "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s",
           "                       " + ApiKeyOption.USAGE + ": every client command",
+          "  " + RolloutCommand.USAGE,
+          "                       a ModelRollout's status, or pause/resume/promote/abort it"
+              + " (Kubernetes; docs/kubernetes.md#canary-rollouts)",
           "  " + KeysCommand.USAGE,
           "                       a new API key for the gateway: printed once, its hash appended"
               + " to FILE (default "
@@ -90,6 +93,9 @@ public final class Main {
         }
         case "search" -> {
           return new SearchCommand(out, err).run(SearchOptions.parse(rest, env));
+        }
+        case "rollout" -> {
+          return new RolloutCommand(out, err).run(rest, env);
         }
         case "keys" -> {
           return new KeysCommand(out, err).run(rest, home());
