@@ -1,6 +1,7 @@
 {{/*
 The Deployment of one mmserve service. Call with (dict "root" $ "component" NAME).
-Probes are Kubernetes' native gRPC probes on the standard health service (grpc.health.v1, service ""),
+Probes are Kubernetes' native gRPC probes on the standard health service (grpc.health.v1, service "";
+with tls.enabled, /healthz on the metrics port, which answers the same, as kubelet's gRPC probe has no TLS),
 which every mmserve server answers: NOT_SERVING while starting, while Triton is not ready (encoders in
 triton mode) and from the first moment of a graceful shutdown.
 */}}
@@ -104,21 +105,18 @@ spec:
               containerPort: {{ $facts.adminPort }}
               protocol: TCP
           startupProbe:
-            grpc:
-              port: {{ $facts.grpcPort }}
+            {{- include "mmserve.probeTarget" (dict "root" $root "facts" $facts) | trim | nindent 12 }}
             periodSeconds: {{ $probes.periodSeconds }}
             timeoutSeconds: {{ $probes.timeoutSeconds }}
             # covers model loading: startupSeconds, rounded up to whole periods
             failureThreshold: {{ div (add $probes.startupSeconds $probes.periodSeconds -1) $probes.periodSeconds }}
           readinessProbe:
-            grpc:
-              port: {{ $facts.grpcPort }}
+            {{- include "mmserve.probeTarget" (dict "root" $root "facts" $facts) | trim | nindent 12 }}
             periodSeconds: {{ $probes.periodSeconds }}
             timeoutSeconds: {{ $probes.timeoutSeconds }}
             failureThreshold: {{ $probes.readinessFailureThreshold }}
           livenessProbe:
-            grpc:
-              port: {{ $facts.grpcPort }}
+            {{- include "mmserve.probeTarget" (dict "root" $root "facts" $facts) | trim | nindent 12 }}
             periodSeconds: {{ $probes.livenessPeriodSeconds }}
             timeoutSeconds: {{ $probes.timeoutSeconds }}
             failureThreshold: {{ $probes.livenessFailureThreshold }}
@@ -144,6 +142,12 @@ spec:
               mountPath: /etc/mmserve-api-keys
               readOnly: true
             {{- end }}
+            {{- if $root.Values.tls.enabled }}
+            # tls.crt, tls.key, ca.crt: a directory mount, so a renewed Secret reaches the files in place
+            - name: tls
+              mountPath: /etc/mmserve-tls
+              readOnly: true
+            {{- end }}
             {{- if and (not $isGateway) (ne $root.Values.modelPacks.source "image") }}
             {{- include "mmserve.packVolumeMount" $root | trim | nindent 12 }}
             {{- end }}
@@ -163,6 +167,12 @@ spec:
             items:
               - key: {{ $values.apiKeys.key }}
                 path: {{ $values.apiKeys.key }}
+        {{- end }}
+        {{- if $root.Values.tls.enabled }}
+        - name: tls
+          secret:
+            secretName: {{ include "mmserve.tlsSecret" . }}
+            defaultMode: 0440
         {{- end }}
         {{- if and (not $isGateway) (ne $root.Values.modelPacks.source "image") }}
         {{- include "mmserve.packVolume" $root | trim | nindent 8 }}

@@ -188,3 +188,29 @@ Call with (dict "root" $ "key" VALUES_KEY "values" COMPONENT_VALUES).
 {{- $t }}
 {{- end }}
 {{- end }}
+
+{{/*
+What a probe asks: gRPC health on the gRPC port, or with tls.enabled (kubelet's gRPC probe cannot do TLS)
+GET /healthz on the plaintext metrics port, which answers what gRPC health answers.
+Call with (dict "root" $ "facts" FACTS).
+*/}}
+{{- define "mmserve.probeTarget" -}}
+{{- if .root.Values.tls.enabled }}
+httpGet:
+  path: /healthz
+  port: {{ .facts.adminPort }}
+{{- else }}
+grpc:
+  port: {{ .facts.grpcPort }}
+{{- end }}
+{{- end }}
+
+{{/*
+The name of a component's TLS Secret: tls.secrets.<key>, or <fullname>-<component>-tls.
+Call with (dict "root" $ "component" NAME).
+*/}}
+{{- define "mmserve.tlsSecret" -}}
+{{- $facts := include "mmserve.component" . | fromYaml }}
+{{- $given := get .root.Values.tls.secrets $facts.key }}
+{{- $given | default (printf "%s-%s-tls" (include "mmserve.fullname" .root) .component) }}
+{{- end }}

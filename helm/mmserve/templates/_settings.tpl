@@ -1,6 +1,6 @@
 {{/*
 A component's settings file (key=value, read through MMSERVE_CONFIG; docs/configuration.md): first the
-keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, backend, model packs, data dir, shutdown grace), then the
+keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, backend, model packs, data dir, shutdown grace, TLS files), then the
 component's config values sorted by key. Call with (dict "root" $ "component" NAME).
 */}}
 {{- define "mmserve.settings" -}}
@@ -33,6 +33,17 @@ gallery.target={{ include "mmserve.target" (dict "root" $root "component" "galle
 data.dir={{ include "mmserve.galleryMountPath" $root }}/gallery
 {{- else }}
 model.packs={{ include "mmserve.packDirs" $root }}
+{{- end }}
+{{- if $root.Values.tls.enabled }}
+tls.cert-file=/etc/mmserve-tls/tls.crt
+tls.key-file=/etc/mmserve-tls/tls.key
+{{- if eq .component "gateway" }}
+backend.tls.ca-file=/etc/mmserve-tls/ca.crt
+backend.tls.cert-file=/etc/mmserve-tls/tls.crt
+backend.tls.key-file=/etc/mmserve-tls/tls.key
+{{- else }}
+tls.client-ca-file=/etc/mmserve-tls/ca.crt
+{{- end }}
 {{- end }}
 {{- $merged := deepCopy $config }}
 {{- if or (eq .component "text-encoder") (eq .component "vision-encoder") }}

@@ -1,7 +1,9 @@
 package io.mmserve.cli;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -13,12 +15,19 @@ import java.util.Set;
  * @param json print JSON instead of readable lines
  * @param timeout the call's deadline
  * @param apiKey the key sent with each call, if any
+ * @param caFile CA certificates to trust over TLS ({@link GatewayChannel}); empty: plaintext
  */
 record CallOptions(
-    String target, String model, boolean json, Duration timeout, ApiKeyOption apiKey) {
+    String target,
+    String model,
+    boolean json,
+    Duration timeout,
+    ApiKeyOption apiKey,
+    Optional<Path> caFile) {
   /** The value options every client command accepts. */
   static final Set<String> VALUE_OPTIONS =
-      Set.of("--target", "--model", "--timeout", ApiKeyOption.OPTION);
+      Set.of(
+          "--target", "--model", "--timeout", ApiKeyOption.OPTION, GatewayChannel.CA_FILE_OPTION);
 
   /** The flag options every client command accepts. */
   static final Set<String> FLAG_OPTIONS = Set.of("--json");
@@ -31,7 +40,8 @@ record CallOptions(
         line.value("--model").orElse(""),
         line.flag("--json"),
         line.durationValue("--timeout", EmbedOptions.DEFAULT_TIMEOUT),
-        ApiKeyOption.from(line, env));
+        ApiKeyOption.from(line, env),
+        GatewayChannel.caFile(line, env));
   }
 
   /** A client over {@code channel} with this deadline and API key. */

@@ -10,7 +10,6 @@ import io.mmserve.api.v1.EmbedTextResponse;
 import io.mmserve.api.v1.Image;
 import io.mmserve.client.MmserveClient;
 import io.mmserve.client.MmserveException;
-import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -120,7 +119,7 @@ final class EmbedCommand {
   }
 
   private static ManagedChannel channel(EmbedOptions options) {
-    return GrpcChannels.plaintext(options.target(), MAX_INBOUND_MESSAGE_BYTES);
+    return GatewayChannel.open(options.target(), options.caFile(), MAX_INBOUND_MESSAGE_BYTES);
   }
 
   private static MmserveClient client(ManagedChannel channel, EmbedOptions options) {

@@ -1,8 +1,10 @@
 package io.mmserve.cli;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,6 +17,7 @@ import java.util.Set;
  * @param skipNormalization ask for embeddings exactly as the model computes them
  * @param timeout the call's deadline
  * @param apiKey the key sent with the call, if any
+ * @param caFile CA certificates to trust over TLS ({@link GatewayChannel}); empty: plaintext
  */
 record EmbedOptions(
     List<String> inputs,
@@ -23,7 +26,8 @@ record EmbedOptions(
     boolean json,
     boolean skipNormalization,
     Duration timeout,
-    ApiKeyOption apiKey) {
+    ApiKeyOption apiKey,
+    Optional<Path> caFile) {
 
   /** Where the gateway listens unless {@code --target} or {@value #TARGET_ENV} says otherwise. */
   static final String DEFAULT_TARGET = "127.0.0.1:50051";
@@ -39,7 +43,9 @@ record EmbedOptions(
           + ", or $"
           + TARGET_ENV
           + ")  --model NAME  --skip-normalization  --timeout 30s  "
-          + ApiKeyOption.USAGE;
+          + ApiKeyOption.USAGE
+          + "  "
+          + GatewayChannel.USAGE;
 
   /**
    * Parses the arguments after the command name.
@@ -51,7 +57,12 @@ record EmbedOptions(
     CommandLine line =
         CommandLine.parse(
             args,
-            Set.of("--target", "--model", "--timeout", ApiKeyOption.OPTION),
+            Set.of(
+                "--target",
+                "--model",
+                "--timeout",
+                ApiKeyOption.OPTION,
+                GatewayChannel.CA_FILE_OPTION),
             Set.of("--json", "--skip-normalization"));
     if (line.positionals().isEmpty()) {
       throw new UsageException("give at least one " + what);
@@ -65,6 +76,7 @@ record EmbedOptions(
         line.flag("--json"),
         line.flag("--skip-normalization"),
         line.durationValue("--timeout", DEFAULT_TIMEOUT),
-        ApiKeyOption.from(line, env));
+        ApiKeyOption.from(line, env),
+        GatewayChannel.caFile(line, env));
   }
 }

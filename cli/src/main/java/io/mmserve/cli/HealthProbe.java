@@ -1,5 +1,7 @@
 package io.mmserve.cli;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -19,7 +21,12 @@ final class HealthProbe implements AutoCloseable {
   private final ManagedChannel channel;
 
   HealthProbe(String target) {
-    this.channel = GrpcChannels.plaintext(target, MAX_INBOUND_MESSAGE_BYTES);
+    this(target, InsecureChannelCredentials.create());
+  }
+
+  /** A probe over these credentials (the CLI's certificate, for a stack of {@code up --tls}). */
+  HealthProbe(String target, ChannelCredentials credentials) {
+    this.channel = GrpcChannels.channel(target, MAX_INBOUND_MESSAGE_BYTES, credentials);
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.mmserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -53,7 +52,8 @@ final class IndexCommand {
     int indexed = 0;
     long size = -1;
     ManagedChannel channel =
-        GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
+        GatewayChannel.open(
+            options.call().target(), options.call().caFile(), MAX_INBOUND_MESSAGE_BYTES);
     ExecutorService workers = Executors.newFixedThreadPool(options.inFlight());
     try {
       IndexBatch batch = new IndexBatch(options.call().client(channel), options);

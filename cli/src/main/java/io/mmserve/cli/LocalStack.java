@@ -1,5 +1,7 @@
 package io.mmserve.cli;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,6 +35,7 @@ final class LocalStack {
   private final List<ServiceSpec> specs;
   private final Path workDir;
   private final PrintStream out;
+  private final ChannelCredentials probeCredentials;
   private final List<ServiceProcess> running = new ArrayList<>();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -43,9 +46,19 @@ final class LocalStack {
    * @param out where the services' prefixed output goes
    */
   LocalStack(List<ServiceSpec> specs, Path workDir, PrintStream out) {
+    this(specs, workDir, out, InsecureChannelCredentials.create());
+  }
+
+  /**
+   * As {@link #LocalStack(List, Path, PrintStream)}, with the health probes made over {@code
+   * probeCredentials} (the CLI's certificate, for a stack of {@code up --tls}).
+   */
+  LocalStack(
+      List<ServiceSpec> specs, Path workDir, PrintStream out, ChannelCredentials probeCredentials) {
     this.specs = List.copyOf(specs);
     this.workDir = workDir;
     this.out = out;
+    this.probeCredentials = probeCredentials;
   }
 
   /**
@@ -74,15 +87,18 @@ final class LocalStack {
    */
   void awaitServing(Duration timeout, Consumer<ServiceSpec> onServing)
       throws StackException, InterruptedException {
-    awaitServing(processes(), timeout, onServing);
+    awaitServing(processes(), probeCredentials, timeout, onServing);
   }
 
   private static void awaitServing(
-      List<ServiceProcess> services, Duration timeout, Consumer<ServiceSpec> onServing)
+      List<ServiceProcess> services,
+      ChannelCredentials probeCredentials,
+      Duration timeout,
+      Consumer<ServiceSpec> onServing)
       throws StackException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (ServiceProcess service : services) {
-      try (HealthProbe probe = new HealthProbe(service.spec().target())) {
+      try (HealthProbe probe = new HealthProbe(service.spec().target(), probeCredentials)) {
         while (!probe.isServing(PROBE_WAIT)) {
           Optional<ServiceProcess> exited = services.stream().filter(s -> !s.isAlive()).findFirst();
           if (exited.isPresent()) {
@@ -167,7 +183,7 @@ final class LocalStack {
       }
       running.set(running.indexOf(old), restarted);
     }
-    awaitServing(List.of(restarted), timeout, s -> {});
+    awaitServing(List.of(restarted), probeCredentials, timeout, s -> {});
   }
 
   /**

@@ -40,7 +40,8 @@ public final class Main {
           "                       upsert a folder's image files into a gallery collection",
           "  " + SearchOptions.USAGE,
           "                       the collection's items nearest to a text or an image",
-          "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s",
+          "                       options: --json  --target HOST:PORT  --model NAME  --timeout 30s"
+              + "  --ca-file FILE",
           "                       " + ApiKeyOption.USAGE + ": every client command",
           "  " + RolloutCommand.USAGE,
           "                       a ModelRollout's status, or pause/resume/promote/abort it"

@@ -5,7 +5,6 @@ import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.SearchRequest;
 import io.mmserve.api.v1.SearchResponse;
 import io.mmserve.client.MmserveException;
-import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.PrintStream;
 
@@ -45,7 +44,8 @@ final class SearchCommand {
       }
     }
     ManagedChannel channel =
-        GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
+        GatewayChannel.open(
+            options.call().target(), options.call().caFile(), MAX_INBOUND_MESSAGE_BYTES);
     try {
       SearchResponse response = options.call().client(channel).search(request.build());
       String query = options.text().orElseGet(() -> options.image().orElseThrow());

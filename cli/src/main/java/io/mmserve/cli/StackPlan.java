@@ -50,6 +50,7 @@ final class StackPlan {
       encoderFlags.add("--model.precision=int8");
     }
     options.encoderSettings().forEach(setting -> encoderFlags.add("--" + setting));
+    options.tlsDir().ifPresent(dir -> encoderFlags.addAll(mutualTls(dir, "encoders")));
     List<ServiceSpec> services = new ArrayList<>();
     List<ServiceSpec> text =
         replicas(options, home, java, "text-encoder-svc", "text", 1, options.textReplicas());
@@ -71,7 +72,7 @@ final class StackPlan {
             "fusion",
             options.basePort() + 3,
             options.adminBasePort() + 3,
-            List.of("--model.packs=" + options.modelPack()));
+            withTls(options, "fusion-svc", List.of("--model.packs=" + options.modelPack())));
     services.add(fusion);
     ServiceSpec gallery =
         service(
@@ -83,7 +84,7 @@ final class StackPlan {
             "gallery",
             options.basePort() + 4,
             options.adminBasePort() + 4,
-            List.of("--data.dir=" + options.galleryData()));
+            withTls(options, "gallery-svc", List.of("--data.dir=" + options.galleryData())));
     services.add(gallery);
     List<String> gatewayFlags = new ArrayList<>();
     options.gatewayConfig().ifPresent(file -> gatewayFlags.add("--config=" + file));
@@ -94,6 +95,7 @@ final class StackPlan {
     gatewayFlags.add("--http.enabled=true");
     gatewayFlags.add("--http.host=" + HOST);
     gatewayFlags.add("--http.port=" + options.httpPort());
+    options.tlsDir().ifPresent(dir -> gatewayFlags.addAll(gatewayTls(dir)));
     if (options.gatewaySettings().stream()
         .noneMatch(setting -> setting.startsWith(THUMBNAIL_SIDE_KEY + "="))) {
       // the gallery page shows hits as thumbnails; a --gateway-flag of the key replaces this
@@ -112,6 +114,43 @@ final class StackPlan {
             options.adminBasePort(),
             gatewayFlags));
     return List.copyOf(services);
+  }
+
+  /**
+   * The TLS settings of a backend service: its certificate, and clients must present one of the
+   * local CA (mutual TLS). The encoders share one certificate ({@code encoders.crt}).
+   */
+  static List<String> mutualTls(Path dir, String identity) {
+    return List.of(
+        "--tls.cert-file=" + LocalCertificates.certFile(dir, identity),
+        "--tls.key-file=" + LocalCertificates.keyFile(dir, identity),
+        "--tls.client-ca-file=" + LocalCertificates.caFile(dir));
+  }
+
+  /**
+   * The gateway's TLS settings: TLS on its public gRPC port without client certificates (callers
+   * are not part of the stack), and mutual TLS to its backends with its own certificate.
+   */
+  static List<String> gatewayTls(Path dir) {
+    return List.of(
+        "--tls.cert-file=" + LocalCertificates.certFile(dir, "gateway"),
+        "--tls.key-file=" + LocalCertificates.keyFile(dir, "gateway"),
+        "--backend.tls.ca-file=" + LocalCertificates.caFile(dir),
+        "--backend.tls.cert-file=" + LocalCertificates.certFile(dir, "gateway"),
+        "--backend.tls.key-file=" + LocalCertificates.keyFile(dir, "gateway"));
+  }
+
+  /** The identities {@code up --tls} issues certificates to. */
+  static final List<String> TLS_IDENTITIES =
+      List.of("encoders", "fusion-svc", "gallery-svc", "gateway");
+
+  private static List<String> withTls(UpOptions options, String identity, List<String> flags) {
+    if (options.tlsDir().isEmpty()) {
+      return flags;
+    }
+    List<String> all = new ArrayList<>(flags);
+    all.addAll(mutualTls(options.tlsDir().get(), identity));
+    return all;
   }
 
   /** Where the runnable jar of {@code module} is built. */

@@ -10,7 +10,6 @@ import io.mmserve.api.v1.RankRequest;
 import io.mmserve.api.v1.TextList;
 import io.mmserve.client.MmserveClient;
 import io.mmserve.client.MmserveException;
-import io.mmserve.kit.client.GrpcChannels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -136,7 +135,8 @@ final class UnderstandCommand {
 
   private int call(String method, UnderstandOptions options, Function<MmserveClient, String> call) {
     ManagedChannel channel =
-        GrpcChannels.plaintext(options.call().target(), MAX_INBOUND_MESSAGE_BYTES);
+        GatewayChannel.open(
+            options.call().target(), options.call().caFile(), MAX_INBOUND_MESSAGE_BYTES);
     try {
       String printed = call.apply(options.call().client(channel));
       out.print(printed);

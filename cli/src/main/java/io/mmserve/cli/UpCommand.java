@@ -1,8 +1,13 @@
 package io.mmserve.cli;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -54,8 +59,15 @@ final class UpCommand {
       err.println("mmserve: " + e.getMessage());
       return FAILED;
     }
+    ChannelCredentials probes;
+    try {
+      probes = probeCredentials(options);
+    } catch (IOException | UncheckedIOException e) {
+      err.println("mmserve: --tls: cannot make the certificates: " + e.getMessage());
+      return FAILED;
+    }
 
-    LocalStack stack = new LocalStack(services, home, out);
+    LocalStack stack = new LocalStack(services, home, out, probes);
     Thread hook = new Thread(() -> stopOnSignal(stack, options), "mmserve-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     out.println(
@@ -80,6 +92,7 @@ final class UpCommand {
       return failAndStop(stack, hook, e.getMessage(), options);
     }
     out.println(readyLine(options));
+    options.tlsDir().ifPresent(dir -> out.println(tlsLine(dir)));
     if (prometheus != null) {
       out.println(observeLine(prometheus));
     }
@@ -103,6 +116,34 @@ final class UpCommand {
               + replica.spec().module()
               + " keep serving");
     }
+  }
+
+  /**
+   * Plaintext, or with {@code --tls}: makes the throwaway CA and the certificates, and returns the
+   * credentials of the CLI's own health probes.
+   */
+  private static ChannelCredentials probeCredentials(UpOptions options) throws IOException {
+    if (options.tlsDir().isEmpty()) {
+      return InsecureChannelCredentials.create();
+    }
+    Path dir = options.tlsDir().get();
+    LocalCertificates.create(dir, StackPlan.TLS_IDENTITIES, Clock.systemUTC());
+    return LocalCertificates.cliCredentials(dir);
+  }
+
+  /** With {@code --tls}: where the CA is, for the client commands and any other client. */
+  static String tlsLine(Path dir) {
+    Path ca = LocalCertificates.caFile(dir);
+    return "mmserve: TLS on (mutual TLS between the services; the gateway's gRPC port takes TLS"
+        + " without client certificates, its HTTP/JSON port stays plaintext on loopback);"
+        + " clients trust "
+        + ca
+        + " - export "
+        + GatewayChannel.CA_FILE_ENV
+        + "="
+        + ca
+        + " (or --ca-file) for ./mmserve's client commands, grpcurl -cacert "
+        + ca;
   }
 
   /** The line that says the stack is ready and how to call it. */

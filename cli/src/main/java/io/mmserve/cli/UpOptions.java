@@ -33,6 +33,8 @@ import java.util.Set;
  * @param httpPort the gateway's HTTP/JSON port (the API under /v1/, the gallery page at /gallery/)
  * @param observe also run a local Prometheus that scrapes the stack with the chart's alert rules
  * @param prometheusPort that Prometheus's web port (only with {@code observe})
+ * @param tlsDir with {@code --tls}: where the throwaway CA and certificates are made ({@link
+ *     LocalCertificates}); empty: plaintext
  */
 record UpOptions(
     Path modelPack,
@@ -50,7 +52,8 @@ record UpOptions(
     Path galleryData,
     int httpPort,
     boolean observe,
-    int prometheusPort) {
+    int prometheusPort,
+    Optional<Path> tlsDir) {
 
   static final int DEFAULT_BASE_PORT = 50051;
   static final int DEFAULT_ADMIN_BASE_PORT = 9091;
@@ -122,6 +125,8 @@ record UpOptions(
           "--http-port N (default "
               + DEFAULT_HTTP_PORT
               + "): the gateway's HTTP/JSON API and the gallery page at /gallery/",
+          "--tls: mutual TLS between the services and TLS on the gateway's gRPC port, with a"
+              + " throwaway CA made in --tls-dir DIR (default: tls beside --gallery-data)",
           "--observe: also a local Prometheus (Debian's prometheus) scraping the stack with the"
               + " alert rules, on --prometheus-port N (default "
               + DEFAULT_PROMETHEUS_PORT
@@ -165,8 +170,9 @@ record UpOptions(
                 "--gallery-data",
                 "--http-port",
                 "--api-keys",
-                "--prometheus-port"),
-            Set.of("--int8", "--observe"));
+                "--prometheus-port",
+                "--tls-dir"),
+            Set.of("--int8", "--observe", "--tls"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
     }
@@ -174,6 +180,12 @@ record UpOptions(
     int textReplicas = line.intValue("--text-replicas", 1, 1, MAX_REPLICAS);
     int visionReplicas = line.intValue("--vision-replicas", 1, 1, MAX_REPLICAS);
     int span = (Math.max(textReplicas, visionReplicas) - 1) * REPLICA_PORT_STRIDE + 4;
+    Path galleryData =
+        line.value("--gallery-data")
+            .map(Path::of)
+            .orElse(home.resolve(DEFAULT_GALLERY_DATA))
+            .toAbsolutePath()
+            .normalize();
     return new UpOptions(
         pack.toAbsolutePath().normalize(),
         line.flag("--int8"),
@@ -189,14 +201,27 @@ record UpOptions(
         settings("--encoder-flag", line.values("--encoder-flag"), ENCODER_LAUNCHER_SETTINGS),
         line.value("--gateway-config").map(p -> Path.of(p).toAbsolutePath().normalize()),
         jvmOptions(line.values("--jvm-option")),
-        line.value("--gallery-data")
-            .map(Path::of)
-            .orElse(home.resolve(DEFAULT_GALLERY_DATA))
-            .toAbsolutePath()
-            .normalize(),
+        galleryData,
         line.intValue("--http-port", DEFAULT_HTTP_PORT, 1024, 65_535),
         line.flag("--observe"),
-        prometheusPort(line));
+        prometheusPort(line),
+        tlsDir(line, galleryData));
+  }
+
+  /** With {@code --tls}: {@code --tls-dir}, or {@code tls} beside the gallery's data folder. */
+  private static Optional<Path> tlsDir(CommandLine line, Path galleryData) {
+    if (!line.flag("--tls")) {
+      if (line.value("--tls-dir").isPresent()) {
+        throw new UsageException("--tls-dir is where --tls makes its certificates; add --tls");
+      }
+      return Optional.empty();
+    }
+    return Optional.of(
+        line.value("--tls-dir")
+            .map(Path::of)
+            .orElse(galleryData.resolveSibling("tls"))
+            .toAbsolutePath()
+            .normalize());
   }
 
   private static int prometheusPort(CommandLine line) {

@@ -222,4 +222,38 @@ class StackPlanTest {
   void target_isLoopbackAndGrpcPort() {
     assertEquals("127.0.0.1:50053", plan().get(1).target());
   }
+
+  @Test
+  void services_tls_giveTheBackendsMutualTls_andTheGatewayTlsAndBackendCertificates() {
+    List<ServiceSpec> services = plan("--tls", "--tls-dir=/certs");
+
+    for (ServiceSpec backend : services.subList(0, 4)) {
+      String identity = backend.name().endsWith("encoder-svc") ? "encoders" : backend.name();
+      assertTrue(
+          backend
+              .command()
+              .containsAll(
+                  List.of(
+                      "--tls.cert-file=/certs/" + identity + ".crt",
+                      "--tls.key-file=/certs/" + identity + ".key",
+                      "--tls.client-ca-file=/certs/ca.crt")),
+          backend.command().toString());
+    }
+    List<String> gateway = last(services).command();
+    assertTrue(
+        gateway.containsAll(
+            List.of(
+                "--tls.cert-file=/certs/gateway.crt",
+                "--tls.key-file=/certs/gateway.key",
+                "--backend.tls.ca-file=/certs/ca.crt",
+                "--backend.tls.cert-file=/certs/gateway.crt",
+                "--backend.tls.key-file=/certs/gateway.key")),
+        gateway.toString());
+    assertTrue(
+        gateway.stream().noneMatch(flag -> flag.startsWith("--tls.client-ca-file")),
+        "callers of the gateway need no certificate");
+    assertTrue(
+        plan().stream().flatMap(s -> s.command().stream()).noneMatch(f -> f.contains("tls")),
+        "plaintext without --tls");
+  }
 }

@@ -235,4 +235,19 @@ class UpOptionsTest {
     assertEquals(
         "--prometheus-port is the port of --observe's Prometheus; add --observe", e.getMessage());
   }
+
+  @Test
+  void parse_tlsMakesItsCertificatesBesideTheGalleryData_orInTlsDir() {
+    assertEquals(Optional.empty(), UpOptions.parse(List.of(), HOME).tlsDir());
+    assertEquals(
+        Optional.of(Path.of("/opt/mmserve/data/tls")),
+        UpOptions.parse(List.of("--tls"), HOME).tlsDir());
+    assertEquals(
+        Optional.of(Path.of("/var/certs")),
+        UpOptions.parse(List.of("--tls", "--tls-dir=/var/certs"), HOME).tlsDir());
+    UsageException e =
+        assertThrows(
+            UsageException.class, () -> UpOptions.parse(List.of("--tls-dir=/var/certs"), HOME));
+    assertEquals("--tls-dir is where --tls makes its certificates; add --tls", e.getMessage());
+  }
 }

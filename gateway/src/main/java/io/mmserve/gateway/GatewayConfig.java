@@ -13,10 +13,12 @@ import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.MethodMessageLimits;
 import io.mmserve.kit.server.ServerConfig;
+import io.mmserve.kit.tls.ClientTlsSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The gateway's settings beyond the shared {@link ServerConfig}.
@@ -39,6 +41,8 @@ import java.util.Map;
  * @param http the HTTP/JSON port ({@code http.*})
  * @param thumbnails whether and how upserted images get a thumbnail ({@code gallery.thumbnails.*})
  * @param auth API keys ({@code auth.*})
+ * @param backendTls TLS of the channels to the backends ({@value #BACKEND_TLS}{@code .*}); empty:
+ *     plaintext
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -58,7 +62,8 @@ public record GatewayConfig(
     ResilienceSettings galleryResilience,
     HttpSettings http,
     ThumbnailSettings thumbnails,
-    AuthSettings auth) {
+    AuthSettings auth,
+    Optional<ClientTlsSettings> backendTls) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -91,6 +96,7 @@ public record GatewayConfig(
   public static final String SHED_PUSHBACK = "shed.retry-pushback";
   public static final String TEXT_BATCHING = "batching.text";
   public static final String IMAGE_BATCHING = "batching.image";
+  public static final String BACKEND_TLS = "backend.tls";
 
   public static final int DEFAULT_GRPC_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9091;
@@ -173,6 +179,7 @@ public record GatewayConfig(
     defaults.putAll(HttpSettings.defaults());
     defaults.putAll(ThumbnailSettings.defaults());
     defaults.putAll(AuthSettings.defaults());
+    defaults.putAll(ClientTlsSettings.defaults(BACKEND_TLS));
     return Map.copyOf(defaults);
   }
 
@@ -244,6 +251,7 @@ public record GatewayConfig(
         resilience(config, "gallery"),
         HttpSettings.from(config),
         ThumbnailSettings.from(config),
-        AuthSettings.from(config));
+        AuthSettings.from(config),
+        ClientTlsSettings.from(config, BACKEND_TLS));
   }
 }

@@ -1,5 +1,7 @@
 package io.mmserve.gateway;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ServerInterceptor;
 import io.mmserve.gateway.auth.GatewayAuth;
 import io.mmserve.gateway.discovery.KubernetesDiscovery;
@@ -10,9 +12,12 @@ import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
+import io.mmserve.kit.tls.ClientTls;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +46,33 @@ public final class Main {
     }
   }
 
+  /**
+   * Plaintext, or TLS from {@code backend.tls.*}: its files polled on the daemon thread {@code
+   * gateway-backend-tls-reload}, which closes, with the poll, after the channels.
+   */
+  private static ChannelCredentials backendCredentials(GatewayConfig config, Startup startup) {
+    if (config.backendTls().isEmpty()) {
+      return InsecureChannelCredentials.create();
+    }
+    ScheduledExecutorService poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, SERVICE + "-backend-tls-reload");
+              t.setDaemon(true);
+              return t;
+            });
+    startup.closeOnStop(poller::shutdownNow);
+    ClientTls tls =
+        startup.closeOnStop(
+            ClientTls.start(config.backendTls().get(), GatewayConfig.BACKEND_TLS, poller));
+    log.info(
+        "{} backends over TLS: CAs {}, client certificate {}",
+        SERVICE,
+        config.backendTls().get().caFile(),
+        config.backendTls().get().certFile().map(Object::toString).orElse("none"));
+    return tls.credentials();
+  }
+
   private static ServiceParts build(GatewayConfig config, Startup startup) throws IOException {
     // closed after the channels (resources close in the reverse order they were handed over)
     KubernetesDiscovery discovery =
@@ -52,8 +84,11 @@ public final class Main {
         startup.closeOnStop(
             new BackendStack(
                 config,
-                BackendPool.ChannelFactory.plaintext(
-                    config.maxInboundMessageBytes(), startup.tracing(), discovery.provider()),
+                BackendPool.ChannelFactory.withCredentials(
+                    config.maxInboundMessageBytes(),
+                    backendCredentials(config, startup),
+                    startup.tracing(),
+                    discovery.provider()),
                 startup.meters(),
                 startup.tracing().tracer()));
     log.info(

@@ -282,6 +282,45 @@ class ChartRenderingIT {
         "the gateway loads no pack");
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void tls_mountsEachComponentsSecretReadOnly_setsTheFiles_andProbesHealthzOverHttp() {
+    Manifest manifest =
+        render(Values.DEFAULTS.set("tls.enabled=true", "tls.secrets.fusion=fusion-cert"));
+    for (String component : SERVICES) {
+      KubeObject pod = podTemplate(manifest, component);
+      Map<String, Object> secret =
+          (Map<String, Object>) named(pod.list("spec", "volumes"), "tls").get("secret");
+      String expected = component.equals("fusion") ? "fusion-cert" : deployment(component) + "-tls";
+      assertEquals(expected, secret.get("secretName"), component);
+      Map<String, Object> container = onlyContainer(pod);
+      Map<String, Object> mount = named((List<Object>) container.get("volumeMounts"), "tls");
+      assertEquals("/etc/mmserve-tls", mount.get("mountPath"), component);
+      assertEquals(Boolean.TRUE, mount.get("readOnly"), component);
+      for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
+        assertEquals("/healthz", at(container, probe, "httpGet", "path"), component + " " + probe);
+      }
+      Map<String, String> owned = SettingsFile.of(manifest, component).chartOwned();
+      assertEquals("/etc/mmserve-tls/tls.crt", owned.get("tls.cert-file"), component);
+      assertEquals("/etc/mmserve-tls/tls.key", owned.get("tls.key-file"), component);
+      if (component.equals("gateway")) {
+        assertEquals(null, owned.get("tls.client-ca-file"), "callers need no certificate");
+        assertEquals("/etc/mmserve-tls/ca.crt", owned.get("backend.tls.ca-file"));
+        assertEquals("/etc/mmserve-tls/tls.crt", owned.get("backend.tls.cert-file"));
+      } else {
+        assertEquals("/etc/mmserve-tls/ca.crt", owned.get("tls.client-ca-file"), component);
+      }
+    }
+    Manifest plain = render(Values.DEFAULTS);
+    for (String component : SERVICES) {
+      assertTrue(
+          podTemplate(plain, component).list("spec", "volumes").stream()
+              .noneMatch(v -> "tls".equals(((Map<?, ?>) v).get("name"))),
+          component + ": TLS is off by default");
+      assertEquals(null, SettingsFile.of(plain, component).chartOwned().get("tls.cert-file"));
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> named(List<Object> items, String name) {
     return items.stream()

@@ -170,6 +170,7 @@ class ChartServicesIT {
   void servicesReadEveryChartSetting_andTheSchemaOffersEveryOtherSettingTheyHave()
       throws Exception {
     Manifest triton = helm.template("mmserve", "serving", Combination.TRITON_GPU.chartValues());
+    Manifest tls = helm.template("mmserve", "serving", Values.DEFAULTS.set("tls.enabled=true"));
     JsonObject schema =
         JsonParser.parseString(Files.readString(Helm.chartDir().resolve("values.schema.json")))
             .getAsJsonObject();
@@ -184,6 +185,7 @@ class ChartServicesIT {
       }
       Set<String> owned = new TreeSet<>(file.chartOwned().keySet());
       owned.addAll(SettingsFile.of(triton, component).chartOwned().keySet());
+      owned.addAll(SettingsFile.of(tls, component).chartOwned().keySet()); // tls.* files
       assertTrue(printed.keySet().containsAll(owned), component + " lacks one of " + owned);
       Set<String> tritonMode = SettingsFile.of(triton, component).all().keySet();
       assertTrue(

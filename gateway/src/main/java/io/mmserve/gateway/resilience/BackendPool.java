@@ -5,10 +5,12 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.Deadline;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -99,13 +101,26 @@ public final class BackendPool implements AutoCloseable {
      */
     static ChannelFactory plaintext(
         int maxInboundMessageBytes, Tracing tracing, NameResolverProvider... more) {
+      return withCredentials(
+          maxInboundMessageBytes, InsecureChannelCredentials.create(), tracing, more);
+    }
+
+    /**
+     * As {@link #plaintext(int, Tracing, NameResolverProvider...)}, with these credentials: TLS
+     * ({@link io.mmserve.kit.tls.ClientTls#credentials()}) or plaintext.
+     */
+    static ChannelFactory withCredentials(
+        int maxInboundMessageBytes,
+        ChannelCredentials credentials,
+        Tracing tracing,
+        NameResolverProvider... more) {
       return (target, refresh) -> {
         NameResolverRegistry resolvers = NameResolvers.standard(refresh);
         for (NameResolverProvider provider : more) {
           resolvers.register(provider);
         }
         return tracing.instrument(
-            GrpcChannels.plaintextBuilder(target, maxInboundMessageBytes, resolvers));
+            GrpcChannels.builder(target, maxInboundMessageBytes, resolvers, credentials));
       };
     }
   }

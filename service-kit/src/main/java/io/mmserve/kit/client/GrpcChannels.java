@@ -1,5 +1,6 @@
 package io.mmserve.kit.client;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -52,8 +53,36 @@ public final class GrpcChannels {
    */
   public static ManagedChannelBuilder<?> plaintextBuilder(
       String target, int maxInboundMessageBytes, NameResolverRegistry resolvers) {
-    return Grpc.newChannelBuilder(
-            Target.parse(target).uri(), InsecureChannelCredentials.create(), resolvers)
+    return builder(target, maxInboundMessageBytes, resolvers, InsecureChannelCredentials.create());
+  }
+
+  /**
+   * A builder of a channel to {@code target} with these credentials: plaintext ({@link
+   * InsecureChannelCredentials}) or TLS ({@link io.mmserve.kit.tls.ClientTls#credentials()}, which
+   * verifies that the server's certificate names the target's host).
+   *
+   * @throws IllegalArgumentException if the target cannot be parsed or no resolver takes it
+   */
+  public static ManagedChannelBuilder<?> builder(
+      String target,
+      int maxInboundMessageBytes,
+      NameResolverRegistry resolvers,
+      ChannelCredentials credentials) {
+    return Grpc.newChannelBuilder(Target.parse(target).uri(), credentials, resolvers)
         .maxInboundMessageSize(maxInboundMessageBytes);
+  }
+
+  /**
+   * A channel to {@code target} with these credentials (plaintext or TLS), resolved through {@link
+   * NameResolvers#standard}.
+   */
+  public static ManagedChannel channel(
+      String target, int maxInboundMessageBytes, ChannelCredentials credentials) {
+    return builder(
+            target,
+            maxInboundMessageBytes,
+            NameResolvers.standard(NameResolvers.DEFAULT_DNS_REFRESH),
+            credentials)
+        .build();
   }
 }

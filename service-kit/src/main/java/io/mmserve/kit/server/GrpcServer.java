@@ -1,8 +1,10 @@
 package io.mmserve.kit.server;
 
 import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -146,8 +148,20 @@ public final class GrpcServer implements AutoCloseable {
 
   /** A Netty server builder bound to the configured gRPC host and port, with these limits. */
   public static ServerBuilder<?> nettyBuilder(ServerConfig config, ConnectionLimits limits) {
+    return nettyBuilder(config, limits, InsecureServerCredentials.create());
+  }
+
+  /**
+   * A Netty server builder bound to the configured gRPC host and port, with these limits and
+   * credentials: plaintext ({@link InsecureServerCredentials}) or TLS ({@link
+   * io.mmserve.kit.tls.ServerTls#credentials()}). The handshake timeout of the limits bounds the
+   * TLS handshake: a connection that sends nothing is closed when it expires.
+   */
+  public static ServerBuilder<?> nettyBuilder(
+      ServerConfig config, ConnectionLimits limits, ServerCredentials credentials) {
     return limits.applyTo(
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort())));
+        NettyServerBuilder.forAddress(
+            new InetSocketAddress(config.grpcHost(), config.grpcPort()), credentials));
   }
 
   /** Starts listening and reports SERVING (unless a followed dependency is not ready). */

@@ -1,6 +1,7 @@
 package io.mmserve.kit.server;
 
 import io.mmserve.kit.config.Config;
+import io.mmserve.kit.tls.ServerTlsSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,7 +45,7 @@ public record ServerConfig(
 
   /**
    * The shared settings with their defaults, for a service listening on these ports; the {@link
-   * ConnectionLimits} and {@link MethodMessageLimits} settings included.
+   * ConnectionLimits}, {@link MethodMessageLimits} and {@link ServerTlsSettings} settings included.
    */
   public static Map<String, String> defaults(int grpcPort, int adminPort) {
     Map<String, String> defaults =
@@ -57,6 +58,7 @@ public record ServerConfig(
                 MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE,
                 SHUTDOWN_GRACE, DEFAULT_SHUTDOWN_GRACE));
     defaults.putAll(ConnectionLimits.defaults());
+    defaults.putAll(ServerTlsSettings.defaults());
     defaults.put(MethodMessageLimits.KEY, "");
     return Map.copyOf(defaults);
   }

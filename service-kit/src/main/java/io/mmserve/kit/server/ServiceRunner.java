@@ -5,12 +5,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigLoader;
+import io.mmserve.kit.tls.ServerTls;
+import io.mmserve.kit.tls.ServerTlsSettings;
 import io.mmserve.kit.tracing.Tracing;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
@@ -32,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *   <li>calls the {@link Assembly}, which builds the service's objects with {@code new} and hands
  *       what must be closed to {@link Startup#closeOnStop};
  *   <li>builds the gRPC server (health following the dependency's readiness, polled every {@link
- *       #READINESS_POLL}) and the admin HTTP server ({@code /metrics}, {@code /healthz} answering
- *       what gRPC health answers);
+ *       #READINESS_POLL}; TLS from {@link ServerTlsSettings} when {@code tls.cert-file} is set, its
+ *       files polled on the thread {@code NAME-tls-reload}) and the admin HTTP server ({@code
+ *       /metrics}, {@code /healthz} answering what gRPC health answers);
  *   <li>installs the shutdown hook: everything is built, nothing listens yet;
  *   <li>starts the gRPC server, the service's other {@link Transport}s, the admin server, and logs
  *       {@code "NAME serving on HOST:PORT (admin on HOST:PORT)"} (the launcher and the integration
@@ -136,6 +140,7 @@ public final class ServiceRunner<S> {
     ServerConfig server;
     ConnectionLimits connections;
     MethodMessageLimits messageLimits;
+    Optional<ServerTlsSettings> tls;
     S own;
     Tracing tracing;
     try {
@@ -143,6 +148,7 @@ public final class ServiceRunner<S> {
       server = ServerConfig.from(config);
       connections = ConnectionLimits.from(config);
       messageLimits = MethodMessageLimits.from(config);
+      tls = ServerTlsSettings.from(config);
       own = settings.apply(config);
       tracing = Tracing.fromEnvironment(name, env);
     } catch (IllegalArgumentException e) { // a ConfigException, or a settings record refusing one
@@ -162,8 +168,15 @@ public final class ServiceRunner<S> {
       parts.transports().forEach(owned::push); // stopped with gRPC (RunningService#stop)
       ScheduledExecutorService readiness = readinessScheduler(name);
       owned.push(readiness::shutdownNow);
-      ServerBuilder<?> builder = GrpcServer.nettyBuilder(server, connections);
+      ServerTls serverTls = tls.isPresent() ? startTls(tls.get(), owned) : null;
+      ServerBuilder<?> builder =
+          serverTls == null
+              ? GrpcServer.nettyBuilder(server, connections)
+              : GrpcServer.nettyBuilder(server, connections, serverTls.credentials());
       parts.interceptors().forEach(builder::intercept); // inside the standard ones
+      if (serverTls != null) {
+        serverTls.applyTo(builder); // before the service's own interceptors
+      }
       GrpcServer grpc =
           new GrpcServer(
               builder, messageLimits.applyTo(parts.services()), server, meters, readiness, tracing);
@@ -186,6 +199,19 @@ public final class ServiceRunner<S> {
       throw startFailed(e);
     }
     return service;
+  }
+
+  /**
+   * Starts the server's TLS, polling its files on a daemon thread {@code NAME-tls-reload} that the
+   * service owns; both close on stop.
+   */
+  private ServerTls startTls(ServerTlsSettings settings, Deque<AutoCloseable> owned) {
+    ScheduledExecutorService poller = daemonScheduler(name + "-tls-reload");
+    owned.push(poller::shutdownNow);
+    ServerTls serverTls = ServerTls.start(settings, poller);
+    owned.push(serverTls);
+    log.info("{} gRPC {}", name, serverTls.describe());
+    return serverTls;
   }
 
   private StartFailure startFailed(Throwable e) {
@@ -213,9 +239,13 @@ public final class ServiceRunner<S> {
   }
 
   private static ScheduledExecutorService readinessScheduler(String service) {
+    return daemonScheduler(service + "-readiness");
+  }
+
+  private static ScheduledExecutorService daemonScheduler(String threadName) {
     return Executors.newSingleThreadScheduledExecutor(
         r -> {
-          Thread t = new Thread(r, service + "-readiness");
+          Thread t = new Thread(r, threadName);
           t.setDaemon(true);
           return t;
         });

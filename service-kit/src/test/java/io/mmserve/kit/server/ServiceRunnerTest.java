@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -14,12 +16,17 @@ import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import io.mmserve.kit.client.GrpcChannels;
 import io.mmserve.kit.server.ServiceRunner.StartFailure;
+import io.mmserve.kit.tls.CertificateAuthority;
+import io.mmserve.kit.tls.ClientTls;
+import io.mmserve.kit.tls.ClientTlsSettings;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,12 +34,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ServiceRunnerTest {
   private static final String NAME = "test-svc";
@@ -234,6 +244,58 @@ class ServiceRunnerTest {
 
     assertTrue(awaitHealth(ServingStatus.NOT_SERVING), "health follows the dependency");
     assertEquals(503, get("/healthz").statusCode());
+  }
+
+  @Test
+  void start_withAMissingTlsFile_failsWithExitCode2NamingTheSettingAndTheFile(@TempDir Path dir) {
+    Path missing = dir.resolve("missing.crt");
+    StartFailure failure =
+        assertThrows(
+            StartFailure.class,
+            () ->
+                start(
+                    limit -> ServiceParts.of(new TestService()),
+                    "--tls.cert-file=" + missing,
+                    "--tls.key-file=" + missing));
+
+    assertEquals(ServiceRunner.EXIT_BAD_CONFIG, failure.exitCode());
+    assertEquals(
+        NAME + ": bad configuration: tls.cert-file " + missing + " does not exist",
+        failure.getMessage());
+  }
+
+  @Test
+  void start_withTls_servesTlsClientsOnly(@TempDir Path dir) throws Exception {
+    CertificateAuthority ca =
+        CertificateAuthority.create("test-ca", Clock.systemUTC(), Duration.ofDays(1));
+    ca.writeCertificate(dir.resolve("ca.crt"));
+    ca.issue("server", List.of("localhost"), Duration.ofDays(1))
+        .writeTo(dir.resolve("server.crt"), dir.resolve("server.key"));
+    service =
+        start(
+            limit -> ServiceParts.of(new TestService()),
+            "--grpc.port=0",
+            "--admin.port=0",
+            "--tls.cert-file=" + dir.resolve("server.crt"),
+            "--tls.key-file=" + dir.resolve("server.key"));
+    ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor();
+    try (ClientTls tls =
+        ClientTls.start(
+            ClientTlsSettings.trusting(dir.resolve("ca.crt"), Duration.ofMinutes(1)),
+            "test.tls",
+            poller)) {
+      channel =
+          GrpcChannels.channel("localhost:" + service.grpc().port(), 1 << 20, tls.credentials());
+      assertEquals("over tls", call("over tls"));
+
+      channel.shutdownNow();
+      channel = GrpcChannels.plaintext("localhost:" + service.grpc().port(), 1 << 20);
+      StatusRuntimeException plaintext =
+          assertThrows(StatusRuntimeException.class, () -> call("in the clear"));
+      assertEquals(Status.Code.UNAVAILABLE, plaintext.getStatus().getCode());
+    } finally {
+      poller.shutdownNow();
+    }
   }
 
   @Test
