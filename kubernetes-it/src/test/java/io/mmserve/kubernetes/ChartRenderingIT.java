@@ -191,7 +191,7 @@ class ChartRenderingIT {
             Map.of(
                 "apiGroups", List.of("discovery.k8s.io"),
                 "resources", List.of("endpointslices"),
-                "verbs", List.of("get", "list", "watch"))),
+                "verbs", List.of("list", "watch"))),
         role.list("rules"));
     KubeObject binding = kubernetes.get("RoleBinding", deployment("gateway"));
     assertEquals(role.name(), binding.string("roleRef", "name"));

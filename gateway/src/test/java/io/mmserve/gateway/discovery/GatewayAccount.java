@@ -66,7 +66,7 @@ final class GatewayAccount {
                         new V1PolicyRule()
                             .apiGroups(List.of("discovery.k8s.io"))
                             .resources(List.of("endpointslices"))
-                            .verbs(List.of("get", "list", "watch")))))
+                            .verbs(List.of("list", "watch")))))
         .execute();
     rbac.createNamespacedRoleBinding(
             namespace,

@@ -74,14 +74,25 @@ final class JsonSection {
     return has(name) ? Optional.of(string(name)) : Optional.empty();
   }
 
-  /** A file name, resolved against {@code dir}; a name no path can hold is the field's error. */
+  /**
+   * A file name, resolved against {@code dir}; a name no path can hold, and one that leads out of
+   * {@code dir} (an absolute path, {@code ..}), is the field's error: a manifest reads only its own
+   * pack's files.
+   */
   Path file(String name, Path dir) {
     String value = string(name);
+    Path file;
     try {
-      return dir.resolve(value);
+      file = dir.resolve(value);
     } catch (InvalidPathException e) {
       throw bad(field(name), "must be a file name (" + e.getReason() + ")", require(name));
     }
+    Path pack = dir.toAbsolutePath().normalize();
+    if (!file.toAbsolutePath().normalize().startsWith(pack)
+        || file.normalize().equals(dir.normalize())) {
+      throw bad(field(name), "must name a file inside the pack's folder", require(name));
+    }
+    return file;
   }
 
   Optional<Path> optionalFile(String name, Path dir) {

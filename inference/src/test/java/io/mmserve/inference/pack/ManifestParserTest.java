@@ -159,6 +159,33 @@ class ManifestParserTest {
   }
 
   @Test
+  void parse_rejectsAFileOutsideThePackFolder() {
+    assertRejected(
+        m -> encoder(m, "text").addProperty("file", "../other-pack/text_encoder.onnx"),
+        "text.encoder.file must name a file inside the pack's folder,"
+            + " but was \"../other-pack/text_encoder.onnx\"");
+    assertRejected(
+        m -> m.getAsJsonObject("text").addProperty("tokenizer", "/etc/passwd"),
+        "text.tokenizer must name a file inside the pack's folder, but was \"/etc/passwd\"");
+    assertRejected(
+        m -> encoder(m, "vision").addProperty("file", "."),
+        "vision.encoder.file must name a file inside the pack's folder, but was \".\"");
+  }
+
+  @Test
+  void parse_acceptsAFileInASubfolderOfThePack() throws IOException {
+    JsonObject m = JsonParser.parseString(example()).getAsJsonObject();
+    encoder(m, "text").addProperty("file", "onnx/../onnx/text_encoder.onnx");
+    assertEquals(
+        DIR.resolve("onnx/../onnx/text_encoder.onnx"),
+        ManifestParser.parse(m.toString(), DIR)
+            .text()
+            .orElseThrow()
+            .encoder()
+            .file(ModelPrecision.FP32));
+  }
+
+  @Test
   void parse_rejectsNumberWithAnExponentGsonCannotRead() {
     // found by ManifestParserFuzzTest: Gson's NumberFormatException escaped the parser
     assertRejected(

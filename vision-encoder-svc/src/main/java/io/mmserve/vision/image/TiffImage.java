@@ -32,6 +32,13 @@ final class TiffImage implements EncodedImage {
   private static final int CMYK = 5;
   private static final int EXTRA_ASSOCIATED_ALPHA = 1;
 
+  /** The most samples per pixel of any supported variant (RGBA, CMYK). */
+  private static final int MAX_SAMPLES = 4;
+
+  private static final String SUPPORTED_VARIANTS =
+      "supported: grey 1/2/4/8-bit (and 16-bit BlackIsZero), RGB or RGBA 8/16-bit,"
+          + " palette 1/2/4/8-bit, CMYK 8-bit";
+
   /** Tiles up to this side are accepted whatever the image size (writers often use 256 or 512). */
   private static final int MAX_TILE_SIDE = 1024;
 
@@ -135,7 +142,20 @@ final class TiffImage implements EncodedImage {
     height = (int) h;
     checkCompression((int) ifd.value(259, 1));
     photometric = (int) ifd.required(262, "PhotometricInterpretation");
-    samples = (int) ifd.value(277, 1);
+    long samplesPerPixel = ifd.value(277, 1);
+    if (samplesPerPixel < 1 || samplesPerPixel > MAX_SAMPLES) {
+      // before anything is sized by it (found by ImageDecodingFuzzTest: 1456860675 samples)
+      throw new BadImageException(
+          "unsupported TIFF variant: photometric interpretation "
+              + photometric
+              + " ("
+              + photometricName(photometric)
+              + ") with "
+              + samplesPerPixel
+              + " samples per pixel; "
+              + SUPPORTED_VARIANTS);
+    }
+    samples = (int) samplesPerPixel;
     long[] bitsPerSample = ifd.values(258, new long[] {1});
     if (bitsPerSample.length == 1 && samples > 1) { // one value for all samples, as PIL reads it
       bitsPerSample = Arrays.copyOf(bitsPerSample, samples);
@@ -152,9 +172,11 @@ final class TiffImage implements EncodedImage {
               + ") with "
               + samples
               + " samples of "
-              + Arrays.toString(bitsPerSample)
-              + " bits; supported: grey 1/2/4/8-bit (and 16-bit BlackIsZero), RGB or RGBA 8/16-bit,"
-              + " palette 1/2/4/8-bit, CMYK 8-bit");
+              + (bitsPerSample.length <= MAX_SAMPLES
+                  ? Arrays.toString(bitsPerSample)
+                  : bitsPerSample.length + " values of")
+              + " bits; "
+              + SUPPORTED_VARIANTS);
     }
     long[] extra = ifd.values(338, new long[0]);
     if (extra.length > 0 && extra[0] == EXTRA_ASSOCIATED_ALPHA) {

@@ -86,6 +86,26 @@ class TiffImageTest {
   }
 
   @Test
+  void decode_rejectsAHugeSamplesPerPixelBeforeSizingAnythingByIt() {
+    // found by ImageDecodingFuzzTest (crash_samples_per_pixel_huge): one BitsPerSample value was
+    // copied to SamplesPerPixel (1456860675) entries, an OutOfMemoryError
+    byte[] data = FormatFixtures.named("tiff_raw_rgb_32x24").bytes();
+    int bits = entry(data, 258);
+    data[bits + 4] = 1;
+    setTag(data, 258, 8);
+    setTag(data, 277, 60_000);
+
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> decoder.decode(0, data));
+
+    assertEquals(
+        "images[0]: unsupported TIFF variant: photometric interpretation 2 (RGB) with 60000 samples"
+            + " per pixel; supported: grey 1/2/4/8-bit (and 16-bit BlackIsZero), RGB or RGBA"
+            + " 8/16-bit, palette 1/2/4/8-bit, CMYK 8-bit",
+        e.getMessage());
+  }
+
+  @Test
   void decode_rejectsTiffOverThePixelLimitFromItsHeader() {
     byte[] data = FormatFixtures.named("tiff_lzw_rgb_32x24").bytes();
     setTag(data, 256, 60_000);
