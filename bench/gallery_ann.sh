@@ -11,7 +11,10 @@
 # turn (alternating, so each sees the same load) and gives the range of the ratios.
 # Makes bench/.venv-ann (faiss-cpu, numpy from bench/requirements-ann.txt), the data set and the
 # indexes under bench/jmh/target/gallery-ann-N (kept: a later run reuses them and reports the build
-# time they took); builds the benchmarks jar offline if it lacks the Lucene side.
+# time they took; the Lucene ones are named by the document layout, lucene-hit-..., so an index of an
+# older layout is not reused); builds the benchmarks jar offline if it lacks the Lucene side.
+# BEFORE_JAR=path/to/benchmarks.jar also runs that jar's Lucene int8 search (an older gallery-svc) on
+# the same int8 index in each round, as "Lucene int8 before": a before/after ratio from one command.
 set -euo pipefail
 export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
 export PATH="$JAVA_HOME/bin:$PATH"
@@ -48,18 +51,26 @@ for r in $(seq 1 "$ROUNDS"); do
     | sed "s/^/faiss $r /" | tee -a "$OUT/results.txt"
   for q in none int8 binary; do
     java --add-modules jdk.incubator.vector -Xmx$HEAP -Xms$HEAP -XX:+UseParallelGC \
-      -cp "$JAR" io.mmserve.gallery.lucene.GalleryAnnBench "$DATA" "$DATA/lucene-$q-$M-$EF_CONSTRUCTION" \
+      -cp "$JAR" io.mmserve.gallery.lucene.GalleryAnnBench "$DATA" "$DATA/lucene-hit-$q-$M-$EF_CONSTRUCTION" \
       "$q" "$M" "$EF_CONSTRUCTION" "$EFS" 2>>"$OUT/lucene.err" | sed "s/^/lucene-$q $r /" | tee -a "$OUT/results.txt"
   done
+  if [[ -n ${BEFORE_JAR:-} ]]; then
+    java --add-modules jdk.incubator.vector -Xmx$HEAP -Xms$HEAP -XX:+UseParallelGC \
+      -cp "$BEFORE_JAR" io.mmserve.gallery.lucene.GalleryAnnBench "$DATA" "$DATA/lucene-hit-int8-$M-$EF_CONSTRUCTION" \
+      int8 "$M" "$EF_CONSTRUCTION" "$EFS" 2>>"$OUT/lucene.err" | sed "s/^/lucene-before $r /" | tee -a "$OUT/results.txt"
+  fi
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Lucene says once per JVM whether its Vector API kernels are on; every Lucene JVM should have said so
+echo "Lucene JVMs with the Vector API on: $(grep -c 'Java vector incubator API enabled' "$OUT/lucene.err" || true)"
 
 "$VENV/bin/python" - "$OUT/results.txt" "$N" "$M" "$EF_CONSTRUCTION" "$ROUNDS" <<'PYEOF'
 import sys
 from collections import defaultdict
 path, n, m, efc, rounds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 labels = {"faiss": "FAISS HNSW (float32)", "lucene-none": "Lucene HNSW float32",
-          "lucene-int8": "Lucene int8 HNSW, re-ranked", "lucene-binary": "Lucene BBQ HNSW, re-ranked"}
+          "lucene-int8": "Lucene int8 HNSW, re-ranked", "lucene-binary": "Lucene BBQ HNSW, re-ranked",
+          "lucene-before": "Lucene int8 before (BEFORE_JAR)"}
 build, size, curves = {}, {}, defaultdict(list)
 for line in open(path):
     f = line.split()
@@ -68,6 +79,7 @@ for line in open(path):
         build[engine], size[engine] = float(f[3]), int(f[4])
     elif f[2] == "ef":
         curves[(engine, r)].append((int(f[3]), float(f[4]), float(f[5])))
+labels = {e: label for e, label in labels.items() if (e, 1) in curves}
 
 def operating_point(curve):
     return next(((ef, rec, qps) for ef, rec, qps in curve if rec >= 0.95), None)
@@ -90,6 +102,14 @@ for engine, label in labels.items():
             ratios.append(mine[2] / theirs[2])
     span = f" ({min(ratios):.2f}-{max(ratios):.2f}x)" if rounds > 1 else ""
     print(f"| {label} | {build[engine]:.0f} | {size[engine] / 1e6:.0f} | {op[0]} | {op[1]:.3f} | {op[2]:.0f} | {ratios[0]:.2f}x{span} |")
+if "lucene-before" in labels:
+    op = operating_point(curves[("lucene-int8", 1)])
+    if op:
+        after = [dict((c[0], c[2]) for c in curves[("lucene-int8", r)])[op[0]] for r in range(1, rounds + 1)]
+        before = [dict((c[0], c[2]) for c in curves[("lucene-before", r)])[op[0]] for r in range(1, rounds + 1)]
+        ratios = [a / b for a, b in zip(after, before)]
+        print(f"\nLucene int8 now / before at ef {op[0]}: " + ", ".join(f"{x:.2f}x" for x in ratios)
+              + " (rounds 1.." + str(rounds) + ")")
 print("\nrecall@10 / queries/s by ef, round 1\n")
 print("| ef | " + " | ".join(labels.values()) + " |")
 print("|---|" + "---|" * len(labels))

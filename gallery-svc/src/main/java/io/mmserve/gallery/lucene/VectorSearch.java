@@ -1,20 +1,16 @@
 package io.mmserve.gallery.lucene;
 
-import io.mmserve.gallery.index.Hit;
 import io.mmserve.gallery.index.SearchQuery;
 import io.mmserve.gallery.index.SearchResult;
 import io.mmserve.gallery.lucene.TopHits.Scored;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executor;
-import org.apache.lucene.document.Document;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
@@ -25,8 +21,9 @@ import org.apache.lucene.util.VectorUtil;
  * Searches one collection's point-in-time view. Exact search compares the query with every live
  * stored vector that passes the filter ({@link ExactSearch}); approximate search walks the HNSW
  * graph (int8-quantized scores, by default) for top_k x oversample candidates, then re-ranks them
- * by the dot product with their full float vectors. Either way the score is the exact cosine. Runs
- * on the caller's thread, and an exact search also on the exact-search executor.
+ * by the dot product with their full float vectors. Either way the score is the exact cosine, and
+ * the hits' fields are read by a {@link HitReader}. Runs on the caller's thread, and an exact
+ * search also on the exact-search executor.
  */
 final class VectorSearch {
   private final IndexSearcher searcher;
@@ -56,7 +53,7 @@ final class VectorSearch {
     boolean exact = query.exact() || live <= exactMaxSize;
     List<Scored> top =
         exact ? exact(query.vector(), query.topK(), filter) : approximate(query, filter, live);
-    return new SearchResult(hits(top), exact);
+    return new SearchResult(new HitReader(searcher.getIndexReader()).read(top), exact);
   }
 
   /** The k best of every live document that passes {@code filter}, with their cosines. */
@@ -100,23 +97,6 @@ final class VectorSearch {
       }
     }
     return List.of(best.sorted());
-  }
-
-  private List<Hit> hits(List<Scored> top) throws IOException {
-    StoredFields stored = searcher.storedFields();
-    Set<String> fields =
-        Set.of(LuceneDocuments.ID, LuceneDocuments.METADATA, LuceneDocuments.THUMBNAIL);
-    List<Hit> hits = new ArrayList<>(top.size());
-    for (Scored s : top) {
-      Document doc = stored.document(s.doc(), fields);
-      hits.add(
-          new Hit(
-              doc.get(LuceneDocuments.ID),
-              s.score(),
-              LuceneDocuments.decode(doc.getBinaryValue(LuceneDocuments.METADATA)),
-              LuceneDocuments.thumbnail(doc)));
-    }
-    return hits;
   }
 
   private static float score(float[] query, FloatVectorValues values, int ord) throws IOException {
