@@ -6,6 +6,7 @@ import io.mmserve.gateway.discovery.KubernetesTarget;
 import io.mmserve.gateway.http.HttpSettings;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.resilience.ResilienceSettings;
+import io.mmserve.gateway.routing.CanarySettings;
 import io.mmserve.gateway.thumbnail.ThumbnailSettings;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.client.Target;
@@ -39,6 +40,7 @@ import java.util.Map;
  * @param http the HTTP/JSON port ({@code http.*})
  * @param thumbnails whether and how upserted images get a thumbnail ({@code gallery.thumbnails.*})
  * @param auth API keys ({@code auth.*})
+ * @param canary the model version split at start ({@code canary.*})
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -58,7 +60,8 @@ public record GatewayConfig(
     ResilienceSettings galleryResilience,
     HttpSettings http,
     ThumbnailSettings thumbnails,
-    AuthSettings auth) {
+    AuthSettings auth,
+    CanarySettings canary) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -173,6 +176,7 @@ public record GatewayConfig(
     defaults.putAll(HttpSettings.defaults());
     defaults.putAll(ThumbnailSettings.defaults());
     defaults.putAll(AuthSettings.defaults());
+    defaults.putAll(CanarySettings.defaults());
     return Map.copyOf(defaults);
   }
 
@@ -244,6 +248,7 @@ public record GatewayConfig(
         resilience(config, "gallery"),
         HttpSettings.from(config),
         ThumbnailSettings.from(config),
-        AuthSettings.from(config));
+        AuthSettings.from(config),
+        CanarySettings.from(config));
   }
 }
