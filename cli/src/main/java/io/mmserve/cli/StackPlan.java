@@ -45,7 +45,7 @@ final class StackPlan {
    */
   static List<ServiceSpec> services(UpOptions options, Path home, String java) {
     List<String> encoderFlags = new ArrayList<>();
-    encoderFlags.add("--model.packs=" + options.modelPack());
+    encoderFlags.add("--model.packs=" + packs(options));
     if (options.int8()) {
       encoderFlags.add("--model.precision=int8");
     }
@@ -71,7 +71,7 @@ final class StackPlan {
             "fusion",
             options.basePort() + 3,
             options.adminBasePort() + 3,
-            List.of("--model.packs=" + options.modelPack()));
+            List.of("--model.packs=" + packs(options)));
     services.add(fusion);
     ServiceSpec gallery =
         service(
@@ -99,6 +99,7 @@ final class StackPlan {
       // the gallery page shows hits as thumbnails; a --gateway-flag of the key replaces this
       gatewayFlags.add("--" + THUMBNAIL_SIDE_KEY + "=" + LOCAL_THUMBNAIL_SIDE);
     }
+    options.canary().ifPresent(canary -> gatewayFlags.addAll(canary.gatewayFlags()));
     options.gatewaySettings().forEach(setting -> gatewayFlags.add("--" + setting));
     services.add(
         service(
@@ -112,6 +113,14 @@ final class StackPlan {
             options.adminBasePort(),
             gatewayFlags));
     return List.copyOf(services);
+  }
+
+  /** The encoders' and fusion-svc's packs: the model pack (the default), then the canary's. */
+  static String packs(UpOptions options) {
+    return options
+        .canary()
+        .map(c -> options.modelPack() + "," + c.dir())
+        .orElse(options.modelPack().toString());
   }
 
   /** Where the runnable jar of {@code module} is built. */

@@ -33,6 +33,8 @@ import java.util.Set;
  * @param httpPort the gateway's HTTP/JSON port (the API under /v1/, the gallery page at /gallery/)
  * @param observe also run a local Prometheus that scrapes the stack with the chart's alert rules
  * @param prometheusPort that Prometheus's web port (only with {@code observe})
+ * @param canary a second version of the model, served beside it with a share of the requests
+ *     ({@code --canary DIR --canary-weight N})
  */
 record UpOptions(
     Path modelPack,
@@ -50,7 +52,8 @@ record UpOptions(
     Path galleryData,
     int httpPort,
     boolean observe,
-    int prometheusPort) {
+    int prometheusPort,
+    Optional<CanaryPack> canary) {
 
   static final int DEFAULT_BASE_PORT = 50051;
   static final int DEFAULT_ADMIN_BASE_PORT = 9091;
@@ -125,7 +128,10 @@ record UpOptions(
           "--observe: also a local Prometheus (Debian's prometheus) scraping the stack with the"
               + " alert rules, on --prometheus-port N (default "
               + DEFAULT_PROMETHEUS_PORT
-              + ")");
+              + ")",
+          "--canary DIR --canary-weight N (0..100, default 0): also serve DIR, another version of"
+              + " the model (models/int8-version.sh makes one);",
+          "  requests naming no version go to it at N percent (sticky per mmserve-route-key)");
 
   UpOptions {
     gatewaySettings = List.copyOf(gatewaySettings);
@@ -165,7 +171,9 @@ record UpOptions(
                 "--gallery-data",
                 "--http-port",
                 "--api-keys",
-                "--prometheus-port"),
+                "--prometheus-port",
+                "--canary",
+                "--canary-weight"),
             Set.of("--int8", "--observe"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
@@ -196,7 +204,23 @@ record UpOptions(
             .normalize(),
         line.intValue("--http-port", DEFAULT_HTTP_PORT, 1024, 65_535),
         line.flag("--observe"),
-        prometheusPort(line));
+        prometheusPort(line),
+        canary(line, pack.toAbsolutePath().normalize()));
+  }
+
+  private static Optional<CanaryPack> canary(CommandLine line, Path stablePack) {
+    if (line.value("--canary").isEmpty()) {
+      if (line.value("--canary-weight").isPresent()) {
+        throw new UsageException(
+            "--canary-weight is the share of --canary's version; add --canary");
+      }
+      return Optional.empty();
+    }
+    return Optional.of(
+        CanaryPack.of(
+            stablePack,
+            Path.of(line.value("--canary").get()).toAbsolutePath().normalize(),
+            line.intValue("--canary-weight", 0, 0, 100)));
   }
 
   private static int prometheusPort(CommandLine line) {
