@@ -45,7 +45,7 @@ final class StackPlan {
    */
   static List<ServiceSpec> services(UpOptions options, Path home, String java) {
     List<String> encoderFlags = new ArrayList<>();
-    encoderFlags.add("--model.packs=" + options.modelPack());
+    encoderFlags.add("--model.packs=" + packs(options));
     if (options.int8()) {
       encoderFlags.add("--model.precision=int8");
     }
@@ -72,7 +72,7 @@ final class StackPlan {
             "fusion",
             options.basePort() + 3,
             options.adminBasePort() + 3,
-            withTls(options, "fusion-svc", List.of("--model.packs=" + options.modelPack())));
+            withTls(options, "fusion-svc", List.of("--model.packs=" + packs(options))));
     services.add(fusion);
     ServiceSpec gallery =
         service(
@@ -101,6 +101,7 @@ final class StackPlan {
       // the gallery page shows hits as thumbnails; a --gateway-flag of the key replaces this
       gatewayFlags.add("--" + THUMBNAIL_SIDE_KEY + "=" + LOCAL_THUMBNAIL_SIDE);
     }
+    options.canary().ifPresent(canary -> gatewayFlags.addAll(canary.gatewayFlags()));
     options.gatewaySettings().forEach(setting -> gatewayFlags.add("--" + setting));
     services.add(
         service(
@@ -151,6 +152,14 @@ final class StackPlan {
     List<String> all = new ArrayList<>(flags);
     all.addAll(mutualTls(options.tlsDir().get(), identity));
     return all;
+  }
+
+  /** The encoders' and fusion-svc's packs: the model pack (the default), then the canary's. */
+  static String packs(UpOptions options) {
+    return options
+        .canary()
+        .map(c -> options.modelPack() + "," + c.dir())
+        .orElse(options.modelPack().toString());
   }
 
   /** Where the runnable jar of {@code module} is built. */

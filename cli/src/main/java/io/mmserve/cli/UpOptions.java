@@ -35,6 +35,8 @@ import java.util.Set;
  * @param prometheusPort that Prometheus's web port (only with {@code observe})
  * @param tlsDir with {@code --tls}: where the throwaway CA and certificates are made ({@link
  *     LocalCertificates}); empty: plaintext
+ * @param canary a second version of the model, served beside it with a share of the requests
+ *     ({@code --canary DIR --canary-weight N})
  */
 record UpOptions(
     Path modelPack,
@@ -53,7 +55,8 @@ record UpOptions(
     int httpPort,
     boolean observe,
     int prometheusPort,
-    Optional<Path> tlsDir) {
+    Optional<Path> tlsDir,
+    Optional<CanaryPack> canary) {
 
   static final int DEFAULT_BASE_PORT = 50051;
   static final int DEFAULT_ADMIN_BASE_PORT = 9091;
@@ -130,7 +133,10 @@ record UpOptions(
           "--observe: also a local Prometheus (Debian's prometheus) scraping the stack with the"
               + " alert rules, on --prometheus-port N (default "
               + DEFAULT_PROMETHEUS_PORT
-              + ")");
+              + ")",
+          "--canary DIR --canary-weight N (0..100, default 0): also serve DIR, another version of"
+              + " the model (models/int8-version.sh makes one);",
+          "  requests naming no version go to it at N percent (sticky per mmserve-route-key)");
 
   UpOptions {
     gatewaySettings = List.copyOf(gatewaySettings);
@@ -171,7 +177,9 @@ record UpOptions(
                 "--http-port",
                 "--api-keys",
                 "--prometheus-port",
-                "--tls-dir"),
+                "--tls-dir",
+                "--canary",
+                "--canary-weight"),
             Set.of("--int8", "--observe", "--tls"));
     if (!line.positionals().isEmpty()) {
       throw new UsageException("up takes no arguments, but was given " + line.positionals());
@@ -205,7 +213,8 @@ record UpOptions(
         line.intValue("--http-port", DEFAULT_HTTP_PORT, 1024, 65_535),
         line.flag("--observe"),
         prometheusPort(line),
-        tlsDir(line, galleryData));
+        tlsDir(line, galleryData),
+        canary(line, pack.toAbsolutePath().normalize()));
   }
 
   /** With {@code --tls}: {@code --tls-dir}, or {@code tls} beside the gallery's data folder. */
@@ -222,6 +231,21 @@ record UpOptions(
             .orElse(galleryData.resolveSibling("tls"))
             .toAbsolutePath()
             .normalize());
+  }
+
+  private static Optional<CanaryPack> canary(CommandLine line, Path stablePack) {
+    if (line.value("--canary").isEmpty()) {
+      if (line.value("--canary-weight").isPresent()) {
+        throw new UsageException(
+            "--canary-weight is the share of --canary's version; add --canary");
+      }
+      return Optional.empty();
+    }
+    return Optional.of(
+        CanaryPack.of(
+            stablePack,
+            Path.of(line.value("--canary").get()).toAbsolutePath().normalize(),
+            line.intValue("--canary-weight", 0, 0, 100)));
   }
 
   private static int prometheusPort(CommandLine line) {

@@ -1,5 +1,6 @@
 package io.mmserve.gateway;
 
+import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -35,9 +36,11 @@ import io.mmserve.gallery.v1.SearchVectorsResponse;
 import io.mmserve.gallery.v1.UpsertVectorsRequest;
 import io.mmserve.gallery.v1.UpsertVectorsResponse;
 import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.gateway.routing.RoutedCall;
 import io.mmserve.kit.errors.StatusMapper;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The services behind the gateway: text-encoder-svc, vision-encoder-svc, fusion-svc and
@@ -102,11 +105,36 @@ final class Backends {
     }
 
     ListenableFuture<EncodeTextResponse> encodeText(EncodeTextRequest request) {
-      return guard(text.encode(request, deadline, context::isCancelled));
+      ListenableFuture<EncodeTextResponse> answer =
+          guard(text.encode(request, deadline, context::isCancelled));
+      return noteVersion(answer, r -> served(r.getModel(), r.getModelVersion()));
     }
 
     ListenableFuture<EncodeImageResponse> encodeImage(EncodeImageRequest request) {
-      return guard(vision.encode(request, deadline, context::isCancelled));
+      ListenableFuture<EncodeImageResponse> answer =
+          guard(vision.encode(request, deadline, context::isCancelled));
+      return noteVersion(answer, r -> served(r.getModel(), r.getModelVersion()));
+    }
+
+    /** Tells the call's {@link RoutedCall} which version answered (if it knew none yet). */
+    private void served(String model, String version) {
+      RoutedCall.of(context).served(model, version);
+    }
+
+    private <T> ListenableFuture<T> noteVersion(ListenableFuture<T> answer, Consumer<T> note) {
+      Futures.addCallback(
+          answer,
+          new FutureCallback<T>() {
+            @Override
+            public void onSuccess(T result) {
+              note.accept(result);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {}
+          },
+          MoreExecutors.directExecutor());
+      return answer;
     }
 
     ListenableFuture<ScoreEmbeddingsResponse> score(ScoreEmbeddingsRequest request) {

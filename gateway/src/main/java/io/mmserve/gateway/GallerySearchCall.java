@@ -61,7 +61,9 @@ final class GallerySearchCall {
             () ->
                 new NotFoundException(
                     "collection '" + request.getCollection() + "' does not exist"));
-    String model = collection.getModel().getName();
+    // the collection's own version, whatever the router would pick: vectors of two versions are
+    // not comparable
+    String model = GalleryCollections.modelOf(collection).pinned();
     ListenableFuture<GalleryEmbedder.Embedded> query =
         switch (request.getQueryCase()) {
           case TEXT -> embedder.texts(model, List.of(request.getText()), request.getRequestId());

@@ -21,13 +21,16 @@ import io.mmserve.kit.errors.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Upsert: embeds the items' texts and images (both encoders at once, batched as every call),
  * L2-normalises ready embeddings, and writes the vectors to gallery-svc, which answers once the
- * write is durable. The model is the request's, else the existing collection's, else the default;
- * gallery-svc pins a new collection to the version that made its vectors and refuses any other
- * (FAILED_PRECONDITION naming both).
+ * write is durable. An existing collection's items are embedded with the collection's own version
+ * (a request naming another model or version is refused, FAILED_PRECONDITION naming both), whatever
+ * the canary weights; a new collection gets the request's model as the {@link
+ * io.mmserve.gateway.routing.VersionRouter} routes it, and gallery-svc pins it to the version that
+ * made its vectors.
  *
  * <p>Ready embeddings alone carry no model version: they are taken as the collection's; for a new
  * collection the gateway asks the text encoder which version its model is (one short text).
@@ -46,8 +49,18 @@ final class GalleryUpsertCall {
   private final GalleryCollections collections;
   private final GalleryEmbedder embedder;
   private final Thumbnailer thumbnailer;
+  private final UnaryOperator<String> newCollectionModel;
 
-  GalleryUpsertCall(Backends.Calls backends, RequestLimits limits, Thumbnailer thumbnailer) {
+  /**
+   * @param newCollectionModel the model (pinned when routed) a new collection's items are embedded
+   *     with, given the request's model
+   */
+  GalleryUpsertCall(
+      Backends.Calls backends,
+      RequestLimits limits,
+      Thumbnailer thumbnailer,
+      UnaryOperator<String> newCollectionModel) {
+    this.newCollectionModel = newCollectionModel;
     this.backends = backends;
     this.limits = limits;
     this.collections = new GalleryCollections(backends);
@@ -120,9 +133,9 @@ final class GalleryUpsertCall {
       List<Image> images,
       ListenableFuture<List<ByteString>> thumbnails) {
     String model =
-        !request.getModel().isEmpty()
-            ? request.getModel()
-            : collection.map(c -> c.getModel().getName()).orElse("");
+        collection
+            .map(c -> ofCollection(request.getModel(), c).model().pinned())
+            .orElseGet(() -> newCollectionModel.apply(request.getModel()));
     ListenableFuture<Optional<GalleryEmbedder.Embedded>> textRows =
         texts.isEmpty()
             ? Futures.immediateFuture(Optional.empty())

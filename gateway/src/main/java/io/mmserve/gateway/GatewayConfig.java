@@ -6,6 +6,7 @@ import io.mmserve.gateway.discovery.KubernetesTarget;
 import io.mmserve.gateway.http.HttpSettings;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.resilience.ResilienceSettings;
+import io.mmserve.gateway.routing.CanarySettings;
 import io.mmserve.gateway.thumbnail.ThumbnailSettings;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.client.Target;
@@ -43,6 +44,7 @@ import java.util.Optional;
  * @param auth API keys ({@code auth.*})
  * @param backendTls TLS of the channels to the backends ({@value #BACKEND_TLS}{@code .*}); empty:
  *     plaintext
+ * @param canary the model version split at start ({@code canary.*})
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -63,7 +65,8 @@ public record GatewayConfig(
     HttpSettings http,
     ThumbnailSettings thumbnails,
     AuthSettings auth,
-    Optional<ClientTlsSettings> backendTls) {
+    Optional<ClientTlsSettings> backendTls,
+    CanarySettings canary) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -180,6 +183,7 @@ public record GatewayConfig(
     defaults.putAll(ThumbnailSettings.defaults());
     defaults.putAll(AuthSettings.defaults());
     defaults.putAll(ClientTlsSettings.defaults(BACKEND_TLS));
+    defaults.putAll(CanarySettings.defaults());
     return Map.copyOf(defaults);
   }
 
@@ -252,6 +256,7 @@ public record GatewayConfig(
         HttpSettings.from(config),
         ThumbnailSettings.from(config),
         AuthSettings.from(config),
-        ClientTlsSettings.from(config, BACKEND_TLS));
+        ClientTlsSettings.from(config, BACKEND_TLS),
+        CanarySettings.from(config));
   }
 }

@@ -7,6 +7,9 @@ import io.mmserve.gateway.auth.GatewayAuth;
 import io.mmserve.gateway.discovery.KubernetesDiscovery;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.gateway.routing.ModelRequestMetrics;
+import io.mmserve.gateway.routing.RoutingInterceptor;
+import io.mmserve.gateway.routing.VersionRouter;
 import io.mmserve.gateway.thumbnail.Thumbnailer;
 import io.mmserve.kit.server.GrpcServer;
 import io.mmserve.kit.server.ServiceParts;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * KubernetesDiscovery}. {@link ServiceRunner} does the rest the same way for every service: the
  * config, health and reflection, the admin endpoint, the log line {@code "gateway serving on
  * HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the channels close after the
- * servers).
+ * servers). The {@link VersionRouter} starts with the {@code canary.*} split; a rollout watcher
+ * changes it through {@link VersionRouter#apply}.
  */
 public final class Main {
   static final String SERVICE = "gateway";
@@ -98,20 +103,26 @@ public final class Main {
         config.visionEncoderTarget(),
         config.fusionTarget(),
         config.galleryTarget());
+    VersionRouter router = config.canary().router(n -> ThreadLocalRandom.current().nextInt(n));
     MultimodalService service =
         new MultimodalService(
             backends.backends,
             new LabelEmbeddingCache(config.labelEmbeddingCacheEntries(), startup.meters()),
             config.limits(),
-            new Thumbnailer(config.thumbnails(), startup.meters()));
+            new Thumbnailer(config.thumbnails(), startup.meters()),
+            router);
     GatewayAuth auth = startup.closeOnStop(GatewayAuth.start(config.auth(), startup.meters()));
-    ServiceParts parts = ServiceParts.of(service).withInterceptor(auth.interceptor());
+    RoutingInterceptor routing =
+        new RoutingInterceptor(new ModelRequestMetrics(startup.meters()), System::nanoTime);
+    ServiceParts parts =
+        ServiceParts.of(service).withInterceptor(auth.interceptor()).withInterceptor(routing);
     if (!config.http().enabled()) {
       return parts;
     }
     // one service object, two transports: the same batchers, limits, keys, deadlines and meters
     List<ServerInterceptor> interceptors = new ArrayList<>();
     interceptors.add(auth.interceptor()); // innermost, as on the gRPC server
+    interceptors.add(routing);
     interceptors.addAll(GrpcServer.standardInterceptors(startup.meters(), startup.tracing()));
     return parts.withTransport(
         new HttpGateway(

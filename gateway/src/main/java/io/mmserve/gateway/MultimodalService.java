@@ -30,11 +30,15 @@ import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
+import io.mmserve.gateway.routing.RoutedCall;
+import io.mmserve.gateway.routing.VersionRouter;
 import io.mmserve.gateway.thumbnail.Thumbnailer;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.StatusMapper;
 import io.mmserve.kit.server.Replies;
+import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The public {@code mmserve.v1.Multimodal} API. Each call checks its request at the edge, then
@@ -48,33 +52,61 @@ import java.util.function.Function;
  * and are cancelled with the caller's call (see {@link Backends#forCurrentCall()}). {@link Replies}
  * sends each answer: a backend's error reaches the caller with the backend's status code and
  * description, other failures through the one {@link StatusMapper}.
+ *
+ * <p>Model versions: each model call first asks the {@link VersionRouter} which version serves it
+ * and names it pinned ({@code name@version}) in every later hop, so all encoder and fusion calls of
+ * one request use one version. Gallery calls on an existing collection use the collection's version
+ * whatever the router says; a new collection gets the routed one.
  */
 public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   private final Backends backends;
   private final CachedTextEmbedder labelTexts;
   private final RequestLimits limits;
   private final Thumbnailer thumbnailer;
+  private final VersionRouter router;
 
   /**
    * @param backends the encoders and fusion-svc
    * @param labelCache label-prompt and candidate-text embeddings kept between requests
    * @param limits items per request
    * @param thumbnailer makes the thumbnails of upserted images (when on)
+   * @param router picks the model version of requests that name none
    */
   MultimodalService(
       Backends backends,
       LabelEmbeddingCache labelCache,
       RequestLimits limits,
-      Thumbnailer thumbnailer) {
+      Thumbnailer thumbnailer,
+      VersionRouter router) {
     this.backends = backends;
     this.labelTexts = new CachedTextEmbedder(labelCache, limits.maxTexts());
     this.limits = limits;
     this.thumbnailer = thumbnailer;
+    this.router = router;
   }
 
-  /** Without thumbnails. */
+  /** Without thumbnails or version routing. */
   MultimodalService(Backends backends, LabelEmbeddingCache labelCache, RequestLimits limits) {
-    this(backends, labelCache, limits, Thumbnailer.off());
+    this(backends, labelCache, limits, Thumbnailer.off(), new VersionRouter("", n -> 0));
+  }
+
+  /**
+   * The model a request's backend calls name: the router's pinned choice, or the request's own
+   * model when it is not routed. Notes the router's choice on the call's {@link RoutedCall}.
+   */
+  private String route(String requested) {
+    return route(requested, RoutedCall.current());
+  }
+
+  private String route(String requested, RoutedCall call) {
+    Optional<VersionRouter.RoutedVersion> chosen = router.route(requested, call.routeKey());
+    if (chosen.isPresent()) {
+      call.served(chosen.get().model(), chosen.get().version());
+      return chosen.get().pinned();
+    }
+    // a pinned or unrouted request's version is noted from the encoders' answer (Backends.Calls):
+    // names from clients would let a client create metric series without bound
+    return requested;
   }
 
   @Override
@@ -83,7 +115,7 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
     limits.checkTextCount(request.getTextsCount());
     EncodeTextRequest encode =
         EncodeTextRequest.newBuilder()
-            .setModel(request.getModel())
+            .setModel(route(request.getModel()))
             .addAllTexts(request.getTextsList())
             .setNormalize(!request.getSkipNormalization())
             .setRequestId(request.getRequestId())
@@ -99,7 +131,7 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
     ImageChecks.checkAll("images", request.getImagesList());
     EncodeImageRequest encode =
         EncodeImageRequest.newBuilder()
-            .setModel(request.getModel())
+            .setModel(route(request.getModel()))
             .addAllImages(request.getImagesList())
             .setNormalize(!request.getSkipNormalization())
             .setRequestId(request.getRequestId())
@@ -112,32 +144,47 @@ public final class MultimodalService extends MultimodalGrpc.MultimodalImplBase {
   public void classify(ClassifyRequest request, StreamObserver<ClassifyResponse> out) {
     Deadlines.checkNotExpired();
     Replies.whenDone(
-        new ClassifyCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
+        new ClassifyCall(backends.forCurrentCall(), labelTexts, limits)
+            .run(request.toBuilder().setModel(route(request.getModel())).build()),
+        out);
   }
 
   @Override
   public void rank(RankRequest request, StreamObserver<RankResponse> out) {
     Deadlines.checkNotExpired();
-    Replies.whenDone(new RankCall(backends.forCurrentCall(), labelTexts, limits).run(request), out);
+    Replies.whenDone(
+        new RankCall(backends.forCurrentCall(), labelTexts, limits)
+            .run(request.toBuilder().setModel(route(request.getModel())).build()),
+        out);
   }
 
   @Override
   public void match(MatchRequest request, StreamObserver<MatchResponse> out) {
     Deadlines.checkNotExpired();
-    Replies.whenDone(new MatchCall(backends.forCurrentCall(), limits).run(request), out);
+    Replies.whenDone(
+        new MatchCall(backends.forCurrentCall(), limits)
+            .run(request.toBuilder().setModel(route(request.getModel())).build()),
+        out);
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
     Deadlines.checkNotExpired();
-    Replies.whenDone(new ScoreCall(backends.forCurrentCall(), limits).run(request), out);
+    Replies.whenDone(
+        new ScoreCall(backends.forCurrentCall(), limits)
+            .run(request.toBuilder().setModel(route(request.getModel())).build()),
+        out);
   }
 
   @Override
   public void upsert(UpsertRequest request, StreamObserver<UpsertResponse> out) {
     Deadlines.checkNotExpired();
+    RoutedCall call = RoutedCall.current(); // the route runs later, on another thread
+    UnaryOperator<String> newCollectionModel = requested -> route(requested, call);
     Replies.whenDone(
-        new GalleryUpsertCall(backends.forCurrentCall(), limits, thumbnailer).run(request), out);
+        new GalleryUpsertCall(backends.forCurrentCall(), limits, thumbnailer, newCollectionModel)
+            .run(request),
+        out);
   }
 
   @Override

@@ -175,7 +175,10 @@ class GalleryCallsTest {
                         .setImage(Image.newBuilder().setEncoded(ByteString.copyFromUtf8("img"))))
                 .build());
 
-    assertEquals(FakeTextEncoder.MODEL, stack.visionEncoder.lastRequest.getModel());
+    // pinned to the collection's version, whatever a canary split would pick
+    assertEquals(
+        FakeTextEncoder.MODEL + "@" + FakeTextEncoder.VERSION,
+        stack.visionEncoder.lastRequest.getModel());
     assertArrayEquals(new float[] {0, 0, 1}, rows(stack.gallery.lastUpsert), 1e-6f);
   }
 
@@ -256,7 +259,10 @@ class GalleryCallsTest {
                     .build());
 
     SearchVectorsRequest sent = stack.gallery.lastSearch;
-    assertEquals(FakeTextEncoder.MODEL, stack.textEncoder.lastRequest.getModel());
+    // pinned to the collection's version, whatever a canary split would pick
+    assertEquals(
+        FakeTextEncoder.MODEL + "@" + FakeTextEncoder.VERSION,
+        stack.textEncoder.lastRequest.getModel());
     assertEquals(FAKE_MODEL, sent.getModel());
     assertArrayEquals(
         new float[] {0, 1, 0, 0},

@@ -10,6 +10,8 @@ import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.gateway.auth.GatewayAuth;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.http.HttpSettings;
+import io.mmserve.gateway.routing.ModelRequestMetrics;
+import io.mmserve.gateway.routing.RoutingInterceptor;
 import io.mmserve.gateway.thumbnail.Thumbnailer;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.server.GrpcServer;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
@@ -43,6 +46,12 @@ final class InProcessGateway implements AutoCloseable {
   private final BackendStack stack;
   private final MultimodalService service;
   private final GatewayAuth auth;
+  private final RoutingInterceptor routing;
+
+  /** The version router's draws (0..99 for the percent split); tests may set it. */
+  volatile int nextDraw;
+
+  private final IntUnaryOperator random = n -> nextDraw % n;
   private HttpGateway http;
 
   InProcessGateway(RequestLimits limits, int cacheEntries) throws IOException {
@@ -109,13 +118,16 @@ final class InProcessGateway implements AutoCloseable {
             stack.backends,
             new LabelEmbeddingCache(cacheEntries, registry),
             limits,
-            new Thumbnailer(gatewayConfig.thumbnails(), registry));
+            new Thumbnailer(gatewayConfig.thumbnails(), registry),
+            gatewayConfig.canary().router(random));
     auth = GatewayAuth.start(gatewayConfig.auth(), registry, nanoTime); // as Main: key check
+    routing = new RoutingInterceptor(new ModelRequestMetrics(registry), System::nanoTime);
     gateway =
         new GrpcServer(
                 InProcessServerBuilder.forName(gatewayName)
                     .directExecutor()
-                    .intercept(auth.interceptor()),
+                    .intercept(auth.interceptor())
+                    .intercept(routing),
                 List.of(service),
                 config,
                 registry)
@@ -143,7 +155,7 @@ final class InProcessGateway implements AutoCloseable {
             new HttpSettings(true, "127.0.0.1", 0),
             service,
             Stream.<io.grpc.ServerInterceptor>concat(
-                    Stream.of(auth.interceptor()),
+                    Stream.of(auth.interceptor(), routing),
                     GrpcServer.standardInterceptors(registry).stream())
                 .toList(),
             maxMessageBytes,

@@ -2,12 +2,14 @@ package io.mmserve.text;
 
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.config.Config;
+import io.mmserve.kit.fault.FaultInjection;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
 import io.mmserve.text.encoder.TextEncoder;
 import io.mmserve.text.tokenizer.DjlNatives;
 import io.mmserve.triton.BackendSettings;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Starts text-encoder-svc: loads the model packs, their tokenizers and ONNX sessions (or connects
@@ -53,13 +55,20 @@ public final class Main {
                 text.limits(),
                 startup.meters(),
                 startup.tracing().tracer()));
-    return ServiceParts.following(opened.ready(), new TextEncoderService(encoder));
+    settings.faults().logIfOn(SERVICE);
+    return ServiceParts.following(
+        opened.ready(),
+        new TextEncoderService(
+            encoder, settings.faults(), () -> ThreadLocalRandom.current().nextDouble()));
   }
 
   /** Everything text-encoder-svc reads besides the shared server settings. */
-  private record Settings(TextEncoderConfig text, BackendSettings backend) {
+  private record Settings(TextEncoderConfig text, BackendSettings backend, FaultInjection faults) {
     static Settings from(Config config) {
-      return new Settings(TextEncoderConfig.from(config), BackendSettings.from(config));
+      return new Settings(
+          TextEncoderConfig.from(config),
+          BackendSettings.from(config),
+          FaultInjection.from(config));
     }
   }
 }

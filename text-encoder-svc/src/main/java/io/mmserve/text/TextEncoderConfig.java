@@ -6,6 +6,7 @@ import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
+import io.mmserve.kit.fault.FaultInjection;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.text.encoder.SequenceBuckets;
 import io.mmserve.text.encoder.TextLimits;
@@ -64,6 +65,7 @@ public record TextEncoderConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
+    defaults.putAll(FaultInjection.defaults());
     defaults.putAll(
         BatchingSettings.defaultSettings(BATCHING_PREFIX, BatchingSettings.MODEL_DEFAULTS));
     defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);

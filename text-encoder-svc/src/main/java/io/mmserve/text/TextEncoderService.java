@@ -8,11 +8,13 @@ import io.mmserve.encoder.v1.TextEncoderGrpc;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.kit.fault.FaultInjection;
 import io.mmserve.kit.server.Replies;
 import io.mmserve.text.encoder.TextEncoder;
 import io.mmserve.text.encoder.TextEncoding;
 import io.mmserve.text.encoder.TextRequest;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +31,22 @@ public final class TextEncoderService extends TextEncoderGrpc.TextEncoderImplBas
   private static final Logger log = LoggerFactory.getLogger(TextEncoderService.class);
 
   private final TextEncoder encoder;
+  private final FaultInjection faults;
+  private final DoubleSupplier draw;
 
+  /** Without faults. */
   public TextEncoderService(TextEncoder encoder) {
+    this(encoder, FaultInjection.OFF, () -> 1);
+  }
+
+  /**
+   * @param faults the drill faults added to answers of one version (usually off)
+   * @param draw a uniform draw in [0, 1) per answer, for the faults (thread-safe)
+   */
+  public TextEncoderService(TextEncoder encoder, FaultInjection faults, DoubleSupplier draw) {
     this.encoder = encoder;
+    this.faults = faults;
+    this.draw = draw;
   }
 
   @Override
@@ -52,6 +67,9 @@ public final class TextEncoderService extends TextEncoderGrpc.TextEncoderImplBas
     } catch (RuntimeException e) {
       encoding = CompletableFuture.failedFuture(e);
     }
+    encoding =
+        faults.apply(
+            encoding, e -> e.model() + "@" + e.modelVersion(), draw, FaultInjection::delayed);
     encoding.whenComplete((result, error) -> logFailure(request, error));
     Replies.whenDone(encoding, TextEncoderService::toResponse, responseObserver);
   }

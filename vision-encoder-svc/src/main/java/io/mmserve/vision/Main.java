@@ -2,12 +2,14 @@ package io.mmserve.vision;
 
 import io.mmserve.inference.pack.ModelRegistry;
 import io.mmserve.kit.config.Config;
+import io.mmserve.kit.fault.FaultInjection;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
 import io.mmserve.triton.BackendSettings;
 import io.mmserve.vision.encoder.ImageEncoder;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,13 +61,21 @@ public final class Main {
                 vision.preprocessThreads(),
                 startup.meters(),
                 startup.tracing().tracer()));
-    return ServiceParts.following(opened.ready(), new VisionEncoderService(encoder));
+    settings.faults().logIfOn(SERVICE_NAME);
+    return ServiceParts.following(
+        opened.ready(),
+        new VisionEncoderService(
+            encoder, settings.faults(), () -> ThreadLocalRandom.current().nextDouble()));
   }
 
   /** Everything vision-encoder-svc reads besides the shared server settings. */
-  private record Settings(VisionEncoderConfig vision, BackendSettings backend) {
+  private record Settings(
+      VisionEncoderConfig vision, BackendSettings backend, FaultInjection faults) {
     static Settings from(Config config) {
-      return new Settings(VisionEncoderConfig.from(config), BackendSettings.from(config));
+      return new Settings(
+          VisionEncoderConfig.from(config),
+          BackendSettings.from(config),
+          FaultInjection.from(config));
     }
   }
 

@@ -5,6 +5,7 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
+import io.mmserve.kit.fault.FaultInjection;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.triton.BackendSettings;
 import io.mmserve.vision.encoder.ImageLimits;
@@ -83,6 +84,7 @@ public record VisionEncoderConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
+    defaults.putAll(FaultInjection.defaults());
     defaults.putAll(
         BatchingSettings.defaultSettings(BATCHING_PREFIX, BatchingSettings.MODEL_DEFAULTS));
     ImageLimits limits = ImageLimits.defaults();

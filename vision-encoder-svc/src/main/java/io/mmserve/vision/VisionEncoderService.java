@@ -14,6 +14,7 @@ import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import io.mmserve.kit.errors.StatusMapper;
+import io.mmserve.kit.fault.FaultInjection;
 import io.mmserve.kit.server.Replies;
 import io.mmserve.vision.encoder.ImageEncoder;
 import io.mmserve.vision.encoder.ImageEncoding;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 
 /**
  * {@code mmserve.encoder.v1.VisionEncoder}: translates EncodeImage requests to {@link ImageEncoder}
@@ -33,9 +35,22 @@ import java.util.function.BooleanSupplier;
  */
 public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderImplBase {
   private final ImageEncoder encoder;
+  private final FaultInjection faults;
+  private final DoubleSupplier draw;
 
+  /** Without faults. */
   public VisionEncoderService(ImageEncoder encoder) {
+    this(encoder, FaultInjection.OFF, () -> 1);
+  }
+
+  /**
+   * @param faults the drill faults added to answers of one version (usually off)
+   * @param draw a uniform draw in [0, 1) per answer, for the faults (thread-safe)
+   */
+  public VisionEncoderService(ImageEncoder encoder, FaultInjection faults, DoubleSupplier draw) {
     this.encoder = encoder;
+    this.faults = faults;
+    this.draw = draw;
   }
 
   @Override
@@ -50,6 +65,9 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
+    result =
+        faults.apply(
+            result, e -> e.model() + "@" + e.modelVersion(), draw, FaultInjection::delayed);
     Replies.whenDone(result, VisionEncoderService::toProto, responseObserver);
   }
 

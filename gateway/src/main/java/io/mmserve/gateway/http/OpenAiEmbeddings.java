@@ -15,6 +15,7 @@ import io.mmserve.api.v1.EmbedImageRequest;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.MultimodalGrpc;
+import io.mmserve.gateway.routing.RouteKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * answers; the stub's channel belongs to the caller.
  */
 final class OpenAiEmbeddings implements HttpService {
+  private static final Metadata.Key<String> ROUTE_KEY =
+      Metadata.Key.of(RouteKeys.HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -58,7 +61,8 @@ final class OpenAiEmbeddings implements HttpService {
                 request ->
                     answer(
                         request.contentUtf8(),
-                        request.headers().get(HttpHeaderNames.AUTHORIZATION)),
+                        request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                        request.headers().get(RouteKeys.HEADER)),
                 ctx.blockingTaskExecutor()));
   }
 
@@ -74,6 +78,19 @@ final class OpenAiEmbeddings implements HttpService {
    *     key check); null if it had none
    */
   HttpResponse answer(String body, String authorization) {
+    return answer(body, authorization, null);
+  }
+
+  /**
+   * Answers one request body; never throws. Texts and images of one request are embedded by one
+   * model version: with both, the images are pinned to the version that embedded the texts.
+   *
+   * @param authorization the request's Authorization header, passed on to the gRPC call (the API
+   *     key check); null if it had none
+   * @param routeKey the request's {@value RouteKeys#HEADER} header, passed on to the gRPC call
+   *     (canary routing); null if it had none
+   */
+  HttpResponse answer(String body, String authorization, String routeKey) {
     try {
       EmbeddingsRequest request = EmbeddingsRequest.parse(body);
       List<EmbeddingInput> inputs = request.inputs();
@@ -94,19 +111,24 @@ final class OpenAiEmbeddings implements HttpService {
         }
       }
       var stub = service.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      if (authorization != null) { // the API key check behind the in-process channel reads it
-        Metadata headers = new Metadata();
+      // the API key check and the version router behind the in-process channel read these
+      Metadata headers = new Metadata();
+      if (authorization != null) {
         headers.put(AUTHORIZATION, authorization);
-        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
       }
-      var textAnswer = textAt.isEmpty() ? null : stub.embedText(texts.build());
-      var imageAnswer = imageAt.isEmpty() ? null : stub.embedImage(images.build());
+      if (routeKey != null) {
+        headers.put(ROUTE_KEY, routeKey);
+      }
+      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
       EmbeddingsResponse response = new EmbeddingsResponse(inputs.size());
-      if (textAnswer != null) {
-        var answer = await(textAnswer, "texts", textAt);
+      if (!textAt.isEmpty()) {
+        var answer = await(stub.embedText(texts.build()), "texts", textAt);
         response.add(
             answer.getModel(), answer.getModelVersion(), answer.getEmbeddingsList(), textAt);
+        // one version for the whole answer, whatever the router would pick for the images
+        images.setModel(answer.getModel() + "@" + answer.getModelVersion());
       }
+      var imageAnswer = imageAt.isEmpty() ? null : stub.embedImage(images.build());
       if (imageAnswer != null) {
         var answer = await(imageAnswer, "images", imageAt);
         response.add(
