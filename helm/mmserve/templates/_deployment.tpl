@@ -72,19 +72,6 @@ spec:
           env:
             - name: MMSERVE_CONFIG
               value: /etc/mmserve/mmserve.conf
-            {{- if and $isGateway $root.Values.rollouts.enabled }}
-            {{- /* environment, not the settings file: a gateway without the rollout module ignores it */}}
-            - name: MMSERVE_ROLLOUT_ENABLED
-              value: "true"
-            - name: MMSERVE_ROLLOUT_CONTROLLER_ENABLED
-              value: {{ $root.Values.rollouts.controller.enabled | quote }}
-            - name: MMSERVE_ROLLOUT_PROMETHEUS_URL
-              value: {{ $root.Values.rollouts.prometheusUrl | quote }}
-            - name: MMSERVE_ROLLOUT_ANALYSIS_INTERVAL
-              value: {{ $root.Values.rollouts.controller.analysisInterval | quote }}
-            - name: MMSERVE_ROLLOUT_LEASE_NAME
-              value: {{ $root.Values.rollouts.controller.leaseName | quote }}
-            {{- end }}
             {{- with $values.javaOptions }}
             - name: JAVA_TOOL_OPTIONS
               value: {{ . | quote }}

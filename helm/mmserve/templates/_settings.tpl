@@ -1,6 +1,6 @@
 {{/*
 A component's settings file (key=value, read through MMSERVE_CONFIG; docs/configuration.md): first the
-keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, backend, model packs, data dir, shutdown grace, TLS files), then the
+keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, rollouts, backend, model packs, data dir, shutdown grace, TLS files), then the
 component's config values sorted by key. Call with (dict "root" $ "component" NAME).
 */}}
 {{- define "mmserve.settings" -}}
@@ -28,6 +28,15 @@ auth.api-keys-file=/etc/mmserve-api-keys/{{ $values.apiKeys.key }}
 {{- end }}
 {{- if $root.Values.gallery.enabled }}
 gallery.target={{ include "mmserve.target" (dict "root" $root "component" "gallery" "port" 50055 "mode" $mode) }}
+{{- end }}
+{{- with $root.Values.rollouts }}
+{{- if .enabled }}
+rollout.enabled=true
+rollout.controller.enabled={{ .controller.enabled }}
+rollout.prometheus.url={{ .prometheusUrl }}
+rollout.analysis-interval={{ .controller.analysisInterval }}
+rollout.lease.name={{ .controller.leaseName }}
+{{- end }}
 {{- end }}
 {{- else if eq .component "gallery" }}
 data.dir={{ include "mmserve.galleryMountPath" $root }}/gallery

@@ -15,6 +15,7 @@ import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.MethodMessageLimits;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.kit.tls.ClientTlsSettings;
+import io.mmserve.rollout.RolloutSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -45,6 +46,7 @@ import java.util.Optional;
  * @param backendTls TLS of the channels to the backends ({@value #BACKEND_TLS}{@code .*}); empty:
  *     plaintext
  * @param canary the model version split at start ({@code canary.*})
+ * @param rollout the ModelRollout watcher and the rollout controller ({@code rollout.*})
  */
 public record GatewayConfig(
     String textEncoderTarget,
@@ -66,7 +68,8 @@ public record GatewayConfig(
     ThumbnailSettings thumbnails,
     AuthSettings auth,
     Optional<ClientTlsSettings> backendTls,
-    CanarySettings canary) {
+    CanarySettings canary,
+    RolloutSettings rollout) {
 
   public static final String TEXT_ENCODER_TARGET = "text-encoder.target";
   public static final String VISION_ENCODER_TARGET = "vision-encoder.target";
@@ -184,6 +187,7 @@ public record GatewayConfig(
     defaults.putAll(AuthSettings.defaults());
     defaults.putAll(ClientTlsSettings.defaults(BACKEND_TLS));
     defaults.putAll(CanarySettings.defaults());
+    defaults.putAll(RolloutSettings.DEFAULTS);
     return Map.copyOf(defaults);
   }
 
@@ -257,6 +261,7 @@ public record GatewayConfig(
         ThumbnailSettings.from(config),
         AuthSettings.from(config),
         ClientTlsSettings.from(config, BACKEND_TLS),
-        CanarySettings.from(config));
+        CanarySettings.from(config),
+        RolloutSettings.from(config));
   }
 }

@@ -8,6 +8,7 @@ import io.mmserve.gateway.discovery.KubernetesDiscovery;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.routing.ModelRequestMetrics;
+import io.mmserve.gateway.routing.RolloutRouting;
 import io.mmserve.gateway.routing.RoutingInterceptor;
 import io.mmserve.gateway.routing.VersionRouter;
 import io.mmserve.gateway.thumbnail.Thumbnailer;
@@ -16,6 +17,10 @@ import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
 import io.mmserve.kit.tls.ClientTls;
+import io.mmserve.rollout.RolloutController;
+import io.mmserve.rollout.RolloutSettings;
+import io.mmserve.rollout.RolloutWatcher;
+import io.mmserve.rollout.Rollouts;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * KubernetesDiscovery}. {@link ServiceRunner} does the rest the same way for every service: the
  * config, health and reflection, the admin endpoint, the log line {@code "gateway serving on
  * HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the channels close after the
- * servers). The {@link VersionRouter} starts with the {@code canary.*} split; a rollout watcher
- * changes it through {@link VersionRouter#apply}.
+ * servers). The {@link VersionRouter} starts with the {@code canary.*} split; with {@code
+ * rollout.enabled} the ModelRollout watcher changes it through {@link RolloutRouting}.
  */
 public final class Main {
   static final String SERVICE = "gateway";
@@ -78,6 +83,32 @@ public final class Main {
     return tls.credentials();
   }
 
+  /**
+   * With {@code rollout.enabled}: the ModelRollout watcher, which sets the router's splits within a
+   * second of a change, and with {@code rollout.controller.enabled} the rollout controller (active
+   * only while this replica holds the Lease). Both close before the backends.
+   */
+  private static void startRollouts(RolloutSettings settings, VersionRouter router, Startup startup)
+      throws IOException {
+    if (!settings.enabled()) {
+      return;
+    }
+    RolloutWatcher watcher =
+        startup.closeOnStop(Rollouts.watcher(settings, new RolloutRouting(router)));
+    watcher.start();
+    log.info("{} applies the ModelRollouts of namespace {}", SERVICE, settings.namespace());
+    if (settings.controllerEnabled()) {
+      RolloutController controller = startup.closeOnStop(Rollouts.controller(settings));
+      controller.start();
+      log.info(
+          "{} runs the rollout controller (Lease {} as {}, Prometheus {})",
+          SERVICE,
+          settings.leaseName(),
+          settings.identity(),
+          settings.requirePrometheus());
+    }
+  }
+
   private static ServiceParts build(GatewayConfig config, Startup startup) throws IOException {
     // closed after the channels (resources close in the reverse order they were handed over)
     KubernetesDiscovery discovery =
@@ -104,6 +135,7 @@ public final class Main {
         config.fusionTarget(),
         config.galleryTarget());
     VersionRouter router = config.canary().router(n -> ThreadLocalRandom.current().nextInt(n));
+    startRollouts(config.rollout(), router, startup);
     MultimodalService service =
         new MultimodalService(
             backends.backends,

@@ -321,6 +321,32 @@ class ChartRenderingIT {
     }
   }
 
+  @Test
+  void rollouts_writeTheGatewaysRolloutSettings_andNothingForOtherComponents() {
+    Manifest manifest =
+        render(
+            Values.DEFAULTS.set(
+                "rollouts.enabled=true",
+                "rollouts.prometheusUrl=http://prometheus.monitoring:9090",
+                "rollouts.controller.analysisInterval=30s"));
+    Map<String, String> gateway = SettingsFile.of(manifest, "gateway").chartOwned();
+    assertEquals("true", gateway.get("rollout.enabled"));
+    assertEquals("true", gateway.get("rollout.controller.enabled"));
+    assertEquals("http://prometheus.monitoring:9090", gateway.get("rollout.prometheus.url"));
+    assertEquals("30s", gateway.get("rollout.analysis-interval"));
+    assertEquals("mmserve-rollout-controller", gateway.get("rollout.lease.name"));
+    for (String component : SERVICES) {
+      if (!component.equals("gateway")) {
+        assertEquals(
+            null, SettingsFile.of(manifest, component).chartOwned().get("rollout.enabled"));
+      }
+    }
+    assertEquals(
+        null,
+        SettingsFile.of(render(Values.DEFAULTS), "gateway").chartOwned().get("rollout.enabled"),
+        "rollouts are off by default");
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> named(List<Object> items, String name) {
     return items.stream()

@@ -171,6 +171,12 @@ class ChartServicesIT {
       throws Exception {
     Manifest triton = helm.template("mmserve", "serving", Combination.TRITON_GPU.chartValues());
     Manifest tls = helm.template("mmserve", "serving", Values.DEFAULTS.set("tls.enabled=true"));
+    Manifest rollouts =
+        helm.template(
+            "mmserve",
+            "serving",
+            Values.DEFAULTS.set(
+                "rollouts.enabled=true", "rollouts.prometheusUrl=http://prometheus:9090"));
     JsonObject schema =
         JsonParser.parseString(Files.readString(Helm.chartDir().resolve("values.schema.json")))
             .getAsJsonObject();
@@ -186,6 +192,7 @@ class ChartServicesIT {
       Set<String> owned = new TreeSet<>(file.chartOwned().keySet());
       owned.addAll(SettingsFile.of(triton, component).chartOwned().keySet());
       owned.addAll(SettingsFile.of(tls, component).chartOwned().keySet()); // tls.* files
+      owned.addAll(SettingsFile.of(rollouts, component).chartOwned().keySet()); // rollout.*
       assertTrue(printed.keySet().containsAll(owned), component + " lacks one of " + owned);
       Set<String> tritonMode = SettingsFile.of(triton, component).all().keySet();
       assertTrue(
