@@ -1,36 +1,35 @@
 package io.mmserve.stackit;
 
+import static io.mmserve.stackit.CanaryRequests.assertClose;
+import static io.mmserve.stackit.CanaryRequests.classify;
+import static io.mmserve.stackit.CanaryRequests.image;
+import static io.mmserve.stackit.CanaryRequests.logits;
+import static io.mmserve.stackit.CanaryRequests.match;
+import static io.mmserve.stackit.CanaryRequests.maxDifference;
+import static io.mmserve.stackit.CanaryRequests.rank;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.hash.Hashing;
 import com.google.gson.JsonParser;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.mmserve.api.v1.ClassifyRequest;
 import io.mmserve.api.v1.ClassifyResponse;
 import io.mmserve.api.v1.Collection;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.GalleryItem;
 import io.mmserve.api.v1.Image;
-import io.mmserve.api.v1.ImageList;
-import io.mmserve.api.v1.ImageTextPair;
-import io.mmserve.api.v1.LabelScore;
 import io.mmserve.api.v1.ListCollectionsRequest;
-import io.mmserve.api.v1.MatchRequest;
 import io.mmserve.api.v1.MatchResponse;
 import io.mmserve.api.v1.MultimodalGrpc;
-import io.mmserve.api.v1.RankRequest;
 import io.mmserve.api.v1.RankResponse;
 import io.mmserve.api.v1.SearchRequest;
 import io.mmserve.api.v1.SearchResponse;
 import io.mmserve.api.v1.UpsertRequest;
 import io.mmserve.testsupport.LocalStackProcess;
 import io.mmserve.testsupport.ReferencePack;
-import io.mmserve.testsupport.ShapePictures;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -361,71 +360,5 @@ class CanaryRoutingIT {
       }
     }
     throw new AssertionError("no sample " + series + " in:\n" + page);
-  }
-
-  private static Image image(String colour, String shape) {
-    return Image.newBuilder()
-        .setEncoded(ByteString.copyFrom(ShapePictures.png(colour, shape)))
-        .build();
-  }
-
-  private static ClassifyRequest classify(List<Image> images, List<String> labels, String model) {
-    return ClassifyRequest.newBuilder()
-        .addAllImages(images)
-        .addAllLabels(labels)
-        .setModel(model)
-        .build();
-  }
-
-  private static RankRequest rank(List<Image> images, String query) {
-    return RankRequest.newBuilder()
-        .setQueryText(query)
-        .setCandidateImages(ImageList.newBuilder().addAllImages(images))
-        .setRerankTopK(2)
-        .build();
-  }
-
-  private static MatchRequest match(List<Image> images, List<String> texts) {
-    MatchRequest.Builder request = MatchRequest.newBuilder();
-    for (int i = 0; i < images.size(); i++) {
-      request.addPairs(ImageTextPair.newBuilder().setImage(images.get(i)).setText(texts.get(i)));
-    }
-    return request.build();
-  }
-
-  /** Every image's logits, sorted by label. */
-  private static List<Float> logits(ClassifyResponse response) {
-    List<Float> out = new ArrayList<>();
-    response
-        .getClassificationsList()
-        .forEach(
-            c ->
-                c.getScoresList().stream()
-                    .sorted((a, b) -> a.getLabel().compareTo(b.getLabel()))
-                    .map(LabelScore::getLogit)
-                    .forEach(out::add));
-    return out;
-  }
-
-  private static double maxDifference(List<Float> a, List<Float> b) {
-    double max = 0;
-    for (int i = 0; i < a.size(); i++) {
-      max = Math.max(max, Math.abs(a.get(i) - b.get(i)));
-    }
-    return max;
-  }
-
-  private static void assertClose(
-      List<Float> expected, List<Float> actual, String what, String version) {
-    assertEquals(expected.size(), actual.size(), what);
-    assertTrue(
-        maxDifference(expected, actual) < 1e-3,
-        what
-            + ": "
-            + actual
-            + " are not the logits of a call pinned to "
-            + version
-            + ", "
-            + expected);
   }
 }
