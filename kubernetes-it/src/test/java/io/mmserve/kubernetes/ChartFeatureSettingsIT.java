@@ -1,0 +1,111 @@
+package io.mmserve.kubernetes;
+
+import static io.mmserve.kubernetes.ChartRenderingIT.SERVICES;
+import static io.mmserve.kubernetes.ChartRenderingIT.at;
+import static io.mmserve.kubernetes.ChartRenderingIT.onlyContainer;
+import static io.mmserve.kubernetes.ChartRenderingIT.podTemplate;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmserve.kubernetes.Manifest.KubeObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The settings files and mounts of the chart's optional features, as {@code helm template} renders
+ * them: TLS (each component's Secret, the tls.* files, probes over HTTP) and canary rollouts (the
+ * gateway's rollout.* settings). No cluster: {@link ChartServicesIT} checks the services read them.
+ */
+class ChartFeatureSettingsIT {
+  private static Helm helm;
+
+  @BeforeAll
+  static void findHelm() {
+    helm = Helm.offline(Path.of("target/helm-home").toAbsolutePath());
+  }
+
+  private static Manifest render(Values values) {
+    return helm.template(ChartRenderingIT.RELEASE, ChartRenderingIT.NAMESPACE, values);
+  }
+
+  private static String deployment(String component) {
+    return ChartRenderingIT.RELEASE + "-" + component;
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void tls_mountsEachComponentsSecretReadOnly_setsTheFiles_andProbesHealthzOverHttp() {
+    Manifest manifest =
+        render(Values.DEFAULTS.set("tls.enabled=true", "tls.secrets.fusion=fusion-cert"));
+    for (String component : SERVICES) {
+      KubeObject pod = podTemplate(manifest, component);
+      Map<String, Object> secret =
+          (Map<String, Object>) named(pod.list("spec", "volumes"), "tls").get("secret");
+      String expected = component.equals("fusion") ? "fusion-cert" : deployment(component) + "-tls";
+      assertEquals(expected, secret.get("secretName"), component);
+      Map<String, Object> container = onlyContainer(pod);
+      Map<String, Object> mount = named((List<Object>) container.get("volumeMounts"), "tls");
+      assertEquals("/etc/mmserve-tls", mount.get("mountPath"), component);
+      assertEquals(Boolean.TRUE, mount.get("readOnly"), component);
+      for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
+        assertEquals("/healthz", at(container, probe, "httpGet", "path"), component + " " + probe);
+      }
+      Map<String, String> owned = SettingsFile.of(manifest, component).chartOwned();
+      assertEquals("/etc/mmserve-tls/tls.crt", owned.get("tls.cert-file"), component);
+      assertEquals("/etc/mmserve-tls/tls.key", owned.get("tls.key-file"), component);
+      if (component.equals("gateway")) {
+        assertEquals(null, owned.get("tls.client-ca-file"), "callers need no certificate");
+        assertEquals("/etc/mmserve-tls/ca.crt", owned.get("backend.tls.ca-file"));
+        assertEquals("/etc/mmserve-tls/tls.crt", owned.get("backend.tls.cert-file"));
+      } else {
+        assertEquals("/etc/mmserve-tls/ca.crt", owned.get("tls.client-ca-file"), component);
+      }
+    }
+    Manifest plain = render(Values.DEFAULTS);
+    for (String component : SERVICES) {
+      assertTrue(
+          podTemplate(plain, component).list("spec", "volumes").stream()
+              .noneMatch(v -> "tls".equals(((Map<?, ?>) v).get("name"))),
+          component + ": TLS is off by default");
+      assertEquals(null, SettingsFile.of(plain, component).chartOwned().get("tls.cert-file"));
+    }
+  }
+
+  @Test
+  void rollouts_writeTheGatewaysRolloutSettings_andNothingForOtherComponents() {
+    Manifest manifest =
+        render(
+            Values.DEFAULTS.set(
+                "rollouts.enabled=true",
+                "rollouts.prometheusUrl=http://prometheus.monitoring:9090",
+                "rollouts.controller.analysisInterval=30s"));
+    Map<String, String> gateway = SettingsFile.of(manifest, "gateway").chartOwned();
+    assertEquals("true", gateway.get("rollout.enabled"));
+    assertEquals("true", gateway.get("rollout.controller.enabled"));
+    assertEquals("http://prometheus.monitoring:9090", gateway.get("rollout.prometheus.url"));
+    assertEquals("30s", gateway.get("rollout.analysis-interval"));
+    assertEquals("mmserve-rollout-controller", gateway.get("rollout.lease.name"));
+    for (String component : SERVICES) {
+      if (!component.equals("gateway")) {
+        assertEquals(
+            null, SettingsFile.of(manifest, component).chartOwned().get("rollout.enabled"));
+      }
+    }
+    assertEquals(
+        null,
+        SettingsFile.of(render(Values.DEFAULTS), "gateway").chartOwned().get("rollout.enabled"),
+        "rollouts are off by default");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> named(List<Object> items, String name) {
+    return items.stream()
+        .map(i -> (Map<String, Object>) i)
+        .filter(i -> name.equals(i.get("name")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " in " + items));
+  }
+}
