@@ -151,6 +151,10 @@ public final class Elasticsearch implements AutoCloseable {
             "xpack.security.enabled: false",
             "xpack.ml.enabled: false",
             "action.destructive_requires_name: false",
+            // a test server owns no real data: without this, a machine whose disk is over 90% used
+            // (free space counted against the whole volume) gets no shard allocated, and every
+            // index creation waits until the client's timeout
+            "cluster.routing.allocation.disk.threshold_enabled: false",
             ""),
         StandardCharsets.UTF_8);
     Files.createDirectories(dir.resolve("tmp"));
