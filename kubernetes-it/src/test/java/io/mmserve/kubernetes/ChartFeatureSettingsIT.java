@@ -2,6 +2,7 @@ package io.mmserve.kubernetes;
 
 import static io.mmserve.kubernetes.ChartRenderingIT.SERVICES;
 import static io.mmserve.kubernetes.ChartRenderingIT.at;
+import static io.mmserve.kubernetes.ChartRenderingIT.named;
 import static io.mmserve.kubernetes.ChartRenderingIT.onlyContainer;
 import static io.mmserve.kubernetes.ChartRenderingIT.podTemplate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -98,14 +99,5 @@ class ChartFeatureSettingsIT {
         null,
         SettingsFile.of(render(Values.DEFAULTS), "gateway").chartOwned().get("rollout.enabled"),
         "rollouts are off by default");
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> named(List<Object> items, String name) {
-    return items.stream()
-        .map(i -> (Map<String, Object>) i)
-        .filter(i -> name.equals(i.get("name")))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no " + name + " in " + items));
   }
 }

@@ -283,7 +283,7 @@ class ChartRenderingIT {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> named(List<Object> items, String name) {
+  static Map<String, Object> named(List<Object> items, String name) {
     return items.stream()
         .map(i -> (Map<String, Object>) i)
         .filter(i -> name.equals(i.get("name")))

@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmserve.testsupport.LocalStackProcess;
 import io.mmserve.testsupport.ReferencePack;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,8 +28,8 @@ class ApiKeysIT {
     Path target = ReferencePack.repoRoot().resolve("stack-it/target");
     Path keys = target.resolve("api-keys-" + ProcessHandle.current().pid());
     java.nio.file.Files.deleteIfExists(keys);
-    String readKey = newKey(keys, "reader", "read");
-    String writeKey = newKey(keys, "writer", "write");
+    String readKey = CliKeys.newKey(keys, "reader", "read");
+    String writeKey = CliKeys.newKey(keys, "writer", "write");
 
     try (LocalStackProcess stack =
             LocalStackProcess.start(target, List.of("--api-keys", keys.toString()), Map.of());
@@ -57,30 +54,6 @@ class ApiKeysIT {
         assertFalse(shown.contains(readKey) || shown.contains(writeKey), "a key was shown");
       }
     }
-  }
-
-  private static String newKey(Path file, String id, String permission)
-      throws IOException, InterruptedException {
-    Path root = ReferencePack.repoRoot();
-    Process keys =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-jar",
-                root.resolve("cli/target/cli.jar").toString(),
-                "keys",
-                "new",
-                "--id",
-                id,
-                "--permissions",
-                permission,
-                "--file",
-                file.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String key = new String(keys.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertTrue(keys.waitFor(1, TimeUnit.MINUTES));
-    assertEquals(0, keys.exitValue());
-    return key;
   }
 
   private static HttpResponse<String> post(

@@ -11,12 +11,10 @@ import io.mmserve.client.MmserveException;
 import io.mmserve.testsupport.LocalStackProcess;
 import io.mmserve.testsupport.ReferencePack;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,9 +41,9 @@ class KeyLimitsIT {
     Files.createDirectories(WORK);
     Path keys = WORK.resolve("api-keys");
     Files.deleteIfExists(keys);
-    cliKey = newKey(keys, "cli", "read");
-    noisyKey = newKey(keys, "noisy", "read");
-    quietKey = newKey(keys, "quiet", "read");
+    cliKey = CliKeys.newKey(keys, "cli", "read");
+    noisyKey = CliKeys.newKey(keys, "noisy", "read");
+    quietKey = CliKeys.newKey(keys, "quiet", "read");
     // the noisy key gets its own limit: one call a second, no burst beyond it
     String lines = Files.readString(keys).replaceFirst("(?m)^(noisy read \\S+)$", "$1 rps=1");
     Files.writeString(keys, lines);
@@ -136,29 +134,6 @@ class KeyLimitsIT {
     Map<String, String> environment = new java.util.HashMap<>(env);
     environment.putIfAbsent("MMSERVE_API_KEY", "");
     return ProcessRun.of(command, ROOT, environment, WORK.resolve("cli.log"), 2);
-  }
-
-  private static String newKey(Path file, String id, String permission)
-      throws IOException, InterruptedException {
-    Process keys =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-jar",
-                ROOT.resolve("cli/target/cli.jar").toString(),
-                "keys",
-                "new",
-                "--id",
-                id,
-                "--permissions",
-                permission,
-                "--file",
-                file.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String key = new String(keys.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertTrue(keys.waitFor(1, TimeUnit.MINUTES));
-    assertEquals(0, keys.exitValue());
-    return key;
   }
 
   private static String get(String url) throws Exception {
