@@ -91,11 +91,12 @@ final class UpCommand {
     } catch (StackException e) {
       return failAndStop(stack, hook, e.getMessage(), options);
     }
-    out.println(readyLine(options));
+    // the ready line last: whoever waits for it (a script, a test) has read the others by then
     options.tlsDir().ifPresent(dir -> out.println(tlsLine(dir)));
     if (prometheus != null) {
       out.println(observeLine(prometheus));
     }
+    out.println(readyLine(options));
 
     ServiceProcess exited = stack.awaitModuleDown(replica -> reportReplicaExit(stack, replica));
     return failAndStop(
@@ -156,7 +157,12 @@ final class UpCommand {
         + target
         + " - try: ./mmserve embed-text \"a red circle\""
         + targetFlag
-        + "  or  grpcurl -plaintext "
+        + "  or  grpcurl "
+        + options
+            .tlsDir()
+            .map(dir -> "-cacert " + LocalCertificates.caFile(dir))
+            .orElse("-plaintext")
+        + " "
         + target
         + " list\nmmserve: HTTP/JSON API on "
         + http

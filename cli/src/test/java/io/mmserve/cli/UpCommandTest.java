@@ -1,6 +1,7 @@
 package io.mmserve.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -140,6 +141,14 @@ class UpCommandTest {
             + "mmserve: HTTP/JSON API on http://127.0.0.1:8080/v1/ (docs/api.md#http),"
             + " gallery page on http://127.0.0.1:8080/gallery/",
         UpCommand.readyLine(UpOptions.parse(List.of(), Path.of("/h"))));
+  }
+
+  @Test
+  void readyLine_withTls_showsGrpcurlTrustingTheLocalCa() {
+    String line = UpCommand.readyLine(UpOptions.parse(List.of("--tls"), Path.of("/h")));
+    assertTrue(line.contains("grpcurl -cacert "), line);
+    assertTrue(line.contains("ca.crt 127.0.0.1:50051 list"), line);
+    assertFalse(line.contains("-plaintext"), line);
   }
 
   @Test

@@ -111,8 +111,14 @@ class TraceIT {
     ExportedSpan model = only(trace, s -> s.name().equals("vision-encoder model"));
     assertEquals(vision.spanId(), model.parentSpanId());
     assertEquals(List.of(vision.spanId()), model.links());
-    ExportedSpan textModel = only(trace, s -> s.name().equals("text-encoder model"));
-    assertEquals(text.spanId(), textModel.parentSpanId());
+    // the text encoder may run one request's texts in more than one model call (texts of different
+    // lengths run at different sequence buckets): each is under its server span
+    List<ExportedSpan> textModels =
+        trace.stream().filter(s -> s.name().equals("text-encoder model")).toList();
+    assertFalse(textModels.isEmpty(), "a text-encoder model span in " + trace);
+    for (ExportedSpan textModel : textModels) {
+      assertEquals(text.spanId(), textModel.parentSpanId(), textModel.toString());
+    }
     assertEquals(1, trace.stream().filter(s -> s.name().equals("fusion classify")).count());
   }
 
