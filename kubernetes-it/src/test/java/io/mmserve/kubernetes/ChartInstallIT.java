@@ -8,6 +8,7 @@ import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.mmserve.kubernetes.Manifest.KubeObject;
 import io.mmserve.testsupport.ControlPlane;
+import io.mmserve.testsupport.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

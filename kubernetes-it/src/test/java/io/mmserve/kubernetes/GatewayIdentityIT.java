@@ -7,6 +7,7 @@ import io.kubernetes.client.openapi.models.AuthenticationV1TokenRequest;
 import io.kubernetes.client.openapi.models.V1TokenRequestSpec;
 import io.kubernetes.client.util.Config;
 import io.mmserve.testsupport.ControlPlane;
+import io.mmserve.testsupport.Poll;
 import io.mmserve.testsupport.ServiceProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

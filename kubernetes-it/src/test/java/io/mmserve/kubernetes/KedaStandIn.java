@@ -2,6 +2,7 @@ package io.mmserve.kubernetes;
 
 import com.google.gson.JsonElement;
 import io.kubernetes.client.openapi.ApiException;
+import io.mmserve.testsupport.Poll;
 import java.time.Duration;
 
 /**

@@ -17,6 +17,7 @@ import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.util.Config;
 import io.mmserve.kubernetes.Manifest.KubeObject;
 import io.mmserve.testsupport.ControlPlane;
+import io.mmserve.testsupport.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import io.mmserve.kubernetes.StandInGatewayMetrics.Behaviour;
 import io.mmserve.rollout.RolloutController;
 import io.mmserve.rollout.Rollouts;
+import io.mmserve.testsupport.Poll;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

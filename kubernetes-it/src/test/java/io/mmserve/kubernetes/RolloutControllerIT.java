@@ -14,6 +14,7 @@ import io.mmserve.rollout.RolloutController;
 import io.mmserve.rollout.RolloutWatcher;
 import io.mmserve.rollout.Rollouts;
 import io.mmserve.rollout.TrafficSplit;
+import io.mmserve.testsupport.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -15,6 +15,7 @@ import io.mmserve.kit.config.ConfigLoader;
 import io.mmserve.rollout.ModelRollout;
 import io.mmserve.rollout.RolloutSettings;
 import io.mmserve.testsupport.ControlPlane;
+import io.mmserve.testsupport.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.mmserve.kubernetes;
 
+import io.mmserve.testsupport.Poll;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmserve.testsupport.LocalStackProcess;
+import io.mmserve.testsupport.Poll;
 import io.mmserve.testsupport.ReferencePack;
 import io.mmserve.testsupport.ShapePictures;
 import java.io.IOException;
@@ -21,8 +22,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -139,24 +142,12 @@ class MetricNamesIT {
         });
   }
 
-  private interface Probe<T> {
-    /** The value once the condition holds, else null. */
-    T attempt() throws IOException, InterruptedException;
-  }
-
-  private static <T> T poll(String condition, Probe<T> probe)
-      throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + PROMETHEUS_WAIT.toNanos();
-    while (true) {
-      T value = probe.attempt();
-      if (value != null) {
-        return value;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError(
-            "not within " + PROMETHEUS_WAIT + ": " + condition + "\n" + stack.output());
-      }
-      Thread.sleep(250);
+  /** The probe's first non-null answer within {@link #PROMETHEUS_WAIT}, else a failure. */
+  private static <T> T poll(String condition, Callable<T> probe) throws InterruptedException {
+    try {
+      return Poll.until(condition, PROMETHEUS_WAIT, probe, Objects::nonNull);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + stack.output(), e);
     }
   }
 

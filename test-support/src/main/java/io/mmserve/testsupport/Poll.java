@@ -1,4 +1,4 @@
-package io.mmserve.kubernetes;
+package io.mmserve.testsupport;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -8,8 +8,8 @@ import java.util.function.Predicate;
  * Waits for a condition by asking again every {@link #INTERVAL} until it holds or a deadline
  * passes; then fails with the last answer. Runs on the calling thread.
  */
-final class Poll {
-  static final Duration INTERVAL = Duration.ofMillis(250);
+public final class Poll {
+  public static final Duration INTERVAL = Duration.ofMillis(250);
 
   private Poll() {}
 
@@ -20,7 +20,7 @@ final class Poll {
    * @throws AssertionError naming {@code what} and the last answer (or exception) after {@code
    *     timeout}
    */
-  static <T> T until(String what, Duration timeout, Callable<T> probe, Predicate<T> done)
+  public static <T> T until(String what, Duration timeout, Callable<T> probe, Predicate<T> done)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
