@@ -5,22 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.gateway.resilience.BackendPool;
-import io.mmserve.gateway.resilience.ResilienceSettings;
-import io.mmserve.inference.batch.BatchMetrics;
-import io.mmserve.inference.batch.BatchingSettings;
+import io.opentelemetry.api.trace.TracerProvider;
 import java.io.IOException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,47 +22,18 @@ import org.junit.jupiter.api.Test;
  * calls run on their own threads (so a held call does not hold the caller's thread).
  */
 class EncoderBatchingTest {
-  private final FakeTextEncoder encoder = new FakeTextEncoder();
-  private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
-  private Server server;
-  private BackendPool pool;
-  private EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> batching;
+  private TextBatchingFixture fixture;
+  private FakeTextEncoder encoder;
 
   @BeforeEach
   void start() throws IOException {
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).addService(encoder).build().start();
-    pool =
-        new BackendPool(
-            Backends.TEXT_ENCODER,
-            "text:1",
-            resilience(),
-            (target, refresh) -> InProcessChannelBuilder.forName(name),
-            scheduler,
-            new SimpleMeterRegistry(),
-            Clock.systemUTC());
-    pool.start();
-    batching =
-        new EncoderBatching<>(
-            Backends.TEXT_ENCODER,
-            pool,
-            new EncoderAdapters.Text(),
-            BatchingSettings.ofItems(2, Duration.ofSeconds(10), 100, 1),
-            Duration.ofMillis(100),
-            scheduler,
-            new SimpleMeterRegistry(),
-            BatchMetrics.TEXT);
+    fixture = new TextBatchingFixture(b -> b, TracerProvider.noop().get(""));
+    encoder = fixture.encoder;
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    if (encoder.gate != null) {
-      encoder.gate.countDown();
-    }
-    batching.close();
-    pool.close();
-    server.shutdownNow();
-    scheduler.shutdownNow();
+    fixture.close();
   }
 
   @Test
@@ -93,21 +55,9 @@ class EncoderBatchingTest {
 
   private ListenableFuture<EncodeTextResponse> encode(
       String text, java.util.function.BooleanSupplier cancelled) {
-    return batching.encode(
+    return fixture.batching.encode(
         EncodeTextRequest.newBuilder().addTexts(text).build(),
         Deadline.after(10, TimeUnit.SECONDS),
         cancelled);
-  }
-
-  private static ResilienceSettings resilience() {
-    return new ResilienceSettings(
-        ResilienceSettings.LoadBalancing.ROUND_ROBIN,
-        Duration.ofSeconds(1),
-        new ResilienceSettings.BreakerSettings(
-            50, 100, Duration.ofHours(1), 100, 100, Duration.ofHours(1), 1),
-        64,
-        new ResilienceSettings.RetrySettings(
-            1, Duration.ofMillis(1), Duration.ofMillis(5), 2.0, 100, 1.0),
-        Duration.ofMillis(100));
   }
 }

@@ -5,16 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Deadline;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
-import io.mmserve.gateway.resilience.BackendPool;
-import io.mmserve.gateway.resilience.ResilienceSettings;
-import io.mmserve.inference.batch.BatchMetrics;
-import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.tracing.BatchSpans;
 import io.mmserve.kit.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
@@ -30,11 +22,8 @@ import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,45 +45,16 @@ class EncoderBatchingTracingTest {
           .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
           .build();
   private final Tracing tracing = Tracing.of(sdk);
-  private final FakeTextEncoder encoder = new FakeTextEncoder();
-  private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
-  private Server server;
-  private BackendPool pool;
-  private EncoderBatching<EncodeTextRequest, EncodeTextResponse, String> batching;
+  private TextBatchingFixture fixture;
 
   @BeforeEach
   void start() throws IOException {
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).addService(encoder).build().start();
-    pool =
-        new BackendPool(
-            Backends.TEXT_ENCODER,
-            "text:1",
-            resilience(),
-            (target, refresh) -> tracing.instrument(InProcessChannelBuilder.forName(name)),
-            scheduler,
-            new SimpleMeterRegistry(),
-            Clock.systemUTC());
-    pool.start();
-    batching =
-        new EncoderBatching<>(
-            Backends.TEXT_ENCODER,
-            pool,
-            new EncoderAdapters.Text(),
-            BatchingSettings.ofItems(2, Duration.ofSeconds(10), 100, 1),
-            Duration.ofMillis(100),
-            scheduler,
-            new SimpleMeterRegistry(),
-            BatchMetrics.TEXT,
-            tracing.tracer());
+    fixture = new TextBatchingFixture(tracing::instrument, tracing.tracer());
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    batching.close();
-    pool.close();
-    server.shutdownNow();
-    scheduler.shutdownNow();
+    fixture.close();
     sdk.close();
   }
 
@@ -136,7 +96,7 @@ class EncoderBatchingTracingTest {
       Span caller, String text, CompletableFuture<SpanContext> answeredIn) {
     try (Scope ignored = caller.makeCurrent()) {
       ListenableFuture<EncodeTextResponse> answer =
-          batching.encode(
+          fixture.batching.encode(
               EncodeTextRequest.newBuilder().addTexts(text).build(),
               Deadline.after(10, TimeUnit.SECONDS),
               () -> false);
@@ -152,17 +112,5 @@ class EncoderBatchingTracingTest {
         .filter(s -> s.getName().equals(name) && s.getParentSpanId().equals(parentSpanId))
         .findFirst()
         .orElseThrow(() -> new AssertionError(name + " under " + parentSpanId + " missing"));
-  }
-
-  private static ResilienceSettings resilience() {
-    return new ResilienceSettings(
-        ResilienceSettings.LoadBalancing.ROUND_ROBIN,
-        Duration.ofSeconds(1),
-        new ResilienceSettings.BreakerSettings(
-            50, 100, Duration.ofHours(1), 100, 100, Duration.ofHours(1), 1),
-        64,
-        new ResilienceSettings.RetrySettings(
-            1, Duration.ofMillis(1), Duration.ofMillis(5), 2.0, 100, 1.0),
-        Duration.ofMillis(100));
   }
 }
