@@ -24,18 +24,22 @@ import java.util.Set;
 
 /**
  * One ONNX Runtime session and the manifest's view of it. Construction checks that the model file
- * has every declared input and output with the declared dtype and rank. Thread-safe.
+ * has every declared input and output with the declared dtype and rank. Thread-safe: runs go
+ * through a {@link RunGate}, so {@link #close()} waits for the runs in flight before it frees the
+ * native session, and a run after it fails cleanly.
  */
 final class OnnxModel implements AutoCloseable {
   private final BackendModel spec;
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Set<String> outputNames;
+  private final RunGate gate;
 
   OnnxModel(OrtEnvironment env, OrtSession session, BackendModel spec) {
     this.env = env;
     this.session = session;
     this.spec = spec;
+    this.gate = new RunGate(describe());
     this.outputNames = new LinkedHashSet<>();
     spec.outputs().forEach(o -> outputNames.add(o.name()));
     try {
@@ -58,23 +62,28 @@ final class OnnxModel implements AutoCloseable {
       for (TensorSpec input : spec.inputs()) {
         feeds.put(input.name(), toOnnx(input, inputs.get(input.name())));
       }
-      try (OrtSession.Result result = session.run(feeds, outputNames)) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (String name : outputNames) {
-          OnnxValue value = result.get(name).orElseThrow();
-          out.put(name, fromOnnx(name, (OnnxTensor) value));
-        }
-        return out;
-      }
+      return gate.run(() -> runSession(feeds));
     } finally {
       feeds.values().forEach(OnnxTensor::close);
     }
   }
 
+  private Map<String, Tensor> runSession(Map<String, OnnxTensor> feeds) throws OrtException {
+    try (OrtSession.Result result = session.run(feeds, outputNames)) {
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      for (String name : outputNames) {
+        OnnxValue value = result.get(name).orElseThrow();
+        out.put(name, fromOnnx(name, (OnnxTensor) value));
+      }
+      return out;
+    }
+  }
+
+  /** Waits for the runs in flight, then frees the session; runs after this are UNAVAILABLE. */
   @Override
   public void close() {
     try {
-      session.close();
+      gate.close(session::close);
     } catch (OrtException e) {
       throw new IllegalStateException("cannot close the session of " + describe(), e);
     }

@@ -10,6 +10,7 @@ import io.mmserve.inference.DType;
 import io.mmserve.inference.Tensor;
 import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.pack.TensorSpec;
+import io.mmserve.kit.errors.BackendUnavailableException;
 import io.mmserve.kit.errors.ModelNotFoundException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -58,6 +59,23 @@ class OnnxRuntimeBackendTest {
     assertArrayEquals(new float[] {3, 5, 7, -1, 1, 2}, out.get("y").toFloatArray());
     assertArrayEquals(new long[] {2, 3}, out.get("y").shape());
     assertArrayEquals(new long[] {6, 7, 8, 1, 0, 42}, out.get("next_ids").toLongArray());
+  }
+
+  @Test
+  void infer_afterClose_isUnavailableNamingTheModelInsteadOfReachingAFreedSession() {
+    backend.close();
+
+    BackendUnavailableException e =
+        assertThrows(
+            BackendUnavailableException.class,
+            () ->
+                backend.infer(
+                    "affine",
+                    Map.of(
+                        "x", Tensor.ofFloats(new float[] {1, 2, 3}, 1, 3),
+                        "ids", Tensor.ofLongs(new long[] {1, 2, 3}, 1, 3))));
+    assertTrue(e.getMessage().contains("model 'affine'"), e.getMessage());
+    assertTrue(e.getMessage().contains("is closed"), e.getMessage());
   }
 
   @Test
