@@ -1,10 +1,19 @@
 package io.mmserve.cli;
 
+import static io.mmserve.cli.Goldens.assertMatches;
+import static io.mmserve.cli.Goldens.dot;
+import static io.mmserve.cli.Goldens.file;
+import static io.mmserve.cli.Goldens.goldenClassify;
+import static io.mmserve.cli.Goldens.goldenImage;
+import static io.mmserve.cli.Goldens.goldenImageCount;
+import static io.mmserve.cli.Goldens.logitScale;
+import static io.mmserve.cli.Goldens.npy;
+import static io.mmserve.cli.Goldens.softmax;
+import static io.mmserve.cli.Goldens.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -14,11 +23,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.stub.StreamObserver;
 import io.mmserve.api.v1.Classification;
 import io.mmserve.api.v1.ClassifyRequest;
 import io.mmserve.api.v1.ClassifyResponse;
@@ -42,20 +47,16 @@ import io.mmserve.api.v1.RankedCandidate;
 import io.mmserve.api.v1.ScoreRequest;
 import io.mmserve.api.v1.ScoreResponse;
 import io.mmserve.kit.client.GrpcChannels;
+import io.mmserve.testsupport.LocalStackProcess;
 import io.mmserve.testsupport.Npy;
 import io.mmserve.testsupport.ReferencePack;
-import java.io.BufferedReader;
+import io.mmserve.testsupport.ReflectionClient;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,11 +73,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Needs the services' jars: the reactor packages them before this module (see the POM).
  */
 class LocalStackIT {
-  /** Generous: four JVMs load ONNX Runtime on a machine that may be busy. */
-  private static final long READY_MINUTES = 6;
-
   private static final long CALL_SECONDS = 120;
-  private static final String READY_PREFIX = "mmserve ready:";
 
   /** gateway, text encoder, vision encoder, fusion-svc, gallery-svc. */
   private static final int SERVICES = 5;
@@ -90,12 +87,7 @@ class LocalStackIT {
   private static Path root;
   private static Path reference;
   private static JsonObject index;
-  private static int basePort;
-  private static int adminBasePort;
-  private static Process launcher;
-  private static Thread reader;
-  private static final StringBuffer launcherOutput = new StringBuffer();
-  private static final List<ProcessHandle> services = new ArrayList<>();
+  private static LocalStackProcess stack;
   private static ManagedChannel channel;
 
   @BeforeAll
@@ -103,45 +95,9 @@ class LocalStackIT {
     root = ReferencePack.repoRoot();
     reference = ReferencePack.referenceDir();
     index = ReferencePack.index();
-    for (String module :
-        List.of(
-            "cli",
-            "gateway",
-            "text-encoder-svc",
-            "vision-encoder-svc",
-            "fusion-svc",
-            "gallery-svc")) {
-      Path jar = StackPlan.jar(root, module);
-      assertTrue(Files.isRegularFile(jar), () -> jar + " is missing; package the modules first");
-    }
-    choosePorts();
-
-    launcher =
-        new ProcessBuilder(
-                Main.javaCommand(),
-                "-jar",
-                StackPlan.jar(root, "cli").toString(),
-                "up",
-                "--base-port",
-                Integer.toString(basePort),
-                "--admin-base-port",
-                Integer.toString(adminBasePort),
-                "--http-port",
-                Integer.toString(basePort + HTTP_PORT_OFFSET),
-                "--gallery-data",
-                galleryData().toString())
-            .directory(root.toFile())
-            .redirectErrorStream(true)
-            .start();
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    reader = new Thread(() -> readLines(launcher, lines), "launcher-output");
-    reader.setDaemon(true);
-    reader.start();
-    awaitReadyLine(lines);
-    launcher.toHandle().children().forEach(services::add);
-    assertEquals(SERVICES, services.size(), launcherOutput::toString);
-
-    channel = GrpcChannels.plaintext(StackPlan.HOST + ":" + basePort, 64 << 20);
+    stack = LocalStackProcess.start(root.resolve("cli/target/it-data"));
+    assertEquals(SERVICES, stack.serviceProcesses().size(), stack::output);
+    channel = GrpcChannels.plaintext(stack.gatewayTarget(), 64 << 20);
   }
 
   @AfterAll
@@ -149,29 +105,20 @@ class LocalStackIT {
     if (channel != null) {
       channel.shutdownNow();
     }
-    if (launcher == null) {
+    if (stack == null) {
       return;
     }
     try {
-      // SIGTERM, as kill or a supervisor sends it; through the handle, because Process.destroy()
-      // would also close the pipe that carries the launcher's last lines
-      launcher.toHandle().destroy();
-      assertTrue(
-          launcher.waitFor(2, TimeUnit.MINUTES),
-          () -> "the launcher did not exit after SIGTERM:\n" + launcherOutput);
-      assertEquals(0, launcher.exitValue(), launcherOutput::toString);
-      for (ProcessHandle service : services) {
+      assertEquals(0, stack.stopGracefully(), stack::output);
+      for (ProcessHandle service : stack.serviceProcesses()) {
         assertFalse(service.isAlive(), () -> "service " + service.pid() + " still runs");
       }
-      for (int i = 0; i < SERVICES; i++) {
-        assertTrue(Ports.isFree(StackPlan.HOST, basePort + i), "port " + (basePort + i));
-        assertTrue(Ports.isFree(StackPlan.HOST, adminBasePort + i), "port " + (adminBasePort + i));
+      for (int port : stack.servicePorts()) {
+        assertTrue(Ports.isFree(StackPlan.HOST, port), "port " + port);
       }
-      reader.join(TimeUnit.SECONDS.toMillis(CALL_SECONDS));
-      assertTrue(launcherOutput.toString().contains("mmserve: stopped"), launcherOutput::toString);
+      assertTrue(stack.output().contains("mmserve: stopped"), stack::output);
     } finally {
-      services.forEach(ProcessHandle::destroyForcibly);
-      launcher.destroyForcibly();
+      stack.close();
     }
   }
 
@@ -381,31 +328,15 @@ class LocalStackIT {
 
   @Test
   void cliClassify_printsTheLabelsBestFirst() throws Exception {
-    Process cli =
-        new ProcessBuilder(
-                Main.javaCommand(),
-                "-jar",
-                StackPlan.jar(root, "cli").toString(),
-                "classify",
-                reference.resolve(file(index.getAsJsonArray("images").get(0))).toString(),
-                "--labels",
-                "red circle,blue square",
-                "--json",
-                "--target",
-                StackPlan.HOST + ":" + basePort)
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    String stdout = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(cli.waitFor(CALL_SECONDS, TimeUnit.SECONDS));
-    assertEquals(0, cli.exitValue(), stdout);
+    JsonObject answer =
+        cliJson(
+            "classify",
+            reference.resolve(file(index.getAsJsonArray("images").get(0))).toString(),
+            "--labels",
+            "red circle,blue square");
 
     JsonArray scores =
-        JsonParser.parseString(stdout)
-            .getAsJsonObject()
-            .getAsJsonArray("classifications")
-            .get(0)
-            .getAsJsonObject()
-            .getAsJsonArray("scores");
+        answer.getAsJsonArray("classifications").get(0).getAsJsonObject().getAsJsonArray("scores");
     assertEquals(2, scores.size());
     double sum = 0;
     for (JsonElement score : scores) {
@@ -416,30 +347,8 @@ class LocalStackIT {
 
   @Test
   void reflection_listsTheMultimodalService() throws Exception {
-    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests =
-        ServerReflectionGrpc.newStub(channel)
-            .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
-            .serverReflectionInfo(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(ServerReflectionResponse response) {
-                    answer.complete(response);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    answer.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
-    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    requests.onCompleted();
-
     List<String> names =
-        answer
+        ReflectionClient.listServices(channel)
             .get(CALL_SECONDS, TimeUnit.SECONDS)
             .getListServicesResponse()
             .getServiceList()
@@ -468,40 +377,14 @@ class LocalStackIT {
   @Test
   void cliIndexAndSearch_findTheScenes_reindexReplaces_badFilterIsRefused(@TempDir Path images)
       throws Exception {
-    new GalleryCli(StackPlan.HOST + ":" + basePort, gateway())
+    new GalleryCli(stack.gatewayTarget(), gateway())
         .indexSearchReindexAndRefuseABadFilter("cli", images);
-  }
-
-  /** A fresh gallery data dir for this run, so no collection is left from an earlier one. */
-  private static Path galleryData() throws IOException {
-    Path parent = Files.createDirectories(root.resolve("cli/target/it-data"));
-    return Files.createTempDirectory(parent, "gallery-");
   }
 
   @Test
   void cliEmbedTextJson_printsTheGatewaysUnitEmbedding() throws Exception {
-    Process cli =
-        new ProcessBuilder(
-                Main.javaCommand(),
-                "-jar",
-                StackPlan.jar(root, "cli").toString(),
-                "embed-text",
-                "a red circle",
-                "--json",
-                "--target",
-                StackPlan.HOST + ":" + basePort)
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    String stdout = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(cli.waitFor(CALL_SECONDS, TimeUnit.SECONDS));
-    assertEquals(0, cli.exitValue(), stdout);
-
     JsonObject item =
-        JsonParser.parseString(stdout)
-            .getAsJsonObject()
-            .getAsJsonArray("embeddings")
-            .get(0)
-            .getAsJsonObject();
+        cliJson("embed-text", "a red circle").getAsJsonArray("embeddings").get(0).getAsJsonObject();
     assertEquals("a red circle", item.get("input").getAsString());
     JsonArray values = item.getAsJsonArray("values");
     Embedding direct = gateway().embedText(texts(List.of("a red circle"))).getEmbeddings(0);
@@ -515,59 +398,21 @@ class LocalStackIT {
     assertEquals(1.0, Math.sqrt(sumOfSquares), 1e-4);
   }
 
-  private static ClassifyRequest goldenClassify(List<String> labels) {
-    ClassifyRequest.Builder request = ClassifyRequest.newBuilder().addAllLabels(labels);
-    for (int i = 0; i < goldenImageCount(); i++) {
-      request.addImages(goldenImage(i));
-    }
-    return request.build();
-  }
-
-  private static int goldenImageCount() {
-    return index.getAsJsonArray("images").size();
-  }
-
-  private static Image goldenImage(int i) {
-    try {
-      byte[] bytes =
-          Files.readAllBytes(reference.resolve(file(index.getAsJsonArray("images").get(i))));
-      return Image.newBuilder().setEncoded(ByteString.copyFrom(bytes)).build();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The pack's logit scale, from its model.json. */
-  private static float logitScale() throws IOException {
-    JsonObject manifest =
-        JsonParser.parseString(Files.readString(root.resolve("models/shapes-clip/model.json")))
-            .getAsJsonObject();
-    return manifest.get("logit_scale").getAsFloat();
-  }
-
-  private static double dot(float[] rows, int offset, Embedding embedding) {
-    double sum = 0;
-    for (int d = 0; d < embedding.getValuesCount(); d++) {
-      sum += (double) rows[offset + d] * embedding.getValues(d);
-    }
-    return sum;
-  }
-
-  private static double[] softmax(double[] logits) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double l : logits) {
-      max = Math.max(max, l);
-    }
-    double sum = 0;
-    double[] out = new double[logits.length];
-    for (int k = 0; k < logits.length; k++) {
-      out[k] = Math.exp(logits[k] - max);
-      sum += out[k];
-    }
-    for (int k = 0; k < logits.length; k++) {
-      out[k] /= sum;
-    }
-    return out;
+  /**
+   * Runs {@code java -jar cli.jar ARGS --json --target GATEWAY} to its end and parses what it
+   * printed; its stderr goes to the test's.
+   */
+  private static JsonObject cliJson(String... args) throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(List.of(Main.javaCommand(), "-jar", StackPlan.jar(root, "cli").toString()));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--json", "--target", stack.gatewayTarget()));
+    Process cli =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String stdout = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(cli.waitFor(CALL_SECONDS, TimeUnit.SECONDS), "the CLI did not end: " + command);
+    assertEquals(0, cli.exitValue(), stdout);
+    return JsonParser.parseString(stdout).getAsJsonObject();
   }
 
   /** A stub for one call, with its own deadline. */
@@ -578,98 +423,5 @@ class LocalStackIT {
 
   private static EmbedTextRequest texts(List<String> texts) {
     return EmbedTextRequest.newBuilder().addAllTexts(texts).build();
-  }
-
-  /** Embedding {@code actual} is unit-norm and within the pack's tolerance of row {@code row}. */
-  private static void assertMatches(Npy.Array expected, int row, Embedding actual, String what) {
-    double tolerance = index.getAsJsonObject("tolerances").get("embeddings_abs").getAsDouble();
-    int dims = (int) expected.shape()[1];
-    float[] values = expected.floats();
-    assertEquals(dims, actual.getValuesCount(), what);
-    double sumOfSquares = 0;
-    for (int c = 0; c < dims; c++) {
-      float v = actual.getValues(c);
-      sumOfSquares += v * v;
-      assertEquals(values[row * dims + c], v, tolerance, what + ", value " + c);
-    }
-    assertEquals(1.0, Math.sqrt(sumOfSquares), 1e-4, what + ": norm");
-  }
-
-  private static Npy.Array npy(String name) {
-    return ReferencePack.array(name);
-  }
-
-  private static String file(JsonElement image) {
-    return image.getAsJsonObject().get("file").getAsString();
-  }
-
-  private static List<String> strings(JsonArray array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(e -> out.add(e.getAsString()));
-    return out;
-  }
-
-  /** Ports apart from a developer's stack (50051, 9091) and free now. */
-  /** The gateway's HTTP port: the gRPC base + 9, inside the block of 10 ports tried here. */
-  private static final int HTTP_PORT_OFFSET = 9;
-
-  private static void choosePorts() {
-    for (int candidate = 0; candidate < 20; candidate++) {
-      int grpc = 56_051 + candidate * 10;
-      int admin = 19_091 + candidate * 10;
-      boolean free = Ports.isFree(StackPlan.HOST, grpc + HTTP_PORT_OFFSET);
-      for (int i = 0; i < SERVICES; i++) {
-        free &= Ports.isFree(StackPlan.HOST, grpc + i) && Ports.isFree(StackPlan.HOST, admin + i);
-      }
-      if (free) {
-        basePort = grpc;
-        adminBasePort = admin;
-        return;
-      }
-    }
-    fail("no free ports for the stack between 56051 and 56250");
-  }
-
-  private static void readLines(Process process, BlockingQueue<String> lines) {
-    try (BufferedReader in =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        launcherOutput.append(line).append('\n');
-        lines.add(line);
-      }
-    } catch (IOException e) {
-      launcherOutput.append("(reading the launcher's output failed: ").append(e).append(")\n");
-    }
-  }
-
-  private static void awaitReadyLine(BlockingQueue<String> lines) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(READY_MINUTES);
-    while (true) {
-      long left = deadline - System.nanoTime();
-      String line =
-          left > 0
-              ? lines.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)
-              : null;
-      if (line != null && line.startsWith(READY_PREFIX)) {
-        return;
-      }
-      if (line == null && !launcher.isAlive() && lines.isEmpty()) {
-        fail(
-            "the launcher exited with "
-                + launcher.exitValue()
-                + " before ready:\n"
-                + launcherOutput);
-      }
-      if (left <= 0) {
-        fail(
-            "no '"
-                + READY_PREFIX
-                + "' line within "
-                + READY_MINUTES
-                + " minutes:\n"
-                + launcherOutput);
-      }
-    }
   }
 }

@@ -8,11 +8,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.mmserve.api.v1.DeleteRequest;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.MultimodalGrpc.MultimodalBlockingStub;
@@ -20,6 +17,7 @@ import io.mmserve.gateway.auth.ApiKey;
 import io.mmserve.gateway.auth.ApiKeyInterceptor;
 import io.mmserve.gateway.auth.AuthSettings;
 import io.mmserve.gateway.auth.Permission;
+import io.mmserve.testsupport.ReflectionClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -163,27 +161,7 @@ class GatewayApiKeysTest {
   }
 
   private CompletableFuture<ServerReflectionResponse> listServices() {
-    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests =
-        ServerReflectionGrpc.newStub(stack.gatewayChannel)
-            .serverReflectionInfo(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(ServerReflectionResponse value) {
-                    answer.complete(value);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    answer.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
-    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    requests.onCompleted();
-    return answer;
+    return ReflectionClient.listServices(stack.gatewayChannel);
   }
 
   private static DeleteRequest delete() {

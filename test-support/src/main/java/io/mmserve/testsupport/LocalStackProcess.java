@@ -56,6 +56,7 @@ public final class LocalStackProcess implements AutoCloseable {
   private final int adminBasePort;
   private final StringBuffer output = new StringBuffer();
   private final List<ProcessHandle> services = new ArrayList<>();
+  private Thread reader;
 
   private LocalStackProcess(Process launcher, int basePort, int adminBasePort) {
     this.launcher = launcher;
@@ -171,6 +172,42 @@ public final class LocalStackProcess implements AutoCloseable {
     return output.toString();
   }
 
+  /** The five services' processes, as the launcher had started them when it was ready. */
+  public List<ProcessHandle> serviceProcesses() {
+    return List.copyOf(services);
+  }
+
+  /** The gRPC and the admin port of each of the five services. */
+  public List<Integer> servicePorts() {
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < SERVICES.size(); i++) {
+      ports.add(basePort + i);
+      ports.add(adminBasePort + i);
+    }
+    return ports;
+  }
+
+  /**
+   * Stops the launcher with SIGTERM, as a supervisor does, and waits until it has exited and its
+   * last lines are in {@link #output()}.
+   *
+   * @return the launcher's exit status
+   * @throws IllegalStateException with the output, after killing every process, if the launcher did
+   *     not exit within the stop time
+   */
+  public int stopGracefully() throws InterruptedException {
+    // through the handle: Process.destroy() would also close the pipe of the launcher's last lines
+    launcher.toHandle().destroy();
+    if (!launcher.waitFor(STOP_MINUTES, TimeUnit.MINUTES)) {
+      services.forEach(ProcessHandle::destroyForcibly);
+      launcher.destroyForcibly();
+      throw new IllegalStateException(
+          "the launcher did not exit within " + STOP_MINUTES + " minutes of SIGTERM:\n" + output);
+    }
+    reader.join(TimeUnit.MINUTES.toMillis(STOP_MINUTES));
+    return launcher.exitValue();
+  }
+
   @Override
   public void close() throws InterruptedException {
     // SIGTERM, as ./mmserve's Ctrl-C or a supervisor sends it; the launcher stops the services
@@ -183,7 +220,7 @@ public final class LocalStackProcess implements AutoCloseable {
 
   private void awaitReady() throws InterruptedException {
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> readLines(lines), "launcher-output");
+    reader = new Thread(() -> readLines(lines), "launcher-output");
     reader.setDaemon(true);
     reader.start();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(READY_MINUTES);
