@@ -102,6 +102,14 @@ Call with (dict "root" $ "component" NAME "port" PORT "mode" MODE).
 {{- join "," $dirs }}
 {{- end }}
 
+{{/*
+The gateway's canary.model: the model requests naming no model count as, so a ModelRollout of it
+splits them too; modelPacks.defaultModel, else the first pack's folder name.
+*/}}
+{{- define "mmserve.defaultModel" -}}
+{{- .Values.modelPacks.defaultModel | default (first .Values.modelPacks.names) }}
+{{- end }}
+
 {{/* The volume holding the model packs (nothing when they are baked into the images). */}}
 {{- define "mmserve.packVolume" -}}
 {{- if eq .Values.modelPacks.source "persistentVolumeClaim" }}

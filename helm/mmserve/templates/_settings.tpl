@@ -1,6 +1,6 @@
 {{/*
 A component's settings file (key=value, read through MMSERVE_CONFIG; docs/configuration.md): first the
-keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, rollouts, backend, model packs, data dir, shutdown grace, TLS files), then the
+keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, the default model, rollouts, backend, model packs, data dir, shutdown grace, TLS files), then the
 component's config values sorted by key. Call with (dict "root" $ "component" NAME).
 */}}
 {{- define "mmserve.settings" -}}
@@ -23,6 +23,7 @@ http.port={{ $values.http.port }}
 text-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "text-encoder" "port" 50052 "mode" $mode) }}
 vision-encoder.target={{ include "mmserve.target" (dict "root" $root "component" "vision-encoder" "port" 50053 "mode" $mode) }}
 fusion.target={{ include "mmserve.target" (dict "root" $root "component" "fusion" "port" 50054 "mode" $mode) }}
+canary.model={{ include "mmserve.defaultModel" $root }}
 {{- if $values.apiKeys.existingSecret }}
 auth.api-keys-file=/etc/mmserve-api-keys/{{ $values.apiKeys.key }}
 {{- end }}

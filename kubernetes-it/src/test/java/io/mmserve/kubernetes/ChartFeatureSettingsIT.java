@@ -6,6 +6,7 @@ import static io.mmserve.kubernetes.ChartRenderingIT.named;
 import static io.mmserve.kubernetes.ChartRenderingIT.onlyContainer;
 import static io.mmserve.kubernetes.ChartRenderingIT.podTemplate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmserve.kubernetes.Manifest.KubeObject;
@@ -99,5 +100,45 @@ class ChartFeatureSettingsIT {
         null,
         SettingsFile.of(render(Values.DEFAULTS), "gateway").chartOwned().get("rollout.enabled"),
         "rollouts are off by default");
+  }
+
+  /**
+   * Requests that name no model count as the gateway's canary.model; the chart sets it, so a
+   * ModelRollout of the default model splits them too.
+   */
+  @Test
+  void gatewaysCanaryModel_isTheFirstPack_orModelPacksDefaultModel_andNotAConfigKey() {
+    assertEquals(
+        "shapes-clip",
+        SettingsFile.of(render(Values.DEFAULTS), "gateway").chartOwned().get("canary.model"));
+    assertEquals(
+        "clip-b32",
+        SettingsFile.of(
+                render(Values.DEFAULTS.set("modelPacks.names={clip-b32,shapes-clip}")), "gateway")
+            .chartOwned()
+            .get("canary.model"));
+    assertEquals(
+        "openai-clip",
+        SettingsFile.of(
+                render(
+                    Values.DEFAULTS.set(
+                        "modelPacks.names={vit-b32}", "modelPacks.defaultModel=openai-clip")),
+                "gateway")
+            .chartOwned()
+            .get("canary.model"));
+    for (String component : SERVICES) {
+      if (!component.equals("gateway")) {
+        assertEquals(
+            null,
+            SettingsFile.of(render(Values.DEFAULTS), component).all().get("canary.model"),
+            component);
+      }
+    }
+    Helm.Result configKey = helm.lint(Values.DEFAULTS.set("gateway.config.canary\\.model=other"));
+    assertFalse(configKey.succeeded(), "the schema must refuse gateway.config canary.model");
+    assertTrue(configKey.output().contains("canary.model"), configKey.output());
+    Helm.Result badName = helm.lint(Values.DEFAULTS.set("modelPacks.defaultModel=shapes@1"));
+    assertFalse(badName.succeeded(), "a model name with '@' must be refused");
+    assertTrue(badName.output().contains("defaultModel"), badName.output());
   }
 }

@@ -57,6 +57,14 @@ final class RolloutStand implements AutoCloseable {
 
   /** Starts everything, its state under {@code target/control-plane/<name>}. */
   static RolloutStand start(String name) throws Exception {
+    return start(name, TestPrometheus.SCRAPE_INTERVAL);
+  }
+
+  /**
+   * Starts everything with Prometheus scraping every {@code scrapeInterval}; more targets (a real
+   * gateway) are added with {@code prometheus.scrape}.
+   */
+  static RolloutStand start(String name, Duration scrapeInterval) throws Exception {
     Path dir = Path.of("target/control-plane", name).toAbsolutePath();
     ChartInstallIT.deleteRecursively(dir);
     Files.createDirectories(dir);
@@ -64,7 +72,9 @@ final class RolloutStand implements AutoCloseable {
     try {
       StandInGatewayMetrics metrics = new StandInGatewayMetrics();
       started.add(metrics);
-      TestPrometheus prometheus = TestPrometheus.start(dir.resolve("prometheus"), metrics.target());
+      TestPrometheus prometheus =
+          TestPrometheus.start(
+              dir.resolve("prometheus"), scrapeInterval, List.of(metrics.target()));
       started.add(prometheus);
       ControlPlane controlPlane = ControlPlane.start(dir);
       started.add(controlPlane);
