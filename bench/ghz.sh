@@ -2,7 +2,7 @@
 # Load tests with ghz through the gateway, in one command (see "Load tests (ghz)" in
 # docs/benchmarks.md):
 #
-#   bench/ghz.sh [--quick] [--no-record]
+#   bench/ghz.sh [--quick] [--no-record] [--tail]
 #
 # 1. installs the pinned ghz (bench/install-ghz.sh: go install) and builds the jars if needed;
 # 2. starts the local stack (./mmserve up) on loopback ports BASE_PORT.. (default 57551; admin
@@ -18,8 +18,11 @@
 #    <!-- ghz:begin --> and <!-- ghz:end --> (or prints it, with --no-record).
 #
 # --quick: a smoke run (3 s per measurement, 2 s warm-up), about 4 minutes; the full run takes
-# about 9. Environment: DURATION (default 20s), WARMUP (default 10s), CONCURRENCY (default 64),
-# BASE_PORT, ADMIN_BASE_PORT, PYTHON (default python3), MMSERVE_JAVA_OPTS (launcher JVM flags).
+# about 9. --tail: steps 2-3 only (peak and 70% of peak on the stack as up starts it), for tail
+# latency before/after comparisons; about 3 minutes. Environment: DURATION (default 20s), WARMUP
+# (default 10s), CONCURRENCY (default 64), BASE_PORT, ADMIN_BASE_PORT, PYTHON (default python3),
+# MMSERVE_JAVA_OPTS (launcher JVM flags), UP_FLAGS (more ./mmserve up flags for every stack, e.g.
+# "--gateway-flag batching.image.max-in-flight=4").
 set -euo pipefail
 # Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
 export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
@@ -29,13 +32,16 @@ cd "$ROOT"
 
 quick=0
 record=1
+tail_only=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     --no-record) record=0 ;;
-    *) echo "usage: bench/ghz.sh [--quick] [--no-record]" >&2; exit 2 ;;
+    --tail) tail_only=1 ;;
+    *) echo "usage: bench/ghz.sh [--quick] [--no-record] [--tail]" >&2; exit 2 ;;
   esac
 done
+read -r -a up_flags <<<"${UP_FLAGS:-}"
 
 if [[ $quick == 1 ]]; then
   DURATION="${DURATION:-3s}"
@@ -86,7 +92,7 @@ start_stack() { # label [up flags...]: starts ./mmserve up in the background, wa
   : >"$log"
   # HTTP on base + 9: a port of the block the plan keeps for this stack, not the default 8080
   ./mmserve up --base-port "$BASE_PORT" --admin-base-port "$ADMIN_BASE_PORT" \
-    --http-port "$((BASE_PORT + 9))" "$@" >"$log" 2>&1 &
+    --http-port "$((BASE_PORT + 9))" "${up_flags[@]}" "$@" >"$log" 2>&1 &
   stack_pid=$!
   local deadline=$((SECONDS + READY_TIMEOUT_S))
   until grep -q "^mmserve ready" "$log"; do
@@ -159,7 +165,9 @@ fi
 
 # Gateway batching off: the gateway sends each caller's request on its own; the encoders still
 # batch the concurrent calls they receive.
-if start_stack gateway-batching-off \
+if [[ $tail_only == 1 ]]; then
+  : # peak and 70% of peak only
+elif start_stack gateway-batching-off \
   --gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1; then
   warm_up EmbedText EmbedImage
   for scenario in EmbedText EmbedImage; do
@@ -170,7 +178,9 @@ if start_stack gateway-batching-off \
 fi
 
 # Batching off: one item per model call in the gateway and in the encoders.
-if start_stack batching-off \
+if [[ $tail_only == 1 ]]; then
+  : # peak and 70% of peak only
+elif start_stack batching-off \
   --gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1 \
   --encoder-flag batching.max-batch-size=1; then
   warm_up EmbedText EmbedImage
@@ -190,7 +200,7 @@ cat >"$header" <<EOF
 
 ${machine}
 - command: \`${command}\` (ghz $("$ghz" --version 2>&1); ${DURATION} per measurement after ${WARMUP} warm-up per scenario; concurrency ${CONCURRENCY}; stack, ghz and this script share the machine)
-- stack: \`./mmserve up\` with the bundled shapes-clip pack, one replica of each service; "gateway batching off" adds \`--gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1\`, "batching off" also \`--encoder-flag batching.max-batch-size=1\`
+- stack: \`./mmserve up${UP_FLAGS:+ $UP_FLAGS}\` with the bundled shapes-clip pack, one replica of each service; "gateway batching off" adds \`--gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1\`, "batching off" also \`--encoder-flag batching.max-batch-size=1\`
 EOF
 
 if [[ $record == 1 ]]; then

@@ -198,6 +198,27 @@ Call with (dict "root" $ "key" VALUES_KEY "values" COMPONENT_VALUES).
 {{- end }}
 
 {{/*
+Whole CPUs of a component's container, for its thread counts: resources.limits.cpu, else requests.cpu
+("2", 2, "1.5", "2500m"), rounded down and at least 1; empty when neither is set. Call with the
+component's resources.
+*/}}
+{{- define "mmserve.cpuThreads" -}}
+{{- $cpu := "" }}
+{{- with .limits }}{{ $cpu = .cpu | default "" }}{{ end }}
+{{- if not $cpu }}{{ with .requests }}{{ $cpu = .cpu | default "" }}{{ end }}{{ end }}
+{{- if $cpu }}
+{{- $s := toString $cpu }}
+{{- $n := 0 }}
+{{- if hasSuffix "m" $s }}
+{{- $n = div (trimSuffix "m" $s | atoi) 1000 }}
+{{- else }}
+{{- $n = $s | float64 | floor | int }}
+{{- end }}
+{{- max $n 1 }}
+{{- end }}
+{{- end }}
+
+{{/*
 What a probe asks: gRPC health on the gRPC port, or with tls.enabled (kubelet's gRPC probe cannot do TLS)
 GET /healthz on the plaintext metrics port, which answers what gRPC health answers.
 Call with (dict "root" $ "facts" FACTS).

@@ -57,6 +57,8 @@ tls.client-ca-file=/etc/mmserve-tls/ca.crt
 {{- end }}
 {{- $merged := deepCopy $config }}
 {{- if or (eq .component "text-encoder") (eq .component "vision-encoder") }}
+{{- /* thread counts follow the container's CPUs unless config sets them (docs/kubernetes.md) */}}
+{{- $cpuThreads := include "mmserve.cpuThreads" ($values.resources | default dict) }}
 {{- if $root.Values.triton.enabled }}
 backend=triton
 {{- /* the kubernetes:/// resolver lives in the gateway; encoders find Triton's pods by DNS */}}
@@ -67,6 +69,13 @@ triton.model-prefix={{ $root.Values.triton.repository.modelPrefix }}
 {{- end }}
 {{- else }}
 backend=embedded
+{{- /* ONNX Runtime would start a thread per core of the node, not of the pod */}}
+{{- if and $cpuThreads (not (hasKey $merged "onnxruntime.intra-op-threads")) }}
+{{- $_ := set $merged "onnxruntime.intra-op-threads" $cpuThreads }}
+{{- end }}
+{{- end }}
+{{- if and $cpuThreads (eq .component "vision-encoder") (not (hasKey $merged "preprocess.threads")) }}
+{{- $_ := set $merged "preprocess.threads" $cpuThreads }}
 {{- end }}
 {{- end }}
 # {{ $facts.key }}.config

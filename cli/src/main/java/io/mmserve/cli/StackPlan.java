@@ -44,6 +44,17 @@ final class StackPlan {
    * @param java the java executable
    */
   static List<ServiceSpec> services(UpOptions options, Path home, String java) {
+    return services(options, home, java, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * As {@link #services(UpOptions, Path, String)} on a machine of {@code cores} cores, which the
+   * encoder replicas share ({@link EncoderThreads}); an {@code --encoder-flag} of the same key
+   * replaces a thread count.
+   */
+  static List<ServiceSpec> services(UpOptions options, Path home, String java, int cores) {
+    EncoderThreads threads =
+        EncoderThreads.split(cores, options.textReplicas(), options.visionReplicas());
     List<String> encoderFlags = new ArrayList<>();
     encoderFlags.add("--model.packs=" + packs(options));
     if (options.int8()) {
@@ -57,10 +68,10 @@ final class StackPlan {
     List<ServiceSpec> vision =
         replicas(options, home, java, "vision-encoder-svc", "vision", 2, options.visionReplicas());
     for (ServiceSpec replica : text) {
-      services.add(withFlags(replica, encoderFlags));
+      services.add(withFlags(withFlags(replica, threads.textFlags()), encoderFlags));
     }
     for (ServiceSpec replica : vision) {
-      services.add(withFlags(replica, encoderFlags));
+      services.add(withFlags(withFlags(replica, threads.visionFlags()), encoderFlags));
     }
     ServiceSpec fusion =
         service(

@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
 class StackPlanTest {
   private static final Path HOME = Path.of("/opt/mmserve");
 
+  /** A machine of this many cores, as this one might be. */
+  private static final int CORES = 2;
+
   private static List<ServiceSpec> plan(String... args) {
-    return StackPlan.services(UpOptions.parse(List.of(args), HOME), HOME, "/jdk/bin/java");
+    return StackPlan.services(UpOptions.parse(List.of(args), HOME), HOME, "/jdk/bin/java", CORES);
   }
 
   private static ServiceSpec last(List<ServiceSpec> services) {
@@ -84,8 +87,32 @@ class StackPlanTest {
             "--grpc.port=50052",
             "--admin.host=127.0.0.1",
             "--admin.port=9092",
+            "--onnxruntime.intra-op-threads=1",
             "--model.packs=/opt/mmserve/models/shapes-clip"),
         text.command());
+  }
+
+  @Test
+  void services_encodersShareTheCoresBetweenTheirIntraOpThreads() {
+    List<ServiceSpec> services =
+        StackPlan.services(
+            UpOptions.parse(List.of("--vision-replicas=2"), HOME), HOME, "/jdk/bin/java", 12);
+
+    assertTrue(services.get(0).command().contains("--onnxruntime.intra-op-threads=4"));
+    for (ServiceSpec vision : services.subList(1, 3)) {
+      assertTrue(vision.command().contains("--onnxruntime.intra-op-threads=4"), vision.name());
+      assertTrue(vision.command().contains("--preprocess.threads=4"), vision.name());
+    }
+  }
+
+  @Test
+  void services_encoderFlagOfAThreadCount_comesLaterAndWins() {
+    List<String> command =
+        plan("--encoder-flag", "onnxruntime.intra-op-threads=3").get(0).command();
+
+    int split = command.indexOf("--onnxruntime.intra-op-threads=1");
+    int given = command.indexOf("--onnxruntime.intra-op-threads=3");
+    assertTrue(split >= 0 && given > split, command::toString);
   }
 
   @Test

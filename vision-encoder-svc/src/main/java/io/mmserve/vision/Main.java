@@ -58,7 +58,7 @@ public final class Main {
                 opened.backend(),
                 vision.limits(),
                 vision.batching(),
-                vision.preprocessThreads(),
+                vision.preparation(),
                 startup.meters(),
                 startup.tracing().tracer()));
     settings.faults().logIfOn(SERVICE_NAME);

@@ -5,10 +5,12 @@ import io.mmserve.inference.onnx.OnnxRuntimeConfig;
 import io.mmserve.inference.pack.ModelPrecision;
 import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
+import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.fault.FaultInjection;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.triton.BackendSettings;
 import io.mmserve.vision.encoder.ImageLimits;
+import io.mmserve.vision.encoder.Preparation;
 import io.mmserve.vision.image.ImageDecoder;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -26,14 +28,15 @@ import java.util.Map;
  * @param limits what one request may hold
  * @param batching how images of concurrent requests are grouped into model calls (under {@value
  *     #BATCHING_PREFIX})
- * @param preprocessThreads threads that decode and preprocess the images of multi-image requests
+ * @param preparation the threads that decode and preprocess images, and how many prepared images
+ *     may wait for the model (under {@code preprocess.})
  */
 public record VisionEncoderConfig(
     List<Path> packs,
     ModelPrecision precision,
     ImageLimits limits,
     BatchingSettings batching,
-    int preprocessThreads) {
+    Preparation preparation) {
   /** Default gRPC message limit: the gateway's 64 MiB request limit plus 1 MiB of framing. */
   public static final String DEFAULT_MAX_MESSAGE = "65MiB";
 
@@ -46,7 +49,13 @@ public record VisionEncoderConfig(
   public static final String MAX_IMAGE_BYTES = "limits.max-image-bytes";
   public static final String MAX_PIXELS = "limits.max-pixels";
   public static final String PREPROCESS_THREADS = "preprocess.threads";
+  public static final String MAX_PREPARED = "preprocess.max-prepared";
   public static final String BATCHING_PREFIX = "batching";
+
+  /**
+   * {@value #MAX_PREPARED}'s default, 0: {@link Preparation#defaultMaxPrepared} of the batching.
+   */
+  public static final int DEFAULT_MAX_PREPARED = 0;
 
   /** The bundled pack, relative to the working directory (the repository root in local mode). */
   public static final String DEFAULT_MODEL_PACKS = PackDirectories.DEFAULT;
@@ -56,19 +65,17 @@ public record VisionEncoderConfig(
   /** Room for the protobuf framing of a request on top of its image bytes. */
   static final long MESSAGE_OVERHEAD_BYTES = 1L << 20;
 
-  static final int MAX_PREPROCESS_THREADS = 256;
-
   public VisionEncoderConfig {
     packs = List.copyOf(packs);
     if (packs.isEmpty()) {
       throw new IllegalArgumentException("at least one model pack is required");
     }
-    if (preprocessThreads < 1 || preprocessThreads > MAX_PREPROCESS_THREADS) {
+    if (preparation.maxPrepared() < batching.maxBatchSize()) {
       throw new IllegalArgumentException(
-          "preprocessThreads must be in 1.."
-              + MAX_PREPROCESS_THREADS
-              + ", but was "
-              + preprocessThreads);
+          "maxPrepared must be at least maxBatchSize ("
+              + batching.maxBatchSize()
+              + "), but was "
+              + preparation.maxPrepared());
     }
   }
 
@@ -95,12 +102,14 @@ public record VisionEncoderConfig(
     defaults.put(MAX_IMAGE_BYTES, (limits.maxImageBytes() >> 20) + "MiB");
     defaults.put(MAX_PIXELS, Long.toString(limits.maxPixels()));
     defaults.put(PREPROCESS_THREADS, Integer.toString(Runtime.getRuntime().availableProcessors()));
+    defaults.put(MAX_PREPARED, Integer.toString(DEFAULT_MAX_PREPARED));
     return Map.copyOf(defaults);
   }
 
   /** Reads and validates the settings; the messages name the key, the bad value and its source. */
   public static VisionEncoderConfig from(Config config) {
     List<Path> packs = PackDirectories.from(config);
+    BatchingSettings batching = BatchingSettings.from(config, BATCHING_PREFIX);
     return new VisionEncoderConfig(
         packs,
         config.getEnum(MODEL_PRECISION, ModelPrecision.class),
@@ -108,8 +117,38 @@ public record VisionEncoderConfig(
             config.getInt(MAX_ITEMS, 1, ImageLimits.MAX_ITEMS),
             config.getBytes(MAX_IMAGE_BYTES, 1, ImageLimits.MAX_IMAGE_BYTES),
             config.getLong(MAX_PIXELS, 1, ImageDecoder.MAX_PIXELS_CEILING)),
-        BatchingSettings.from(config, BATCHING_PREFIX),
-        config.getInt(PREPROCESS_THREADS, 1, MAX_PREPROCESS_THREADS));
+        batching,
+        new Preparation(
+            config.getInt(PREPROCESS_THREADS, 1, Preparation.MAX_THREADS),
+            maxPrepared(config, batching)));
+  }
+
+  /**
+   * {@value #MAX_PREPARED}, or its default for {@code batching} when 0.
+   *
+   * @throws ConfigException if below {@code batching.max-batch-size}, naming both keys
+   */
+  private static int maxPrepared(Config config, BatchingSettings batching) {
+    int value = config.getInt(MAX_PREPARED, 0, Preparation.MAX_PREPARED);
+    if (value == 0) {
+      return Preparation.defaultMaxPrepared(batching);
+    }
+    if (value < batching.maxBatchSize()) {
+      throw new ConfigException(
+          MAX_PREPARED
+              + " must be 0 (the default) or at least "
+              + BATCHING_PREFIX
+              + "."
+              + BatchingSettings.MAX_BATCH_SIZE
+              + " ("
+              + batching.maxBatchSize()
+              + "): batches could never fill, but was "
+              + value
+              + " (from "
+              + config.sourceOf(MAX_PREPARED)
+              + ")");
+    }
+    return value;
   }
 
   /** The gRPC message size a request with one image of the largest allowed size needs. */

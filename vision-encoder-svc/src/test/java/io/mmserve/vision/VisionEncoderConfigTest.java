@@ -29,7 +29,8 @@ class VisionEncoderConfigTest {
     assertEquals(ModelPrecision.FP32, vision.precision());
     assertEquals(new ImageLimits(64, 20L << 20, 40_000_000L), vision.limits());
     assertEquals(BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1), vision.batching());
-    assertEquals(Runtime.getRuntime().availableProcessors(), vision.preprocessThreads());
+    assertEquals(Runtime.getRuntime().availableProcessors(), vision.preparation().threads());
+    assertEquals(64, vision.preparation().maxPrepared(), "32 x (1 call in flight + 1)");
     assertEquals(50053, server.grpcPort());
     assertEquals(9093, server.adminPort());
   }
@@ -89,5 +90,41 @@ class VisionEncoderConfigTest {
     VisionEncoderConfig vision = VisionEncoderConfig.from(config);
 
     assertEquals(BatchingSettings.ofItems(4, Duration.ofMillis(2), 1024, 2), vision.batching());
+  }
+
+  @Test
+  void maxPrepared_defaultsToABatchPerCallInFlightAndOneMore() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(),
+            List.of("--batching.max-batch-size=8", "--batching.max-in-flight=3"),
+            Map.of());
+
+    assertEquals(32, VisionEncoderConfig.from(config).preparation().maxPrepared());
+  }
+
+  @Test
+  void maxPrepared_belowTheBatchSize_isRefusedNamingBothKeysAndTheValue() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(),
+            List.of("--batching.max-batch-size=16", "--preprocess.max-prepared=8"),
+            Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
+    assertEquals(
+        "preprocess.max-prepared must be 0 (the default) or at least batching.max-batch-size (16):"
+            + " batches could never fill, but was 8 (from flag --preprocess.max-prepared)",
+        e.getMessage());
+  }
+
+  @Test
+  void preprocessThreads_zero_isRefusedNamingTheKey() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(), List.of("--preprocess.threads=0"), Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
+    assertTrue(e.getMessage().startsWith("preprocess.threads must be in 1..256"), e.getMessage());
   }
 }

@@ -53,6 +53,9 @@ public final class AsyncBatcher<K, I, O> implements BatcherLoad, AutoCloseable {
 
   private static final Duration DEFAULT_CLOSE_WAIT = Duration.ofSeconds(5);
 
+  /** A {@code queuedSinceNanos} meaning "from now": the items waited nowhere before. */
+  public static final long QUEUED_NOW = Long.MAX_VALUE;
+
   private final String name;
   private final BatchingSettings settings;
   private final BatchCall<K, I, O> call;
@@ -113,17 +116,33 @@ public final class AsyncBatcher<K, I, O> implements BatcherLoad, AutoCloseable {
    */
   public CompletableFuture<List<O>> submit(
       K key, List<I> items, long deadlineNanos, BooleanSupplier cancelled) {
+    return submit(key, items, deadlineNanos, cancelled, QUEUED_NOW);
+  }
+
+  /**
+   * As {@link #submit(Object, List, long, BooleanSupplier)}, for items that already waited in a
+   * stage before this batcher (an encoder's preprocessing): their wait counts from {@code
+   * queuedSinceNanos} for {@code maxDelay} and in the queue-time metric, so that metric keeps
+   * showing the whole wait of an item for its model call.
+   *
+   * @param queuedSinceNanos when the items started waiting, on the batcher's ticker; a time after
+   *     now counts as now
+   */
+  public CompletableFuture<List<O>> submit(
+      K key, List<I> items, long deadlineNanos, BooleanSupplier cancelled, long queuedSinceNanos) {
     if (items.isEmpty()) {
       return CompletableFuture.completedFuture(List.of());
     }
     Request<O> request = new Request<>(name, items.size(), deadlineNanos, cancelled);
     long now = ticker.nanoTime();
+    long since =
+        queuedSinceNanos == QUEUED_NOW || queuedSinceNanos - now > 0 ? now : queuedSinceNanos;
     long bytes = 0;
     List<Slot<I, O>> slots = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       long size = sizer.applyAsLong(items.get(i));
       bytes += size;
-      slots.add(new Slot<>(request, items.get(i), i, size, now));
+      slots.add(new Slot<>(request, items.get(i), i, size, since));
     }
     lock.lock();
     try {

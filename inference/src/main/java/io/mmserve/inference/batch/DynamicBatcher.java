@@ -138,8 +138,18 @@ public final class DynamicBatcher<I, O> implements BatcherLoad, AutoCloseable {
    * @param cancelled read just before the batch call
    */
   public CompletableFuture<O> submit(I item, BooleanSupplier cancelled) {
+    return submit(item, cancelled, AsyncBatcher.QUEUED_NOW);
+  }
+
+  /**
+   * As {@link #submit(Object, BooleanSupplier)}, for an item that already waited since {@code
+   * queuedSinceNanos} (on this batcher's ticker) in a stage before it: that wait counts towards
+   * {@code maxDelay} and the queue-time metric ({@link AsyncBatcher#submit(Object, List, long,
+   * BooleanSupplier, long)}); {@link AsyncBatcher#QUEUED_NOW} means now.
+   */
+  public CompletableFuture<O> submit(I item, BooleanSupplier cancelled, long queuedSinceNanos) {
     CompletableFuture<List<BatchResult<O>>> request =
-        batcher.submit(QUEUE, List.of(item), AsyncBatcher.NO_DEADLINE, cancelled);
+        batcher.submit(QUEUE, List.of(item), AsyncBatcher.NO_DEADLINE, cancelled, queuedSinceNanos);
     CompletableFuture<O> result = new CompletableFuture<>();
     request.whenComplete(
         (results, failure) -> {

@@ -195,6 +195,31 @@ class AsyncBatcherTest {
   }
 
   @Test
+  void submit_itemsThatWaitedInAnEarlierStage_countThatWaitForMaxDelayAndQueueTime() {
+    batcher(settings(4, Duration.ofMillis(10), 100, 1));
+    clock.advance(Duration.ofMillis(50));
+    long enteredEncoder = clock.nanoTime() - Duration.ofMillis(7).toNanos();
+
+    batcher.submit("k", List.of("prepared"), NONE, PRESENT, enteredEncoder);
+    assertTrue(call.calls.isEmpty(), "7 of the 10 ms waited so far");
+    clock.advance(Duration.ofMillis(3));
+
+    assertEquals(List.of("prepared"), call.awaitCall(0).items());
+    assertEquals(List.of(Duration.ofMillis(10).toNanos()), listener.waits);
+  }
+
+  @Test
+  void submit_queuedSinceInTheFuture_countsFromNow() {
+    batcher(settings(4, Duration.ofMillis(10), 100, 1));
+
+    batcher.submit("k", List.of("x"), NONE, PRESENT, clock.nanoTime() + 1_000_000_000L);
+    clock.advance(Duration.ofMillis(10));
+
+    assertEquals(List.of("x"), call.awaitCall(0).items());
+    assertEquals(List.of(Duration.ofMillis(10).toNanos()), listener.waits);
+  }
+
+  @Test
   void submit_whileMaxInFlightBatchesAreOut_itemsWaitAndGoTogetherInTheNextBatch()
       throws Exception {
     batcher(settings(10, Duration.ZERO, 100, 2));
@@ -700,6 +725,12 @@ class AsyncBatcherTest {
     final AtomicInteger shed = new AtomicInteger();
     final AtomicInteger dropped = new AtomicInteger();
     final List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+    final List<Long> waits = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void dequeued(long queuedNanos) {
+      waits.add(queuedNanos);
+    }
 
     @Override
     public void rejected(int items) {

@@ -46,27 +46,32 @@ import org.slf4j.LoggerFactory;
 /**
  * Encodes images with the vision encoders of the served model packs.
  *
- * <p>A request goes through three steps:
+ * <p>A request goes through a pipeline whose stages overlap, so the model's threads are not taken
+ * by decoding and the next batch is ready when the model finishes the current one:
  *
  * <ol>
  *   <li>Checks of the request as a whole: at least one image, at most {@link
- *       ImageLimits#maxItems()}, a known model.
- *   <li>Per image, before any batching: the byte limit, decoding (the pixel limit is checked from
- *       the header first), resize and centre crop. A request of several images does this on the
- *       encoder's worker threads, one task per image. If any image is bad, the request fails with
- *       the error of the lowest-indexed bad image ({@code "images[3]: ..."}) and nothing of it
- *       reaches the model: the internal API, like the public one, answers a request as a whole, and
- *       no status travels inside a response.
- *   <li>Each image is queued on its model's {@link ImageModel} batcher, where images of concurrent
- *       requests share model calls. A caller that gave up ({@code cancelled}) has its images
- *       dropped before the call; a failure of one request never fails another's images.
+ *       ImageLimits#maxItems()}, a known model, and room: at most {@code batching.max-queue-items}
+ *       images are inside the encoder at once ({@link AdmittedImages}); past that the request is
+ *       refused at once with {@link io.mmserve.kit.errors.OverloadedException}.
+ *   <li>Per image, before any batching, on the encoder's preparation threads ({@code
+ *       preprocess.threads}, one task per image): the byte limit, decoding (the pixel limit is
+ *       checked from the header first), resize and centre crop. If any image is bad, the request
+ *       fails with the error of the lowest-indexed bad image ({@code "images[3]: ..."}) and nothing
+ *       of it reaches the model: the internal API, like the public one, answers a request as a
+ *       whole, and no status travels inside a response.
+ *   <li>Each crop is normalised into a buffer leased from its model's bounded pool (at most {@code
+ *       preprocess.max-prepared} images prepared and not yet answered: the pipeline's backpressure)
+ *       and queued on its {@link ImageModel} batcher, where images of concurrent requests share
+ *       model calls that only copy ready pixels. A caller that gave up ({@code cancelled}) has its
+ *       images dropped before the call; a failure of one request never fails another's images.
  * </ol>
  *
  * <p>Traced: each image's preprocessing (decode, resize, crop) is a span ({@value
  * #PREPROCESS_SPAN}) in the request's context, each model call one of {@link ImageModel}'s.
  *
- * <p>Thread-safe. Owns the worker threads and the batchers, which {@link #close()} stops; the
- * backend belongs to the caller, who closes it after this encoder.
+ * <p>Thread-safe. Owns its threads and the batchers, which {@link #close()} stops; the backend
+ * belongs to the caller, who closes it after this encoder.
  */
 public final class ImageEncoder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ImageEncoder.class);
@@ -77,6 +82,8 @@ public final class ImageEncoder implements AutoCloseable {
   private final ImageDecoder decoder;
   private final Map<String, ImageModel> models = new LinkedHashMap<>();
   private final ExecutorService workers;
+  private final ExecutorService answers;
+  private final AdmittedImages admitted;
   private final Tracer tracer;
 
   /** The span of one image's decode, resize and crop. */
@@ -86,14 +93,13 @@ public final class ImageEncoder implements AutoCloseable {
   static final AttributeKey<Long> IMAGE_INDEX = AttributeKey.longKey("mmserve.image.index");
 
   /**
-   * Starts a batcher per pack and the worker threads.
+   * Starts a batcher per pack, the preparation threads and the thread that assembles answers.
    *
    * @param registry the served packs; each must have a vision side
    * @param backend runs the models named by {@link #backendModels}; not closed here
    * @param limits what one request may hold
    * @param batching how images of concurrent requests are grouped into model calls
-   * @param workerThreads threads that decode the images of multi-image requests and assemble
-   *     responses
+   * @param workerThreads threads that decode, crop and normalise the images
    * @param meters where the batchers' metrics go
    * @throws io.mmserve.inference.pack.ModelPackException if a pack has no usable vision side
    */
@@ -104,35 +110,59 @@ public final class ImageEncoder implements AutoCloseable {
       BatchingSettings batching,
       int workerThreads,
       MeterRegistry meters) {
-    this(registry, backend, limits, batching, workerThreads, meters, TracerProvider.noop().get(""));
+    this(
+        registry,
+        backend,
+        limits,
+        batching,
+        new Preparation(workerThreads, Preparation.defaultMaxPrepared(batching)),
+        meters,
+        TracerProvider.noop().get(""));
   }
 
-  /** As the other constructor, with preprocessing and model-call spans made by {@code tracer}. */
+  /**
+   * As the other constructor, with the preparation stage's threads and bound, and preprocessing and
+   * model-call spans made by {@code tracer}.
+   *
+   * @throws IllegalArgumentException if {@code preparation.maxPrepared()} is below {@code
+   *     batching.maxBatchSize()}
+   */
   public ImageEncoder(
       ModelRegistry registry,
       InferenceBackend backend,
       ImageLimits limits,
       BatchingSettings batching,
-      int workerThreads,
+      Preparation preparation,
       MeterRegistry meters,
       Tracer tracer) {
+    preparation.check(batching);
     this.registry = registry;
     this.tracer = tracer;
     this.limits = limits;
     this.decoder = new ImageDecoder(limits.maxPixels());
+    this.admitted = new AdmittedImages("vision-encoder", batching.maxQueueItems());
+    this.workers = newWorkers(preparation.threads(), "prepare");
+    this.answers = newWorkers(1, "answer");
     try {
       for (ModelPack pack : registry.packs()) {
         String id = pack.manifest().id();
         models.put(
             id,
             new ImageModel(
-                pack, backend, batching, new BatchMetrics(meters, BatchMetrics.IMAGE, id), tracer));
+                pack,
+                backend,
+                batching,
+                preparation.maxPrepared(),
+                workers,
+                new BatchMetrics(meters, BatchMetrics.IMAGE, id),
+                tracer));
       }
     } catch (RuntimeException e) {
       models.values().forEach(ImageModel::close);
+      workers.shutdownNow();
+      answers.shutdownNow();
       throw e;
     }
-    this.workers = newWorkers(workerThreads);
   }
 
   /** The vision encoders of the packs, for the caller to load into its inference backend. */
@@ -150,7 +180,7 @@ public final class ImageEncoder implements AutoCloseable {
    * model), {@link ResourceLimitException} (a limit), {@link
    * io.mmserve.kit.errors.OverloadedException} (queue full), {@link CancelledException} (the caller
    * gave up), or {@link BackendUnavailableException} (shutting down). A successful future completes
-   * on one of the encoder's worker threads, a failed one on whichever thread found the failure.
+   * on the encoder's answer thread, a failed one on whichever thread found the failure.
    *
    * @param cancelled true once the caller no longer wants the answer; read before each image is
    *     decoded and before each model call
@@ -158,25 +188,53 @@ public final class ImageEncoder implements AutoCloseable {
   public CompletableFuture<ImageEncoding> encode(ImageRequest request, BooleanSupplier cancelled) {
     try {
       ImageModel model = modelFor(request);
-      return prepareAll(model, request, cancelled)
-          .thenCompose(prepared -> runAll(model, prepared, cancelled))
-          .thenApplyAsync(items -> assemble(model, request, items), workers);
+      Runnable leave = admitted.admit(request.images().size());
+      CompletableFuture<ImageEncoding> result;
+      try {
+        long since = model.nanoTime();
+        Context context = Context.current();
+        result =
+            cropAll(model, request, cancelled, context)
+                .thenCompose(crops -> runAll(model, request, crops, cancelled, since, context))
+                // not on the preparation threads: an answer must not queue behind decoding
+                .thenApplyAsync(items -> assemble(model, request, items), answers);
+      } catch (RuntimeException e) {
+        leave.run();
+        throw e;
+      }
+      result.whenComplete((value, failure) -> leave.run());
+      return result;
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  /** Stops the batchers (the queued images still run), then the worker threads. */
+  /** The pipeline of the default model now, for tests. */
+  ImageModel.PipelineLoad load() {
+    return models.values().iterator().next().load();
+  }
+
+  /** Images inside the encoder now (admitted, not yet answered), for tests. */
+  int imagesInside() {
+    return admitted.inside();
+  }
+
+  /** Stops the batchers (the queued images still run), then the preparation and answer threads. */
   @Override
   public void close() {
     models.values().forEach(ImageModel::close);
-    workers.shutdown();
+    stop(workers);
+    stop(answers);
+  }
+
+  private static void stop(ExecutorService threads) {
+    threads.shutdown();
     try {
-      if (!workers.awaitTermination(WORKER_STOP_SECONDS, TimeUnit.SECONDS)) {
-        workers.shutdownNow();
+      if (!threads.awaitTermination(WORKER_STOP_SECONDS, TimeUnit.SECONDS)) {
+        threads.shutdownNow();
       }
     } catch (InterruptedException e) {
-      workers.shutdownNow();
+      threads.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }
@@ -203,23 +261,21 @@ public final class ImageEncoder implements AutoCloseable {
     return model;
   }
 
-  private CompletableFuture<List<ImageItem>> prepareAll(
-      ImageModel model, ImageRequest request, BooleanSupplier cancelled) {
+  /**
+   * Decodes and crops every image on the preparation threads (a bounded pool: the rest of the
+   * encoder's cores stay with the model), one task per image.
+   */
+  private CompletableFuture<List<RgbImage>> cropAll(
+      ImageModel model, ImageRequest request, BooleanSupplier cancelled, Context context) {
     List<ImageInput> images = request.images();
-    boolean features = request.includeFeatures();
-    if (images.size() == 1) {
-      // One image: no hand-over to another thread.
-      return CompletableFuture.completedFuture(
-          List.of(prepare(model, 0, images.get(0), features, cancelled)));
-    }
-    List<CompletableFuture<ImageItem>> futures = new ArrayList<>(images.size());
-    Executor inContext = Context.current().wrap(workers); // the spans' parent is the request's
+    List<CompletableFuture<RgbImage>> futures = new ArrayList<>(images.size());
+    Executor inContext = context.wrap(workers); // the spans' parent is the request's
     try {
       for (int i = 0; i < images.size(); i++) {
         int index = i;
         futures.add(
             CompletableFuture.supplyAsync(
-                () -> prepare(model, index, images.get(index), features, cancelled), inContext));
+                () -> crop(model, index, images.get(index), cancelled), inContext));
       }
     } catch (RejectedExecutionException e) {
       throw new BackendUnavailableException("vision encoder is shutting down", e);
@@ -227,12 +283,7 @@ public final class ImageEncoder implements AutoCloseable {
     return AllOrFirstFailure.of(futures);
   }
 
-  private ImageItem prepare(
-      ImageModel model,
-      int index,
-      ImageInput input,
-      boolean includeFeatures,
-      BooleanSupplier cancelled) {
+  private RgbImage crop(ImageModel model, int index, ImageInput input, BooleanSupplier cancelled) {
     if (input instanceof ImageInput.Rejected rejected) {
       throw rejected.error();
     }
@@ -253,7 +304,7 @@ public final class ImageEncoder implements AutoCloseable {
     Span span =
         tracer.spanBuilder(PREPROCESS_SPAN).setAttribute(IMAGE_INDEX, (long) index).startSpan();
     try (Scope ignored = span.makeCurrent()) {
-      return new ImageItem(model.crop(decode(index, input)), includeFeatures);
+      return model.crop(decode(index, input));
     } catch (RuntimeException e) {
       span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
       throw e;
@@ -280,10 +331,17 @@ public final class ImageEncoder implements AutoCloseable {
   }
 
   private CompletableFuture<List<EncodedImageItem>> runAll(
-      ImageModel model, List<ImageItem> prepared, BooleanSupplier cancelled) {
-    List<CompletableFuture<EncodedImageItem>> futures = new ArrayList<>(prepared.size());
-    for (ImageItem image : prepared) {
-      futures.add(model.submit(image, cancelled));
+      ImageModel model,
+      ImageRequest request,
+      List<RgbImage> crops,
+      BooleanSupplier cancelled,
+      long queuedSinceNanos,
+      Context context) {
+    List<CompletableFuture<EncodedImageItem>> futures = new ArrayList<>(crops.size());
+    try (Scope ignored = context.makeCurrent()) {
+      for (RgbImage crop : crops) {
+        futures.add(model.encode(crop, request.includeFeatures(), cancelled, queuedSinceNanos));
+      }
     }
     // Once one image fails, the request fails: drop its other images if they are still queued.
     return AllOrFirstFailure.cancellingTheRest(futures);
@@ -309,22 +367,7 @@ public final class ImageEncoder implements AutoCloseable {
     return new ImageEncoding(pack.name(), pack.version(), Tensor.ofFloats(values, n, dim), patches);
   }
 
-  /** Scales {@code values[from .. from + length)} to unit L2 norm; a zero vector stays zero. */
-  static void l2Normalize(float[] values, int from, int length) {
-    double sum = 0;
-    for (int i = from; i < from + length; i++) {
-      sum += (double) values[i] * values[i];
-    }
-    if (sum == 0) {
-      return;
-    }
-    double inverse = 1 / Math.sqrt(sum);
-    for (int i = from; i < from + length; i++) {
-      values[i] = (float) (values[i] * inverse);
-    }
-  }
-
-  private static ExecutorService newWorkers(int threads) {
+  private static ExecutorService newWorkers(int threads, String role) {
     AtomicInteger count = new AtomicInteger();
     return new ThreadPoolExecutor(
         threads,
@@ -333,7 +376,7 @@ public final class ImageEncoder implements AutoCloseable {
         TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(),
         r -> {
-          Thread t = new Thread(r, "mmserve-vision-worker-" + count.incrementAndGet());
+          Thread t = new Thread(r, "mmserve-vision-" + role + "-" + count.incrementAndGet());
           t.setDaemon(true);
           return t;
         });

@@ -1,12 +1,10 @@
 package io.mmserve.vision.encoder;
 
-import io.mmserve.vision.image.RgbImage;
-
 /**
- * One image after decoding, resizing and cropping, waiting for a model call: the 8-bit crop (a few
- * KiB, where the normalised floats would take four times as much while queued).
+ * One image waiting for a model call, ready to run: its normalised pixels ({@code 3 x S x S} floats
+ * in a buffer leased from {@link PreparedSlots}; the model call copies them into its batch).
  *
- * @param crop the centre crop, of the model's input size
+ * @param pixels the leased buffer; given back by whoever queued the item once it is answered
  * @param includeFeatures whether the caller wants the patch features too
  */
-record ImageItem(RgbImage crop, boolean includeFeatures) {}
+record ImageItem(PreparedSlots.Lease pixels, boolean includeFeatures) {}

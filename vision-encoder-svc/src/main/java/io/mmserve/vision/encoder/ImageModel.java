@@ -8,6 +8,7 @@ import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchResult;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.inference.batch.DynamicBatcher;
+import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.batch.TracedBatchFunction;
 import io.mmserve.inference.pack.ModelPack;
 import io.mmserve.inference.pack.ModelPackException;
@@ -20,6 +21,8 @@ import io.mmserve.vision.image.ClipPreprocessorConfig;
 import io.mmserve.vision.image.ResizeConvention;
 import io.mmserve.vision.image.RgbImage;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -31,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -41,8 +45,13 @@ import java.util.function.BooleanSupplier;
  * its first output is the embeddings ({@code [-1, D]}) and its second, if declared, the patch
  * features ({@code [-1, P, W]}). Tensor names come from the manifest.
  *
- * <p>A batch call normalises the queued 8-bit crops straight into a direct float buffer of {@code
- * [B, 3, S, S]}, runs the model once, and hands each item its rows of the outputs. The buffers are
+ * <p>The pipeline ({@link #encode}): a crop is normalised on the calling (preparation) thread into
+ * a buffer leased from {@link PreparedSlots}, then queued; a batch call only copies the queued
+ * images' ready pixels into a direct float buffer of {@code [B, 3, S, S]}, runs the model once, and
+ * hands each item its rows of the outputs. So the next batch is decoded and normalised while the
+ * model runs the current one, and the model thread never decodes or normalises. An image gives its
+ * lease back when it is answered (a failed batch is re-run item by item from the same pixels), so
+ * at most {@code maxPrepared} images are prepared and not yet answered. The batch buffers are
  * reused from call to call: one per model call the batcher may keep in flight, each held by one
  * call at a time (the backend has finished reading it when {@code infer} returns).
  */
@@ -66,17 +75,24 @@ final class ImageModel implements AutoCloseable {
   private final int floatsPerImage;
   private final int batchBytes;
   private final BlockingQueue<ByteBuffer> pixelBuffers; // free buffers; made as calls need them
+  private final PreparedSlots prepared;
+  private final Ticker ticker = Ticker.system(); // the batcher's clock
   private final DynamicBatcher<Traced<ImageItem>, EncodedImageItem> batcher;
 
   /**
    * Checks the pack's vision section and starts the batcher's worker threads.
    *
+   * @param maxPrepared most images prepared (normalised) and not yet answered; at least {@code
+   *     batching.maxBatchSize()}
+   * @param preparers the preparation threads, where an image that waited for a buffer goes on
    * @throws ModelPackException if the pack has no vision side or one this service cannot run
    */
   ImageModel(
       ModelPack pack,
       InferenceBackend backend,
       BatchingSettings batching,
+      int maxPrepared,
+      Executor preparers,
       BatchMetrics metrics,
       Tracer tracer) {
     this.pack = pack;
@@ -107,6 +123,7 @@ final class ImageModel implements AutoCloseable {
     this.floatsPerImage = preprocessor.floatsPerImage();
     this.batchBytes = Math.multiplyExact(batching.maxBatchSize(), floatsPerImage * Float.BYTES);
     this.pixelBuffers = new ArrayBlockingQueue<>(batching.maxInFlight());
+    this.prepared = new PreparedSlots(maxPrepared, floatsPerImage, preparers);
     // each model call is a span ("vision-encoder model") linked to the requests of its images
     this.batcher =
         new DynamicBatcher<>(
@@ -166,12 +183,91 @@ final class ImageModel implements AutoCloseable {
   }
 
   /**
-   * Queues one prepared image for a model call; see {@link DynamicBatcher#submit(Object,
-   * BooleanSupplier)} for how the future fails.
+   * Runs one cropped image through the rest of the pipeline: waits for a pixel buffer (without
+   * blocking), normalises the crop into it on the thread that got the buffer (the caller's, or one
+   * of the preparation threads), and queues it for a model call. See {@link
+   * DynamicBatcher#submit(Object, BooleanSupplier)} for how the future fails.
+   *
+   * @param queuedSinceNanos when the image entered the encoder ({@link #nanoTime()}): its wait for
+   *     decoding and a buffer counts as queue time
    */
-  CompletableFuture<EncodedImageItem> submit(ImageItem image, BooleanSupplier cancelled) {
-    return batcher.submit(Traced.now(image), cancelled);
+  CompletableFuture<EncodedImageItem> encode(
+      RgbImage crop, boolean includeFeatures, BooleanSupplier cancelled, long queuedSinceNanos) {
+    Context context = Context.current(); // the model call's span links to the request's
+    CompletableFuture<EncodedImageItem> result = new CompletableFuture<>();
+    prepared
+        .acquire()
+        .whenComplete(
+            (lease, failure) -> {
+              if (failure != null) {
+                result.completeExceptionally(failure);
+              } else if (result.isDone()) {
+                lease.release(); // cancelled while it waited: not prepared at all
+              } else {
+                queue(lease, crop, includeFeatures, cancelled, queuedSinceNanos, context, result);
+              }
+            });
+    return result;
   }
+
+  /**
+   * Normalises {@code crop} into its leased buffer and queues it; cancelling {@code result} drops
+   * it.
+   */
+  private void queue(
+      PreparedSlots.Lease lease,
+      RgbImage crop,
+      boolean includeFeatures,
+      BooleanSupplier cancelled,
+      long queuedSinceNanos,
+      Context context,
+      CompletableFuture<EncodedImageItem> result) {
+    CompletableFuture<EncodedImageItem> answer;
+    try (Scope ignored = context.makeCurrent()) {
+      normalizer.preprocess(crop, lease.pixels(), 0);
+      answer =
+          batcher.submit(
+              Traced.now(new ImageItem(lease, includeFeatures)), cancelled, queuedSinceNanos);
+    } catch (RuntimeException e) {
+      lease.release();
+      result.completeExceptionally(e);
+      return;
+    }
+    answer.whenComplete(
+        (value, failure) -> {
+          lease.release();
+          if (failure != null) {
+            result.completeExceptionally(failure);
+          } else {
+            result.complete(value);
+          }
+        });
+    result.whenComplete(
+        (value, failure) -> {
+          if (result.isCancelled()) {
+            answer.cancel(false);
+          }
+        });
+  }
+
+  /** The time on the batcher's ticker, for {@link #encode}'s {@code queuedSinceNanos}. */
+  long nanoTime() {
+    return ticker.nanoTime();
+  }
+
+  /** Images prepared and not yet answered, and images waiting for a buffer to be prepared in. */
+  PipelineLoad load() {
+    return new PipelineLoad(prepared.leased(), prepared.waiting(), batcher.queuedItems());
+  }
+
+  /**
+   * A snapshot of the pipeline.
+   *
+   * @param prepared images normalised and not yet answered (at most {@code maxPrepared})
+   * @param waitingForBuffer cropped images waiting for a buffer
+   * @param queued prepared images waiting for a model call
+   */
+  record PipelineLoad(int prepared, int waitingForBuffer, int queued) {}
 
   /** Runs the queued images, then stops the batcher's worker threads. */
   @Override
@@ -195,7 +291,7 @@ final class ImageModel implements AutoCloseable {
     int n = items.size();
     FloatBuffer floats = pixels.asFloatBuffer();
     for (int i = 0; i < n; i++) {
-      normalizer.preprocess(items.get(i).crop(), floats, i * floatsPerImage);
+      floats.put(i * floatsPerImage, items.get(i).pixels().pixels());
     }
     ByteBuffer batch = pixels.duplicate().position(0).limit(n * floatsPerImage * Float.BYTES);
     long[] shape = new long[] {n, imageShape[0], imageShape[1], imageShape[2]};
