@@ -2,8 +2,9 @@
 # Packages the bundled pack's int8 encoders as a model version of their own, for canary rollouts:
 #   models/int8-version.sh OUT_DIR [VERSION]     (VERSION defaults to 1.1.0-int8)
 # OUT_DIR gets a complete pack (same name, shapes-clip; the given version) whose model.json names
-# the int8 ONNX files as the encoders' `file` and `int8_file`, with the same tokenizer and fusion
-# weights; it loads through the same manifest rules as the bundled pack. An existing OUT_DIR is
+# the int8 ONNX files as the encoders' `file` and `int8_file`, with the same tokenizer, fusion
+# weights and probe set (probes/, classified through a canary before each rollout step); it loads
+# through the same manifest rules as the bundled pack. An existing OUT_DIR is
 # replaced. Then: ./mmserve up --canary OUT_DIR --canary-weight 25 (docs/api.md, "Model versions").
 set -euo pipefail
 if [[ $# -lt 1 || $# -gt 2 || "$1" == -* ]]; then
@@ -24,6 +25,7 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 cp "$src"/{tokenizer.json,fusion.safetensors,fusion.onnx,text_encoder.int8.onnx,vision_encoder.int8.onnx,README.md} "$out"/
+cp -R "$src/probes" "$out/probes"
 python3 - "$src/model.json" "$out/model.json" "$version" <<'PY'
 import json, sys
 src, dst, version = sys.argv[1:]

@@ -7,6 +7,7 @@ import io.mmserve.encoder.v1.EncodeImageResponse;
 import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.gateway.resilience.BackendPool;
+import io.mmserve.gateway.resilience.BreakerScopes;
 import io.mmserve.inference.batch.BatchMetrics;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.opentelemetry.api.trace.Tracer;
@@ -38,28 +39,51 @@ final class BackendStack implements AutoCloseable {
    * @param channels makes the channel builder of a backend's target
    */
   BackendStack(GatewayConfig config, BackendPool.ChannelFactory channels, MeterRegistry registry) {
-    this(config, channels, registry, TracerProvider.noop().get(""));
+    this(config, channels, registry, TracerProvider.noop().get(""), BreakerScopes.NONE);
   }
 
   /**
    * As the other constructor, with the batchers' queue and batch spans made by {@code tracer}
-   * (tracing the calls themselves is the channels' part).
+   * (tracing the calls themselves is the channels' part), and the encoders' and fusion-svc's
+   * circuit breakers per routed model version as {@code versions} says (gallery-svc's calls name no
+   * version and share one breaker per endpoint).
    */
   BackendStack(
       GatewayConfig config,
       BackendPool.ChannelFactory channels,
       MeterRegistry registry,
-      Tracer tracer) {
+      Tracer tracer,
+      BreakerScopes versions) {
     scheduler = new ScheduledThreadPoolExecutor(2, daemon());
     scheduler.setRemoveOnCancelPolicy(true);
-    text = pool(Backends.TEXT_ENCODER, config.textEncoderTarget(), config, channels, registry);
+    text =
+        pool(
+            Backends.TEXT_ENCODER,
+            config.textEncoderTarget(),
+            config,
+            channels,
+            registry,
+            versions);
     text.start();
     vision =
-        pool(Backends.VISION_ENCODER, config.visionEncoderTarget(), config, channels, registry);
+        pool(
+            Backends.VISION_ENCODER,
+            config.visionEncoderTarget(),
+            config,
+            channels,
+            registry,
+            versions);
     vision.start();
-    fusion = pool(Backends.FUSION, config.fusionTarget(), config, channels, registry);
+    fusion = pool(Backends.FUSION, config.fusionTarget(), config, channels, registry, versions);
     fusion.start();
-    gallery = pool(Backends.GALLERY, config.galleryTarget(), config, channels, registry);
+    gallery =
+        pool(
+            Backends.GALLERY,
+            config.galleryTarget(),
+            config,
+            channels,
+            registry,
+            BreakerScopes.NONE);
     gallery.start();
     textBatching =
         new EncoderBatching<>(
@@ -91,7 +115,8 @@ final class BackendStack implements AutoCloseable {
       String target,
       GatewayConfig config,
       BackendPool.ChannelFactory channels,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      BreakerScopes scopes) {
     var settings =
         switch (name) {
           case Backends.TEXT_ENCODER -> config.textResilience();
@@ -100,7 +125,7 @@ final class BackendStack implements AutoCloseable {
           default -> config.fusionResilience();
         };
     return new BackendPool(
-        name, target, settings, channels, scheduler, registry, Clock.systemUTC());
+        name, target, settings, channels, scheduler, registry, Clock.systemUTC(), scopes);
   }
 
   /**
@@ -109,6 +134,11 @@ final class BackendStack implements AutoCloseable {
    */
   private static BatchingSettings capped(BatchingSettings settings, int maxPerCall) {
     return settings.maxBatchSize() <= maxPerCall ? settings : settings.withMaxBatchSize(maxPerCall);
+  }
+
+  /** The vision encoder's pool (the probe sets of rollouts are fetched through it). */
+  BackendPool vision() {
+    return vision;
   }
 
   ScheduledExecutorService scheduler() {

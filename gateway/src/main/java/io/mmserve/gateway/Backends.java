@@ -140,6 +140,7 @@ final class Backends {
     ListenableFuture<ScoreEmbeddingsResponse> score(ScoreEmbeddingsRequest request) {
       return guard(
           fusion.call(
+              request.getModel(),
               deadline,
               (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).scoreEmbeddings(request)));
     }
@@ -147,6 +148,7 @@ final class Backends {
     ListenableFuture<MatchFeaturesResponse> match(MatchFeaturesRequest request) {
       return guard(
           fusion.call(
+              request.getModel(),
               deadline,
               (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).matchFeatures(request)));
     }
@@ -154,6 +156,7 @@ final class Backends {
     ListenableFuture<ClassifyEmbeddingsResponse> classify(ClassifyEmbeddingsRequest request) {
       return guard(
           fusion.call(
+              request.getModel(),
               deadline,
               (ch, d) -> FusionGrpc.newFutureStub(ch).withDeadline(d).classifyEmbeddings(request)));
     }

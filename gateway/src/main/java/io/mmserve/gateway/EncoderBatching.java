@@ -159,7 +159,10 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
    */
   ListenableFuture<R> encode(Q request, Deadline deadline, BooleanSupplier cancelled) {
     if (batcher == null) {
-      return pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+      return pool.call(
+          adapter.key(request).model(),
+          deadline,
+          (channel, d) -> adapter.send(channel, d, request));
     }
     List<I> payload = adapter.items(request);
     io.opentelemetry.context.Context context = io.opentelemetry.context.Context.current();
@@ -228,7 +231,8 @@ final class EncoderBatching<Q, R, I> implements AutoCloseable {
     Context previous = Context.ROOT.attach();
     // the batch's span inside the root gRPC context: the encoder call is its child
     try (Scope ignored = io.opentelemetry.context.Context.current().with(batchSpan).makeCurrent()) {
-      response = pool.call(deadline, (channel, d) -> adapter.send(channel, d, request));
+      response =
+          pool.call(key.model(), deadline, (channel, d) -> adapter.send(channel, d, request));
     } finally {
       Context.ROOT.detach(previous);
     }

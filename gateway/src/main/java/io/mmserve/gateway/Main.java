@@ -6,6 +6,7 @@ import io.grpc.ServerInterceptor;
 import io.mmserve.gateway.auth.GatewayAuth;
 import io.mmserve.gateway.discovery.KubernetesDiscovery;
 import io.mmserve.gateway.http.HttpGateway;
+import io.mmserve.gateway.probe.GatewayProbes;
 import io.mmserve.gateway.resilience.BackendPool;
 import io.mmserve.gateway.routing.ModelRequestMetrics;
 import io.mmserve.gateway.routing.RolloutRouting;
@@ -86,10 +87,17 @@ public final class Main {
   /**
    * With {@code rollout.enabled}: the ModelRollout watcher, which sets the router's splits within a
    * second of a change, and with {@code rollout.controller.enabled} the rollout controller (active
-   * only while this replica holds the Lease). Both close before the backends.
+   * only while this replica holds the Lease), whose probe checks classify through {@code service}
+   * ({@link GatewayProbes}). All close before the backends.
    */
-  private static void startRollouts(RolloutSettings settings, VersionRouter router, Startup startup)
+  private static void startRollouts(
+      GatewayConfig config,
+      VersionRouter router,
+      MultimodalService service,
+      BackendStack backends,
+      Startup startup)
       throws IOException {
+    RolloutSettings settings = config.rollout();
     if (!settings.enabled()) {
       return;
     }
@@ -98,14 +106,27 @@ public final class Main {
     watcher.start();
     log.info("{} applies the ModelRollouts of namespace {}", SERVICE, settings.namespace());
     if (settings.controllerEnabled()) {
-      RolloutController controller = startup.closeOnStop(Rollouts.controller(settings));
+      // closed after the controller: the probes are the controller's
+      GatewayProbes probes =
+          startup.closeOnStop(
+              GatewayProbes.start(
+                  service,
+                  GrpcServer.standardInterceptors(startup.meters(), startup.tracing()),
+                  backends.vision(),
+                  settings.probeTimeout(),
+                  config.limits().maxImages(),
+                  config.maxInboundMessageBytes()));
+      RolloutController controller =
+          startup.closeOnStop(Rollouts.controller(settings, probes.runner()));
       controller.start();
       log.info(
-          "{} runs the rollout controller (Lease {} as {}, Prometheus {})",
+          "{} runs the rollout controller (Lease {} as {}, Prometheus {}; probe sets classified"
+              + " through this gateway's Classify, {} at most)",
           SERVICE,
           settings.leaseName(),
           settings.identity(),
-          settings.requirePrometheus());
+          settings.requirePrometheus(),
+          settings.probeTimeout());
     }
   }
 
@@ -116,6 +137,7 @@ public final class Main {
     if (config.usesKubernetesDiscovery()) {
       discovery.configureClient(); // no way to the API: stop now, not at the first call
     }
+    VersionRouter router = config.canary().router(n -> ThreadLocalRandom.current().nextInt(n));
     BackendStack backends =
         startup.closeOnStop(
             new BackendStack(
@@ -126,7 +148,8 @@ public final class Main {
                     startup.tracing(),
                     discovery.provider()),
                 startup.meters(),
-                startup.tracing().tracer()));
+                startup.tracing().tracer(),
+                router::breakerScope)); // a circuit breaker per routed version
     log.info(
         "{} backends: text encoder {}, vision encoder {}, fusion {}, gallery {}",
         SERVICE,
@@ -134,8 +157,6 @@ public final class Main {
         config.visionEncoderTarget(),
         config.fusionTarget(),
         config.galleryTarget());
-    VersionRouter router = config.canary().router(n -> ThreadLocalRandom.current().nextInt(n));
-    startRollouts(config.rollout(), router, startup);
     MultimodalService service =
         new MultimodalService(
             backends.backends,
@@ -143,6 +164,7 @@ public final class Main {
             config.limits(),
             new Thumbnailer(config.thumbnails(), startup.meters()),
             router);
+    startRollouts(config, router, service, backends, startup);
     GatewayAuth auth = startup.closeOnStop(GatewayAuth.start(config.auth(), startup.meters()));
     RoutingInterceptor routing =
         new RoutingInterceptor(new ModelRequestMetrics(startup.meters()), System::nanoTime);

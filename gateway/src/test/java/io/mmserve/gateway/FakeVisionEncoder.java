@@ -7,6 +7,8 @@ import io.grpc.stub.StreamObserver;
 import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
+import io.mmserve.encoder.v1.GetProbeSetRequest;
+import io.mmserve.encoder.v1.GetProbeSetResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
 import io.mmserve.kit.errors.FieldViolation;
 import io.mmserve.kit.errors.InvalidInputException;
@@ -51,6 +53,23 @@ final class FakeVisionEncoder extends VisionEncoderGrpc.VisionEncoderImplBase {
   volatile int calls;
   volatile Status failWith;
   volatile String version = VERSION;
+
+  /** What GetProbeSet answers; NOT_FOUND while unset. */
+  volatile GetProbeSetResponse probeSet;
+
+  /** The models GetProbeSet was asked for, in order. */
+  final List<String> probeSetRequests = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void getProbeSet(GetProbeSetRequest request, StreamObserver<GetProbeSetResponse> out) {
+    probeSetRequests.add(request.getModel());
+    if (probeSet == null) {
+      out.onError(Status.NOT_FOUND.withDescription("no probe set").asRuntimeException());
+      return;
+    }
+    out.onNext(probeSet);
+    out.onCompleted();
+  }
 
   @Override
   public void encodeImage(EncodeImageRequest request, StreamObserver<EncodeImageResponse> out) {

@@ -10,6 +10,7 @@ import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.gateway.auth.GatewayAuth;
 import io.mmserve.gateway.http.HttpGateway;
 import io.mmserve.gateway.http.HttpSettings;
+import io.mmserve.gateway.probe.GatewayProbes;
 import io.mmserve.gateway.routing.ModelRequestMetrics;
 import io.mmserve.gateway.routing.RoutingInterceptor;
 import io.mmserve.gateway.thumbnail.Thumbnailer;
@@ -163,6 +164,20 @@ final class InProcessGateway implements AutoCloseable {
             Duration.ofSeconds(5));
     http.start();
     return URI.create("http://127.0.0.1:" + http.port());
+  }
+
+  /**
+   * The rollout probes Main makes with the controller, over this gateway's service and vision pool;
+   * the caller closes them.
+   */
+  GatewayProbes probes(Duration timeout, int imagesPerCall) throws IOException {
+    return GatewayProbes.start(
+        service,
+        GrpcServer.standardInterceptors(registry),
+        stack.vision(),
+        timeout,
+        imagesPerCall,
+        1 << 20);
   }
 
   MultimodalGrpc.MultimodalBlockingStub client() {

@@ -14,6 +14,8 @@ import java.util.OptionalDouble;
  *     probeAccuracy}; empty otherwise
  * @param stableP99Seconds empty when the stable version had too little traffic (at 100 percent the
  *     last known value is kept as the baseline)
+ * @param probeAccuracy the canary's accuracy on its pack's probe set, when it was measured
+ * @param minProbeAccuracy the lowest accuracy the rollout accepts, when it checks probes
  */
 public record AnalysisResult(
     Instant time,
@@ -26,7 +28,8 @@ public record AnalysisResult(
     OptionalDouble canaryP99Seconds,
     OptionalDouble stableP99Seconds,
     OptionalDouble latencyRatio,
-    OptionalDouble probeAccuracy) {
+    OptionalDouble probeAccuracy,
+    OptionalDouble minProbeAccuracy) {
 
   /** What an analysis concluded. */
   public enum Verdict {

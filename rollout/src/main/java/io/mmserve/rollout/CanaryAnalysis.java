@@ -8,8 +8,9 @@ import java.util.OptionalDouble;
 /**
  * Compares a canary with its stable version over the analysis window and says pass, fail or
  * inconclusive. Checks, in order: enough canary traffic ({@code minRequests}), error ratio, p99
- * latency ratio, probe accuracy. Missing data is never a pass: too little traffic, no p99, no
- * metrics at all or no probe accuracy make the analysis inconclusive, which holds the rollout.
+ * latency ratio, probe accuracy (the last, since it sends calls: only a canary that passed the
+ * metric checks is probed). Missing data is never a pass: too little traffic, no p99, no metrics at
+ * all or no probe accuracy make the analysis inconclusive, which holds the rollout.
  *
  * <p>At 100 percent the stable version gets no traffic, so its p99 comes from the last analysis
  * that had it ({@code baseline}). Stateless; called on the controller's thread.
@@ -74,25 +75,38 @@ public final class CanaryAnalysis {
     if (latencyRatio > limits.maxLatencyRatio()) {
       return outcome.fail("latencyRatio", latencyRatio, limits.maxLatencyRatio());
     }
+    String probeNote = "";
     if (limits.minProbeAccuracy().isPresent()) {
-      outcome.probeAccuracy = probes.accuracy(spec.model(), canary);
-      if (outcome.probeAccuracy.isEmpty()) {
-        return outcome.inconclusive("no probe accuracy of the canary (no probe runner answered)");
-      }
-      double accuracy = outcome.probeAccuracy.getAsDouble();
       double min = limits.minProbeAccuracy().getAsDouble();
-      if (accuracy < min) {
-        return outcome.fail("probeAccuracy", accuracy, min);
+      outcome.minProbeAccuracy = limits.minProbeAccuracy();
+      ProbeAccuracy probe = probes.accuracy(spec.model(), canary);
+      outcome.probeAccuracy = probe.accuracy();
+      if (probe.accuracy().isEmpty()) {
+        return outcome.inconclusive("no probe accuracy of the canary: " + probe.detail());
       }
+      double accuracy = probe.accuracy().getAsDouble();
+      if (accuracy < min) {
+        AnalysisResult failed = outcome.fail("probeAccuracy", accuracy, min);
+        return outcome.result(
+            failed.verdict(), failed.message() + " (" + probe.detail() + ")", "probeAccuracy");
+      }
+      probeNote =
+          String.format(
+              Locale.ROOT,
+              ", probeAccuracy %.4f (min %s, %s)",
+              accuracy,
+              number(min),
+              probe.detail());
     }
     return outcome.pass(
         String.format(
             Locale.ROOT,
-            "passed: errorRatio %.4f (max %s), latencyRatio %.3f (max %s), %.0f canary requests",
+            "passed: errorRatio %.4f (max %s), latencyRatio %.3f (max %s)%s, %.0f canary requests",
             errorRatio,
             number(limits.maxErrorRatio()),
             latencyRatio,
             number(limits.maxLatencyRatio()),
+            probeNote,
             canaryMetrics.requests()));
   }
 
@@ -110,6 +124,7 @@ public final class CanaryAnalysis {
     OptionalDouble stableP99 = OptionalDouble.empty();
     OptionalDouble latencyRatio = OptionalDouble.empty();
     OptionalDouble probeAccuracy = OptionalDouble.empty();
+    OptionalDouble minProbeAccuracy = OptionalDouble.empty();
 
     Outcome(Instant time) {
       this.time = time;
@@ -137,7 +152,7 @@ public final class CanaryAnalysis {
       return result(AnalysisResult.Verdict.Fail, message, metric);
     }
 
-    private AnalysisResult result(AnalysisResult.Verdict verdict, String message, String metric) {
+    AnalysisResult result(AnalysisResult.Verdict verdict, String message, String metric) {
       return new AnalysisResult(
           time,
           verdict,
@@ -149,7 +164,8 @@ public final class CanaryAnalysis {
           canaryP99,
           stableP99,
           latencyRatio,
-          probeAccuracy);
+          probeAccuracy,
+          minProbeAccuracy);
     }
   }
 }

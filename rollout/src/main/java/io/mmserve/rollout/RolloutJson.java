@@ -265,7 +265,8 @@ public final class RolloutJson {
           number(json, "canaryP99Seconds"),
           number(json, "stableP99Seconds"),
           number(json, "latencyRatio"),
-          number(json, "probeAccuracy"));
+          number(json, "probeAccuracy"),
+          number(json, "minProbeAccuracy"));
     }
 
     static JsonObject write(RolloutStatus status) {
@@ -306,6 +307,7 @@ public final class RolloutJson {
       put(json, "stableP99Seconds", a.stableP99Seconds());
       put(json, "latencyRatio", a.latencyRatio());
       put(json, "probeAccuracy", a.probeAccuracy());
+      put(json, "minProbeAccuracy", a.minProbeAccuracy());
       return json;
     }
 

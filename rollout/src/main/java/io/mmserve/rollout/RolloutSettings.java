@@ -21,6 +21,7 @@ import java.util.UUID;
  * @param namespace where the ModelRollouts and the Lease live
  * @param prometheus Prometheus's base URL; empty for a watcher alone (the controller needs it)
  * @param identity this controller's name in the Lease
+ * @param probeTimeout the longest one probe-set check of a canary may take
  */
 public record RolloutSettings(
     boolean enabled,
@@ -33,7 +34,8 @@ public record RolloutSettings(
     String leaseName,
     Duration leaseDuration,
     Duration renewDeadline,
-    String identity) {
+    String identity,
+    Duration probeTimeout) {
   public static final String ENABLED = "rollout.enabled";
   public static final String CONTROLLER_ENABLED = "rollout.controller.enabled";
   public static final String KUBECONFIG = "rollout.kubeconfig";
@@ -45,6 +47,7 @@ public record RolloutSettings(
   public static final String LEASE_DURATION = "rollout.lease.duration";
   public static final String RENEW_DEADLINE = "rollout.lease.renew-deadline";
   public static final String IDENTITY = "rollout.identity";
+  public static final String PROBE_TIMEOUT = "rollout.probe-timeout";
 
   /** Where a pod's namespace is mounted with its service account. */
   static final Path POD_NAMESPACE =
@@ -63,7 +66,8 @@ public record RolloutSettings(
           Map.entry(LEASE_NAME, "mmserve-rollout-controller"),
           Map.entry(LEASE_DURATION, "15s"),
           Map.entry(RENEW_DEADLINE, "10s"),
-          Map.entry(IDENTITY, ""));
+          Map.entry(IDENTITY, ""),
+          Map.entry(PROBE_TIMEOUT, "30s"));
 
   /**
    * Reads the settings; the namespace only when {@value #ENABLED} is true.
@@ -104,7 +108,8 @@ public record RolloutSettings(
         config.getString(LEASE_NAME),
         leaseDuration,
         renewDeadline,
-        identity);
+        identity,
+        config.getDuration(PROBE_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10)));
   }
 
   /** The Prometheus URL, or a ConfigException saying the controller needs one. */

@@ -19,17 +19,28 @@ public final class Rollouts {
 
   /**
    * The controller, not started: leader election on the settings' Lease, the analysis reading
-   * Prometheus, no probe runner.
+   * Prometheus, no probe runner (a rollout with {@code minProbeAccuracy} then holds).
    *
    * @throws IOException if the kubeconfig or the service account's files cannot be read
    */
   public static RolloutController controller(RolloutSettings settings) throws IOException {
+    return controller(settings, ProbeRunner.NONE);
+  }
+
+  /**
+   * The controller, not started, whose analysis measures probe accuracy with {@code probes} (the
+   * gateway's {@link ClassifyProbeRunner}).
+   *
+   * @throws IOException if the kubeconfig or the service account's files cannot be read
+   */
+  public static RolloutController controller(RolloutSettings settings, ProbeRunner probes)
+      throws IOException {
     ApiClient client = client(settings);
     Clock clock = Clock.systemUTC();
     CanaryAnalysis analysis =
         new CanaryAnalysis(
             new PrometheusMetrics(settings.requirePrometheus(), settings.prometheusTimeout()),
-            ProbeRunner.NONE);
+            probes);
     LeaseElection election =
         new LeaseElection(
             client,

@@ -155,6 +155,19 @@ public final class LocalStackProcess implements AutoCloseable {
   }
 
   /**
+   * The gRPC target of one service (its first replica), e.g. {@code 127.0.0.1:57053}.
+   *
+   * @param service one of {@link #SERVICES}
+   */
+  public String target(String service) {
+    int index = SERVICES.indexOf(service);
+    if (index < 0) {
+      throw new IllegalArgumentException(service + " is not one of " + SERVICES);
+    }
+    return HOST + ":" + (basePort + index);
+  }
+
+  /**
    * The Prometheus metrics address of one service, e.g. {@code http://127.0.0.1:20093/metrics}.
    *
    * @param service one of {@link #SERVICES}

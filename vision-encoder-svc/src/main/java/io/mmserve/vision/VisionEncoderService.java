@@ -6,6 +6,8 @@ import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.PixelFormat;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
+import io.mmserve.encoder.v1.GetProbeSetRequest;
+import io.mmserve.encoder.v1.GetProbeSetResponse;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
 import io.mmserve.inference.TensorCodec;
 import io.mmserve.kit.deadline.Deadlines;
@@ -29,12 +31,13 @@ import java.util.function.DoubleSupplier;
 
 /**
  * {@code mmserve.encoder.v1.VisionEncoder}: translates EncodeImage requests to {@link ImageEncoder}
- * calls and their results back to protos. {@link Replies} completes each call when the encoder's
- * future does: every failure reaches the client as a status made by {@link StatusMapper}, and a
- * cancelled call gets nothing.
+ * calls and their results back to protos, and serves the packs' probe sets ({@link PackProbeSets}).
+ * {@link Replies} completes each call when the encoder's future does: every failure reaches the
+ * client as a status made by {@link StatusMapper}, and a cancelled call gets nothing.
  */
 public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderImplBase {
   private final ImageEncoder encoder;
+  private final PackProbeSets probeSets;
   private final FaultInjection faults;
   private final DoubleSupplier draw;
 
@@ -44,11 +47,16 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
   }
 
   /**
-   * @param faults the drill faults added to answers of one version (usually off)
+   * Serves the probe sets of the encoder's packs, read now.
+   *
+   * @param faults the drill faults added to EncodeImage answers of one version (usually off); never
+   *     to GetProbeSet, which serves files
    * @param draw a uniform draw in [0, 1) per answer, for the faults (thread-safe)
+   * @throws io.mmserve.inference.pack.ModelPackException if a pack's probe set cannot be read
    */
   public VisionEncoderService(ImageEncoder encoder, FaultInjection faults, DoubleSupplier draw) {
     this.encoder = encoder;
+    this.probeSets = new PackProbeSets(encoder.registry());
     this.faults = faults;
     this.draw = draw;
   }
@@ -69,6 +77,12 @@ public final class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderI
         faults.apply(
             result, e -> e.model() + "@" + e.modelVersion(), draw, FaultInjection::delayed);
     Replies.whenDone(result, VisionEncoderService::toProto, responseObserver);
+  }
+
+  @Override
+  public void getProbeSet(
+      GetProbeSetRequest request, StreamObserver<GetProbeSetResponse> responseObserver) {
+    Replies.now(() -> probeSets.get(request.getModel()), responseObserver);
   }
 
   private ImageRequest toDomain(EncodeImageRequest request) {

@@ -45,11 +45,12 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * and the {@value GuardingLoadBalancerProvider#POLICY} policy adds what gRPC does not: a circuit
- * breaker and a bulkhead per replica, least-request, and retries that prefer a replica not tried
- * yet; the pool cuts the reconnect back-off short while a replica is not connected. A call that
- * every replica refuses fails at once with UNAVAILABLE, with a retry hint in {@code
- * grpc-retry-pushback-ms} when the bulkheads are full. Breaker states, connectivity, calls in
- * flight, retries and rejections are meters of the registry.
+ * breaker per replica and routed model version ({@link BreakerScopes}), a bulkhead per replica,
+ * least-request, and retries that prefer a replica not tried yet; the pool cuts the reconnect
+ * back-off short while a replica is not connected. A call that every replica refuses fails at once
+ * with UNAVAILABLE, with a retry hint in {@code grpc-retry-pushback-ms} when the bulkheads are
+ * full. Breaker states, connectivity, calls in flight, retries and rejections are meters of the
+ * registry.
  */
 public final class BackendPool implements AutoCloseable {
   /** The most attempts a retry policy may ask for ({@code retry.max-attempts}' upper bound). */
@@ -128,19 +129,15 @@ public final class BackendPool implements AutoCloseable {
   private final String backend;
   private final ResilienceSettings settings;
   private final ScheduledExecutorService scheduler;
+  private final BreakerScopes scopes;
   private final EndpointGuards guards;
   private final ManagedChannel channel;
   private final Channel calls;
   private ScheduledFuture<?> reconnects; // guarded by this
 
   /**
-   * @param backend the backend's name in messages and metrics, e.g. "text-encoder-svc"
-   * @param target {@code host:port[,host:port...]}, {@code dns:///name:port}, or a target of
-   *     another registered resolver
-   * @param scheduler runs the reconnect check every {@link #RECONNECT_INTERVAL}; owned by the
-   *     caller
-   * @param clock times calls for the breakers, and their open state
-   * @throws IllegalArgumentException if the target cannot be parsed
+   * As the other constructor, with one breaker per endpoint for every call ({@link
+   * BreakerScopes#NONE}).
    */
   public BackendPool(
       String backend,
@@ -150,10 +147,33 @@ public final class BackendPool implements AutoCloseable {
       ScheduledExecutorService scheduler,
       MeterRegistry registry,
       Clock clock) {
+    this(backend, target, settings, channels, scheduler, registry, clock, BreakerScopes.NONE);
+  }
+
+  /**
+   * @param backend the backend's name in messages and metrics, e.g. "text-encoder-svc"
+   * @param target {@code host:port[,host:port...]}, {@code dns:///name:port}, or a target of
+   *     another registered resolver
+   * @param scheduler runs the reconnect check every {@link #RECONNECT_INTERVAL}; owned by the
+   *     caller
+   * @param clock times calls for the breakers, and their open state
+   * @param scopes which breakers of an endpoint judge a call, from the model it names
+   * @throws IllegalArgumentException if the target cannot be parsed
+   */
+  public BackendPool(
+      String backend,
+      String target,
+      ResilienceSettings settings,
+      ChannelFactory channels,
+      ScheduledExecutorService scheduler,
+      MeterRegistry registry,
+      Clock clock,
+      BreakerScopes scopes) {
     this.backend = backend;
     this.settings = settings;
     this.scheduler = scheduler;
-    this.guards = new EndpointGuards(backend, settings, registry, clock);
+    this.scopes = scopes;
+    this.guards = new EndpointGuards(backend, settings, registry, clock, scopes);
     this.channel =
         channels
             .builder(target, settings.discoveryRefresh())
@@ -192,16 +212,33 @@ public final class BackendPool implements AutoCloseable {
   }
 
   /**
-   * Calls the backend (see the class comment). Cancelling the returned future cancels the call.
+   * Calls the backend judged by the shared breakers (see the class comment), for calls that name no
+   * model version (gallery-svc's). Cancelling the returned future cancels the call.
    *
    * @param deadline the caller's deadline; retries stay inside it
    * @return the answer, or the call's failure (a {@link StatusRuntimeException}, or the exception a
    *     failing {@link Attempt#start} threw)
    */
   public <T> ListenableFuture<T> call(Deadline deadline, Attempt<T> attempt) {
+    return call(BreakerScopes.SHARED, deadline, attempt);
+  }
+
+  /**
+   * Calls the backend for a request naming {@code model}: the endpoints' breakers of that model's
+   * {@link BreakerScopes scope} judge it (a routed version's own, else the shared ones). Cancelling
+   * the returned future cancels the call.
+   *
+   * @param model the model the request names ("", "name" or "name@version")
+   * @param deadline the caller's deadline; retries stay inside it
+   * @return the answer, or the call's failure (a {@link StatusRuntimeException}, or the exception a
+   *     failing {@link Attempt#start} threw)
+   */
+  public <T> ListenableFuture<T> call(String model, Deadline deadline, Attempt<T> attempt) {
+    String scope = scopes.scopeOf(model);
+    Channel channel = scope.isEmpty() ? calls : new ScopedChannel(calls, scope);
     ListenableFuture<T> answer;
     try {
-      answer = attempt.start(calls, deadline);
+      answer = attempt.start(channel, deadline);
     } catch (RuntimeException e) {
       return Futures.immediateFailedFuture(e);
     }
@@ -226,6 +263,27 @@ public final class BackendPool implements AutoCloseable {
       trailers.put(PUSHBACK, Long.toString(settings.retryPushback().toMillis()));
     }
     return Status.UNAVAILABLE.withDescription(status.getDescription()).asRuntimeException(trailers);
+  }
+
+  /** Puts a scope in the call options of every call started on it, for {@link GuardingPicker}. */
+  private static final class ScopedChannel extends Channel {
+    private final Channel next;
+    private final String scope;
+
+    ScopedChannel(Channel next, String scope) {
+      this.next = next;
+      this.scope = scope;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+      return next.newCall(method, options.withOption(EndpointGuards.SCOPE, scope));
+    }
+
+    @Override
+    public String authority() {
+      return next.authority();
+    }
   }
 
   /** Gives each call its own set of endpoints tried, for {@link GuardingPicker}. */

@@ -9,21 +9,30 @@ import io.grpc.ConnectivityState;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.util.ForwardingClientStreamTracer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Resilience4j circuit breaker and bulkhead of one replica of a backend, which gRPC's load
- * balancing does not have. {@link GuardingPicker} asks {@link #refusal()} before it lets a call go
- * to the replica; the call's stream tracer ({@link #tracing}) takes a bulkhead permit when the
- * stream starts and, when it ends, gives the permit back and tells the breaker the outcome. This is
- * how grpc-java's own least_request and xds circuit breaking count calls: checked at the pick,
- * counted from the stream, so a pick that grpc discards and picks again leaks nothing.
+ * The Resilience4j circuit breakers and bulkhead of one replica of a backend, which gRPC's load
+ * balancing does not have: one bulkhead (the replica's capacity, whatever the version) and one
+ * breaker per {@link BreakerScopes scope} (per routed model version, plus the shared one), made
+ * when a call of that scope first comes and dropped when its version leaves the splits, each with
+ * its {@code mmserve_backend_circuit_state} gauge. {@link GuardingPicker} asks {@link #refusal}
+ * before it lets a call go to the replica; the call's stream tracer ({@link #tracing}) takes a
+ * bulkhead permit when the stream starts and, when it ends, gives the permit back and tells the
+ * call's breaker the outcome. This is how grpc-java's own least_request and xds circuit breaking
+ * count calls: checked at the pick, counted from the stream, so a pick that grpc discards and picks
+ * again leaks nothing.
  *
  * <p>Thread-safe: picks and tracer callbacks run on any thread.
  */
@@ -39,45 +48,53 @@ final class EndpointGuard {
     BULKHEAD_FULL
   }
 
+  private final String backend;
   private final String name;
-  private final CircuitBreaker breaker;
+  private final CircuitBreakerConfig breakerConfig;
+  private final BreakerScopes scopes;
+  private final MeterRegistry registry;
+  private final Map<String, ScopedBreaker> breakers = new ConcurrentHashMap<>();
   private final Bulkhead bulkhead;
   private final int maxConcurrentCalls;
   private final Clock clock;
   private volatile ConnectivityState connectivity = ConnectivityState.IDLE;
 
+  /** A breaker of one scope, and its gauge. */
+  private record ScopedBreaker(CircuitBreaker breaker, Gauge gauge) {}
+
   /**
    * @param name the replica's name in metrics and messages, e.g. "127.0.0.1:50052"
-   * @param clock times calls (slow-call rate) and the breaker's open state
+   * @param clock times calls (slow-call rate) and the breakers' open state
+   * @param scopes which scopes may have breakers; the shared one is made now
+   * @param registry where each breaker's state gauge goes; removed by {@link #close}
    */
-  EndpointGuard(String backend, String name, ResilienceSettings settings, Clock clock) {
+  EndpointGuard(
+      String backend,
+      String name,
+      ResilienceSettings settings,
+      Clock clock,
+      BreakerScopes scopes,
+      MeterRegistry registry) {
+    this.backend = backend;
     this.name = name;
     this.clock = clock;
+    this.scopes = scopes;
+    this.registry = registry;
     ResilienceSettings.BreakerSettings b = settings.breaker();
-    this.breaker =
-        CircuitBreaker.of(
-            backend + "@" + name,
-            CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(b.windowSize())
-                .minimumNumberOfCalls(b.minimumCalls())
-                .failureRateThreshold(b.failureRateThreshold())
-                .slowCallRateThreshold(b.slowCallRateThreshold())
-                .slowCallDurationThreshold(b.slowCallDuration())
-                .waitDurationInOpenState(b.openDuration())
-                .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
-                .automaticTransitionFromOpenToHalfOpenEnabled(false)
-                .clock(clock)
-                .build());
-    breaker
-        .getEventPublisher()
-        .onStateTransition(
-            e ->
-                log.info(
-                    "{} endpoint {}: circuit {}",
-                    backend,
-                    name,
-                    e.getStateTransition().getToState()));
+    this.breakerConfig =
+        CircuitBreakerConfig.custom()
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSize(b.windowSize())
+            .minimumNumberOfCalls(b.minimumCalls())
+            .failureRateThreshold(b.failureRateThreshold())
+            .slowCallRateThreshold(b.slowCallRateThreshold())
+            .slowCallDurationThreshold(b.slowCallDuration())
+            .waitDurationInOpenState(b.openDuration())
+            .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
+            .automaticTransitionFromOpenToHalfOpenEnabled(false)
+            .clock(clock)
+            .build();
+    breaker(BreakerScopes.SHARED);
     this.maxConcurrentCalls = settings.bulkheadMaxConcurrentCalls();
     this.bulkhead =
         Bulkhead.of(
@@ -92,6 +109,54 @@ final class EndpointGuard {
     return name;
   }
 
+  /** The breaker of {@code scope}, made now if it has none (dropping those of stale scopes). */
+  private CircuitBreaker breaker(String scope) {
+    ScopedBreaker scoped = breakers.get(scope);
+    return scoped != null ? scoped.breaker() : newBreaker(scope);
+  }
+
+  private synchronized CircuitBreaker newBreaker(String scope) {
+    ScopedBreaker existing = breakers.get(scope);
+    if (existing != null) {
+      return existing.breaker();
+    }
+    for (String stale : List.copyOf(breakers.keySet())) {
+      if (!scopes.isCurrent(stale)) {
+        registry.remove(breakers.remove(stale).gauge());
+      }
+    }
+    String label = scope.isEmpty() ? "" : " (" + scope + ")";
+    CircuitBreaker breaker = CircuitBreaker.of(backend + "@" + name + label, breakerConfig);
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            e ->
+                log.info(
+                    "{} endpoint {}: circuit {}{}",
+                    backend,
+                    name,
+                    e.getStateTransition().getToState(),
+                    scope.isEmpty() ? "" : " for " + scope));
+    int at = scope.indexOf('@');
+    Gauge gauge =
+        Gauge.builder("mmserve.backend.circuit.state", breaker, EndpointGuard::stateCode)
+            .description(
+                "Circuit breaker state: 0 closed, 1 open, 2 half-open; per routed model version"
+                    + " (model and version empty: the breaker shared by every other call)")
+            .tags(
+                "backend",
+                backend,
+                "endpoint",
+                name,
+                "model",
+                at < 0 ? "" : scope.substring(0, at),
+                "version",
+                at < 0 ? "" : scope.substring(at + 1))
+            .register(registry);
+    breakers.put(scope, new ScopedBreaker(breaker, gauge));
+    return breaker;
+  }
+
   int maxConcurrentCalls() {
     return maxConcurrentCalls;
   }
@@ -100,15 +165,16 @@ final class EndpointGuard {
    * Why the endpoint cannot take a call now, or null if it can. An open circuit whose open duration
    * has passed moves to half-open here and admits trial calls.
    */
-  Refusal refusal() {
-    if (!circuitAdmits()) {
+  Refusal refusal(String scope) {
+    if (!circuitAdmits(scope)) {
       return Refusal.CIRCUIT_OPEN;
     }
     return bulkhead.getMetrics().getAvailableConcurrentCalls() > 0 ? null : Refusal.BULKHEAD_FULL;
   }
 
-  /** Whether the circuit lets a call through now (nothing is taken). */
-  boolean circuitAdmits() {
+  /** Whether the circuit of {@code scope} lets a call through now (nothing is taken). */
+  boolean circuitAdmits(String scope) {
+    CircuitBreaker breaker = breaker(scope);
     if (!breaker.tryAcquirePermission()) {
       return false;
     }
@@ -121,7 +187,8 @@ final class EndpointGuard {
    * circuit is open already), so that circuits open while every replica is down and calls then fail
    * fast with "circuit open".
    */
-  void recordUnreachable(Status status) {
+  void recordUnreachable(String scope, Status status) {
+    CircuitBreaker breaker = breaker(scope);
     if (breaker.tryAcquirePermission()) {
       breaker.onError(0, TimeUnit.NANOSECONDS, status.asRuntimeException());
     }
@@ -133,9 +200,11 @@ final class EndpointGuard {
    *
    * @param tried the endpoints this call has been sent to, from the call's options; may be null
    * @param retries counts an attempt that is a retry
+   * @param scope whose breaker is told the outcome
    */
   ClientStreamTracer.Factory tracing(
-      ClientStreamTracer.Factory inner, Set<String> tried, Runnable retries) {
+      ClientStreamTracer.Factory inner, Set<String> tried, Runnable retries, String scope) {
+    CircuitBreaker breaker = breaker(scope);
     return new ClientStreamTracer.Factory() {
       @Override
       public ClientStreamTracer newClientStreamTracer(
@@ -149,7 +218,7 @@ final class EndpointGuard {
         }
         ClientStreamTracer delegate =
             inner == null ? NO_TRACER : inner.newClientStreamTracer(info, headers);
-        return new GuardedStream(delegate);
+        return new GuardedStream(delegate, breaker);
       }
     };
   }
@@ -157,12 +226,14 @@ final class EndpointGuard {
   /** One stream: its bulkhead permit and its outcome. */
   private final class GuardedStream extends ForwardingClientStreamTracer {
     private final ClientStreamTracer delegate;
+    private final CircuitBreaker breaker;
     private final Instant start = clock.instant();
     // a stream that found the bulkhead full after its pick (a race) goes ahead uncounted
     private final boolean permit = bulkhead.tryAcquirePermission();
 
-    GuardedStream(ClientStreamTracer delegate) {
+    GuardedStream(ClientStreamTracer delegate, CircuitBreaker breaker) {
       this.delegate = delegate;
+      this.breaker = breaker;
     }
 
     @Override
@@ -178,12 +249,12 @@ final class EndpointGuard {
         if (permit) {
           bulkhead.onComplete();
         }
-        record(status, Duration.between(start, clock.instant()).toNanos());
+        record(breaker, status, Duration.between(start, clock.instant()).toNanos());
       }
     }
   }
 
-  private void record(Status status, long elapsedNanos) {
+  private static void record(CircuitBreaker breaker, Status status, long elapsedNanos) {
     switch (status.getCode()) {
       case UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS, UNIMPLEMENTED ->
           breaker.onError(elapsedNanos, TimeUnit.NANOSECONDS, status.asRuntimeException());
@@ -209,13 +280,19 @@ final class EndpointGuard {
   }
 
   /** 0 closed, 1 open, 2 half-open, 3 any other state (disabled, forced open, metrics only). */
-  int circuitStateCode() {
+  private static int stateCode(CircuitBreaker breaker) {
     return switch (breaker.getState()) {
       case CLOSED -> 0;
       case OPEN -> 1;
       case HALF_OPEN -> 2;
       default -> 3;
     };
+  }
+
+  /** Removes the breakers' gauges. */
+  synchronized void close() {
+    breakers.values().forEach(b -> registry.remove(b.gauge()));
+    breakers.clear();
   }
 
   @Override

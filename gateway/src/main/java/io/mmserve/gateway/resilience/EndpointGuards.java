@@ -38,10 +38,17 @@ final class EndpointGuards implements AutoCloseable {
    */
   static final CallOptions.Key<Set<String>> TRIED = CallOptions.Key.create("mmserve.tried");
 
+  /**
+   * The {@link BreakerScopes scope} of a call, whose breakers judge it (see {@link BackendPool}).
+   */
+  static final CallOptions.Key<String> SCOPE =
+      CallOptions.Key.createWithDefault("mmserve.breaker-scope", BreakerScopes.SHARED);
+
   private final String backend;
   private final ResilienceSettings settings;
   private final MeterRegistry registry;
   private final Clock clock;
+  private final BreakerScopes scopes;
   private final Map<String, EndpointGuard> guards = new LinkedHashMap<>(); // guarded by this
   private final Map<String, List<Meter>> meters = new LinkedHashMap<>(); // guarded by this
   private volatile List<EndpointGuard> snapshot = List.of();
@@ -54,11 +61,17 @@ final class EndpointGuards implements AutoCloseable {
    * Registers the backend's retry and rejection counters at zero, so that dashboards and alerts see
    * 0 rather than no series before the first retry or rejection.
    */
-  EndpointGuards(String backend, ResilienceSettings settings, MeterRegistry registry, Clock clock) {
+  EndpointGuards(
+      String backend,
+      ResilienceSettings settings,
+      MeterRegistry registry,
+      Clock clock,
+      BreakerScopes scopes) {
     this.backend = backend;
     this.settings = settings;
     this.registry = registry;
     this.clock = clock;
+    this.scopes = scopes;
     retries();
     REJECTED_REASONS.forEach(this::rejected);
   }
@@ -85,7 +98,7 @@ final class EndpointGuards implements AutoCloseable {
   synchronized void update(Collection<String> names) {
     for (String name : names) {
       if (!guards.containsKey(name)) {
-        EndpointGuard guard = new EndpointGuard(backend, name, settings, clock);
+        EndpointGuard guard = new EndpointGuard(backend, name, settings, clock, scopes, registry);
         guards.put(name, guard);
         meters.put(name, registerMeters(guard));
         log.info("{}: endpoint {} added", backend, name);
@@ -93,7 +106,7 @@ final class EndpointGuards implements AutoCloseable {
     }
     for (String name : List.copyOf(guards.keySet())) {
       if (!names.contains(name)) {
-        guards.remove(name);
+        guards.remove(name).close();
         meters.remove(name).forEach(registry::remove);
         log.info("{}: endpoint {} removed", backend, name);
       }
@@ -141,10 +154,6 @@ final class EndpointGuards implements AutoCloseable {
   private List<Meter> registerMeters(EndpointGuard e) {
     Tags tags = Tags.of("backend", backend, "endpoint", e.name());
     return List.of(
-        Gauge.builder("mmserve.backend.circuit.state", e, EndpointGuard::circuitStateCode)
-            .description("Circuit breaker state: 0 closed, 1 open, 2 half-open")
-            .tags(tags)
-            .register(registry),
         Gauge.builder("mmserve.backend.endpoint.connected", e, x -> x.connected() ? 1 : 0)
             .description("1 while the gateway's connection to the endpoint is ready")
             .tags(tags)

@@ -12,13 +12,15 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Picks as the child ({@code round_robin} over the healthy endpoints) does, then lets the chosen
- * endpoint's {@link EndpointGuard} refuse: an endpoint with an open circuit or a full bulkhead is
- * skipped and the child asked again, and an endpoint this call was already sent to is skipped while
- * another may take it (so a retry goes to another replica when there is one). With a choice count
- * of 2, of the first two endpoints that may take the call the one with fewer calls in flight gets
- * it, a tie at random (least-request, as grpc's least_request_experimental chooses). When every
- * endpoint refuses, the call is dropped (not retried) with UNAVAILABLE and an {@link
- * EndpointRefusedException} as the cause, which {@link BackendPool} turns into the caller's status.
+ * endpoint's {@link EndpointGuard} refuse, judging by the breakers of the call's {@link
+ * BreakerScopes scope} ({@link EndpointGuards#SCOPE} in its call options): an endpoint with an open
+ * circuit or a full bulkhead is skipped and the child asked again, and an endpoint this call was
+ * already sent to is skipped while another may take it (so a retry goes to another replica when
+ * there is one). With a choice count of 2, of the first two endpoints that may take the call the
+ * one with fewer calls in flight gets it, a tie at random (least-request, as grpc's
+ * least_request_experimental chooses). When every endpoint refuses, the call is dropped (not
+ * retried) with UNAVAILABLE and an {@link EndpointRefusedException} as the cause, which {@link
+ * BackendPool} turns into the caller's status.
  */
 final class GuardingPicker extends SubchannelPicker {
   private final SubchannelPicker child;
@@ -37,8 +39,9 @@ final class GuardingPicker extends SubchannelPicker {
   @Override
   public PickResult pickSubchannel(PickSubchannelArgs args) {
     List<EndpointGuard> all = guards.all();
-    if (!all.isEmpty() && all.stream().noneMatch(EndpointGuard::circuitAdmits)) {
-      return refuse(all.stream().map(g -> g.name() + " circuit open").toList(), false);
+    String scope = args.getCallOptions().getOption(EndpointGuards.SCOPE);
+    if (!all.isEmpty() && all.stream().noneMatch(g -> g.circuitAdmits(scope))) {
+      return refuse(all.stream().map(g -> g.name() + " circuit open").toList(), false, scope);
     }
     Set<String> tried = args.getCallOptions().getOption(EndpointGuards.TRIED);
     List<String> refusals = new ArrayList<>();
@@ -50,13 +53,13 @@ final class GuardingPicker extends SubchannelPicker {
     for (int i = 0; i < picks && choices < choiceCount; i++) {
       PickResult result = child.pickSubchannel(args);
       if (!(result.getSubchannel() instanceof GuardingLoadBalancer.NamedSubchannel named)) {
-        return noSubchannel(result, all);
+        return noSubchannel(result, all, scope);
       }
       EndpointGuard guard = guards.get(named.name());
       if (guard == null) {
         return result.copyWithSubchannel(named.delegate()); // gone since the child's picker
       }
-      EndpointGuard.Refusal refusal = guard.refusal();
+      EndpointGuard.Refusal refusal = guard.refusal(scope);
       if (refusal != null) {
         full |= refusal == EndpointGuard.Refusal.BULKHEAD_FULL;
         refusals.add(describe(guard, refusal));
@@ -74,11 +77,13 @@ final class GuardingPicker extends SubchannelPicker {
     }
     Choice chosen = best != null ? best : triedBefore;
     if (chosen == null) {
-      return refuse(refusals.stream().distinct().toList(), full);
+      return refuse(refusals.stream().distinct().toList(), full, scope);
     }
     return PickResult.withSubchannel(
         chosen.subchannel(),
-        chosen.guard().tracing(chosen.pick().getStreamTracerFactory(), tried, guards::countRetry));
+        chosen
+            .guard()
+            .tracing(chosen.pick().getStreamTracerFactory(), tried, guards::countRetry, scope));
   }
 
   /** Whether {@code guard} has fewer calls in flight than {@code best}; a tie at random. */
@@ -91,24 +96,25 @@ final class GuardingPicker extends SubchannelPicker {
    * The child had no endpoint: it waits for one (no result), or fails the call because none is
    * connected and healthy, which counts against every endpoint's circuit.
    */
-  private PickResult noSubchannel(PickResult result, List<EndpointGuard> all) {
+  private PickResult noSubchannel(PickResult result, List<EndpointGuard> all, String scope) {
     if (result.getStatus().isOk() || result.isDrop()) {
       return result;
     }
     if (all.isEmpty()) {
       guards.countRejected("no_endpoints");
     } else {
-      all.forEach(g -> g.recordUnreachable(result.getStatus()));
+      all.forEach(g -> g.recordUnreachable(scope, result.getStatus()));
     }
     return result;
   }
 
-  private PickResult refuse(List<String> refusals, boolean full) {
+  private PickResult refuse(List<String> refusals, boolean full, String scope) {
     guards.countRejected(full ? "bulkhead_full" : "circuit_open");
     String description =
         full
             ? guards.backend() + " is overloaded: " + String.join(", ", refusals)
             : guards.backend()
+                + (scope.isEmpty() ? "" : " (" + scope + ")")
                 + " is unavailable: circuit open for every endpoint ("
                 + String.join(", ", refusals)
                 + ")";

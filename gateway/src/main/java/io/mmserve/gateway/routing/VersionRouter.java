@@ -69,6 +69,27 @@ public final class VersionRouter {
   }
 
   /**
+   * The circuit-breaker scope of a backend call naming {@code model} (see {@code
+   * resilience.BreakerScopes}): {@code model} itself when it is {@code name@version} of the stable
+   * or the canary version of that model's split, else "" (the shared scope). Bounded by the splits:
+   * a version no split names, whoever asks for it, shares the one breaker.
+   */
+  public String breakerScope(String model) {
+    int at = model.indexOf('@');
+    if (at <= 0 || at == model.length() - 1) {
+      return "";
+    }
+    VersionSplit split = splits.get(model.substring(0, at));
+    if (split == null) {
+      return "";
+    }
+    String version = model.substring(at + 1);
+    return version.equals(split.stableVersion()) || version.equals(split.canaryVersion())
+        ? model
+        : "";
+  }
+
+  /**
    * The model version a request gets.
    *
    * @param requested the request's {@code model} field: "", "name" or "name@version"

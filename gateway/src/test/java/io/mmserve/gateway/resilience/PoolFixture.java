@@ -47,6 +47,9 @@ final class PoolFixture implements AutoCloseable {
   final Replica b;
   BackendPool pool;
 
+  /** The breaker scopes of the pool opened next. */
+  BreakerScopes scopes = BreakerScopes.NONE;
+
   PoolFixture() throws IOException {
     a = new Replica();
     b = new Replica();
@@ -77,12 +80,25 @@ final class PoolFixture implements AutoCloseable {
 
   /** Opens the pool over a target that {@code channels}' resolvers resolve. */
   void openOver(String target, Settings settings, BackendPool.ChannelFactory channels) {
-    pool = new BackendPool(BACKEND, target, settings.build(), channels, scheduler, registry, clock);
+    pool =
+        new BackendPool(
+            BACKEND, target, settings.build(), channels, scheduler, registry, clock, scopes);
     pool.start();
   }
 
   ListenableFuture<EncodeTextResponse> call() {
     return pool.call(Deadline.after(10, TimeUnit.SECONDS), ENCODE);
+  }
+
+  /** A call whose request names {@code model}, judged by that model's breakers. */
+  ListenableFuture<EncodeTextResponse> call(String model) {
+    return pool.call(
+        model,
+        Deadline.after(10, TimeUnit.SECONDS),
+        (channel, deadline) ->
+            TextEncoderGrpc.newFutureStub(channel)
+                .withDeadline(deadline)
+                .encodeText(EncodeTextRequest.newBuilder().setModel(model).addTexts("x").build()));
   }
 
   static String answeredBy(ListenableFuture<EncodeTextResponse> answer) throws Exception {

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A text-encoder replica on a loopback port, with a gRPC health service the test sets: it answers
- * with its address as the model name, fails with {@link #failWith} when set, or holds calls
- * unanswered while {@link #hold} is set.
+ * with its address as the model name, fails with {@link #failWith} when set (for every model, or
+ * only {@link #failOnlyModel}'s), or holds calls unanswered while {@link #hold} is set.
  */
 final class Replica extends TextEncoderGrpc.TextEncoderImplBase implements AutoCloseable {
   final HealthStatusManager health = new HealthStatusManager();
@@ -28,6 +28,10 @@ final class Replica extends TextEncoderGrpc.TextEncoderImplBase implements AutoC
   final Server server;
   final String address;
   volatile Status failWith;
+
+  /** When set, only requests naming this model fail with {@link #failWith}. */
+  volatile String failOnlyModel;
+
   volatile Metadata failTrailers;
   volatile boolean hold;
 
@@ -53,7 +57,7 @@ final class Replica extends TextEncoderGrpc.TextEncoderImplBase implements AutoC
       held.add(out);
       return;
     }
-    if (failWith != null) {
+    if (failWith != null && (failOnlyModel == null || failOnlyModel.equals(request.getModel()))) {
       out.onError(failWith.asRuntimeException(failTrailers));
       return;
     }

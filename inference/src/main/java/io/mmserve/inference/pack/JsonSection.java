@@ -80,16 +80,24 @@ final class JsonSection {
    * pack's files.
    */
   Path file(String name, Path dir) {
+    return file(name, dir, dir);
+  }
+
+  /**
+   * A file name, resolved against {@code base}, that must lead to a file inside {@code pack} (as
+   * {@link #file(String, Path)}, for names written relative to a folder of the pack).
+   */
+  Path file(String name, Path base, Path packDir) {
     String value = string(name);
     Path file;
     try {
-      file = dir.resolve(value);
+      file = base.resolve(value);
     } catch (InvalidPathException e) {
       throw bad(field(name), "must be a file name (" + e.getReason() + ")", require(name));
     }
-    Path pack = dir.toAbsolutePath().normalize();
+    Path pack = packDir.toAbsolutePath().normalize();
     if (!file.toAbsolutePath().normalize().startsWith(pack)
-        || file.normalize().equals(dir.normalize())) {
+        || file.toAbsolutePath().normalize().equals(pack)) {
       throw bad(field(name), "must name a file inside the pack's folder", require(name));
     }
     return file;
@@ -131,6 +139,19 @@ final class JsonSection {
     List<Double> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       out.add(number(field(name) + "[" + i + "]", array.get(i)).doubleValue());
+    }
+    return out;
+  }
+
+  List<String> strings(String name) {
+    JsonArray array = array(name);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      JsonElement e = array.get(i);
+      if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString() || e.getAsString().isBlank()) {
+        throw bad(field(name) + "[" + i + "]", "must be a non-empty string", e);
+      }
+      out.add(e.getAsString());
     }
     return out;
   }

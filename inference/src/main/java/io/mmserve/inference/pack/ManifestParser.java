@@ -67,7 +67,8 @@ public final class ManifestParser {
         m.positiveDouble("logit_scale"),
         text,
         vision,
-        m.optionalSection("fusion").map(s -> fusion(s, packDir)));
+        m.optionalSection("fusion").map(s -> fusion(s, packDir)),
+        m.optionalSection("probes").map(s -> s.file("file", packDir)));
   }
 
   private static TextSpec text(JsonSection s, Path dir) {

@@ -1,5 +1,6 @@
 package io.mmserve.inference.pack;
 
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,6 +16,7 @@ import java.util.Optional;
  * @param text the text side, if the pack has one
  * @param vision the vision side, if the pack has one
  * @param fusion the fusion head, if the pack has one
+ * @param probes the pack's probe set file ({@link ProbeSet}), if it has one
  */
 public record ModelManifest(
     int formatVersion,
@@ -24,13 +26,37 @@ public record ModelManifest(
     double logitScale,
     Optional<TextSpec> text,
     Optional<VisionSpec> vision,
-    Optional<FusionSpec> fusion) {
+    Optional<FusionSpec> fusion,
+    Optional<Path> probes) {
   public ModelManifest {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(vision, "vision");
     Objects.requireNonNull(fusion, "fusion");
+    Objects.requireNonNull(probes, "probes");
+  }
+
+  /** A manifest without a probe set. */
+  public ModelManifest(
+      int formatVersion,
+      String name,
+      String version,
+      int embeddingDim,
+      double logitScale,
+      Optional<TextSpec> text,
+      Optional<VisionSpec> vision,
+      Optional<FusionSpec> fusion) {
+    this(
+        formatVersion,
+        name,
+        version,
+        embeddingDim,
+        logitScale,
+        text,
+        vision,
+        fusion,
+        Optional.empty());
   }
 
   /** "name@version", the unique id of this pack. */

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A model pack: a directory with a model.json and the files it names.
@@ -22,7 +23,8 @@ public record ModelPack(Path dir, ModelManifest manifest) {
   }
 
   /**
-   * Reads and validates {@code dir/model.json}. Model files are not opened here.
+   * Reads and validates {@code dir/model.json}, and the probe set it names (the few small images
+   * are read and checked too). Model files are not opened here.
    *
    * @throws ModelPackException naming the manifest file, the field and the bad value
    */
@@ -36,10 +38,21 @@ public record ModelPack(Path dir, ModelManifest manifest) {
       throw new ModelPackException("cannot read " + file + ": " + e, e);
     }
     try {
-      return new ModelPack(absolute, ManifestParser.parse(json, absolute));
+      ModelPack pack = new ModelPack(absolute, ManifestParser.parse(json, absolute));
+      pack.probeSet();
+      return pack;
     } catch (ModelPackException e) {
       throw new ModelPackException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The pack's probe set, read from its files now; empty when the manifest names none.
+   *
+   * @throws ModelPackException naming the probe set file, the field and the rule broken
+   */
+  public Optional<ProbeSet> probeSet() {
+    return manifest.probes().map(file -> ProbeSet.read(file, dir));
   }
 
   /** The pack's name. */

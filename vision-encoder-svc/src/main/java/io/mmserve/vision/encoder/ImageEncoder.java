@@ -165,6 +165,11 @@ public final class ImageEncoder implements AutoCloseable {
     }
   }
 
+  /** The packs this encoder serves. */
+  public ModelRegistry registry() {
+    return registry;
+  }
+
   /** The vision encoders of the packs, for the caller to load into its inference backend. */
   public static List<BackendModel> backendModels(ModelRegistry registry, ModelPrecision precision) {
     return registry.packs().stream().map(p -> ImageModel.backendModel(p, precision)).toList();
