@@ -19,11 +19,14 @@ import java.util.stream.Collectors;
  */
 final class StackPlan {
   /**
-   * JVM flags a service always gets: gallery-svc resolves the Vector API module, without which
-   * Lucene scores vectors with its scalar code (several times slower search).
+   * JVM flags a service always gets: gallery-svc and fusion-svc resolve the Vector API module,
+   * without which Lucene scores vectors with its scalar code (several times slower search) and the
+   * match head runs its scalar kernels.
    */
   static final Map<String, List<String>> SERVICE_JVM_FLAGS =
-      Map.of("gallery-svc", List.of("--add-modules=jdk.incubator.vector"));
+      Map.of(
+          "gallery-svc", List.of("--add-modules=jdk.incubator.vector"),
+          "fusion-svc", List.of("--add-modules=jdk.incubator.vector"));
 
   /** The gateway setting of the thumbnails' longest side (docs/configuration.md). */
   static final String THUMBNAIL_SIDE_KEY = "gallery.thumbnails.max-side";

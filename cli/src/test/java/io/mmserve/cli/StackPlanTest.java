@@ -64,6 +64,7 @@ class StackPlanTest {
     assertEquals(
         List.of(
             "/jdk/bin/java",
+            "--add-modules=jdk.incubator.vector",
             "-jar",
             "/opt/mmserve/fusion-svc/target/fusion-svc.jar",
             "--grpc.host=127.0.0.1",

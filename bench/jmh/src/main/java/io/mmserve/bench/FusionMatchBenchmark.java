@@ -2,6 +2,7 @@ package io.mmserve.bench;
 
 import io.mmserve.fusion.model.FusionEngine;
 import io.mmserve.fusion.model.FusionLimits;
+import io.mmserve.fusion.model.MatchKernels;
 import io.mmserve.fusion.model.TensorInput;
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.DType;
@@ -31,9 +32,12 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * The match head (cross-modal attention, LayerNorm, masked mean, MLP) on 32 image-text pairs of the
- * bundled pack's reference features: fusion-svc's Java code against ONNX Runtime running the pack's
+ * bundled pack's reference features: fusion-svc's Java code on its Vector API kernels ({@code
+ * javaVector}) and on its scalar kernels ({@code javaScalar}: the code before the Vector API, the
+ * baseline, and the fallback without the module) against ONNX Runtime running the pack's
  * fusion.onnx in-process with the same thread count ({@code threads}: Java match threads, ORT
- * intra-op threads). Score: microseconds per 32 pairs.
+ * intra-op threads). Score: microseconds per 32 pairs. bench/fusion_match.sh runs the three in
+ * rounds.
  *
  * <p>{@code images=distinct} gives every pair its own image (reference images with a tiny per-pair
  * change, so no keys and values can be shared); {@code images=one} matches one image against 32
@@ -45,7 +49,7 @@ import org.openjdk.jmh.annotations.Threads;
 @Threads(1)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+    jvmArgsAppend = {"-Xms512m", "-Xmx512m", "--add-modules=jdk.incubator.vector"})
 public class FusionMatchBenchmark {
   private static final int PAIRS = 32;
 
@@ -55,7 +59,8 @@ public class FusionMatchBenchmark {
   @Param({"distinct", "one"})
   public String images;
 
-  private FusionEngine engine;
+  private FusionEngine vectorEngine;
+  private FusionEngine scalarEngine;
   private OnnxRuntimeBackend onnx;
   private TensorInput tokens;
   private TensorInput mask;
@@ -99,7 +104,11 @@ public class FusionMatchBenchmark {
             "attention_mask", mask.tensor(),
             "patch_features", patches.tensor());
 
-    engine = new FusionEngine(new ModelRegistry(List.of(pack)), FusionLimits.defaults(), threads);
+    ModelRegistry registry = new ModelRegistry(List.of(pack));
+    vectorEngine =
+        new FusionEngine(registry, FusionLimits.defaults(), threads, MatchKernels.VECTOR);
+    scalarEngine =
+        new FusionEngine(registry, FusionLimits.defaults(), threads, MatchKernels.SCALAR);
     onnx =
         OnnxRuntimeBackend.open(
             new OnnxRuntimeConfig(threads, 1, OnnxRuntimeConfig.Optimization.ALL),
@@ -122,14 +131,21 @@ public class FusionMatchBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    engine.close();
+    vectorEngine.close();
+    scalarEngine.close();
     onnx.close();
   }
 
-  /** fusion-svc's Java match head. */
+  /** fusion-svc's match head on its Vector API kernels. */
   @Benchmark
-  public float[] java() {
-    return engine.match("", tokens, mask, patches).probabilities();
+  public float[] javaVector() {
+    return vectorEngine.match("", tokens, mask, patches).probabilities();
+  }
+
+  /** fusion-svc's match head on its scalar kernels: the baseline. */
+  @Benchmark
+  public float[] javaScalar() {
+    return scalarEngine.match("", tokens, mask, patches).probabilities();
   }
 
   /** ONNX Runtime on the pack's fusion.onnx. */

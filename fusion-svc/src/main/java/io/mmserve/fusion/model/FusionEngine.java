@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Score, Classify and Match over the served packs: resolves the model a request names, checks the
@@ -23,29 +25,48 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FusionEngine implements AutoCloseable {
   private static final long CLOSE_WAIT_SECONDS = 5;
+  private static final Logger LOG = LoggerFactory.getLogger(FusionEngine.class);
 
   private final ModelRegistry registry;
   private final Map<String, FusionModel> models = new HashMap<>();
+  private final Map<MatchHead, PairLogits> matchPaths = new HashMap<>();
+  private final MatchKernels kernels;
   private final FusionLimits limits;
   private final int threads;
   private final ExecutorService workers;
 
   /**
-   * Loads every pack's fusion weights now, so a bad pack stops start-up.
+   * Loads every pack's fusion weights now, so a bad pack stops start-up; the match head runs on the
+   * {@link MatchKernels#available()} kernels.
    *
    * @param threads how many threads one Match may use, the caller's included (>= 1)
    * @throws io.mmserve.inference.pack.ModelPackException when a pack's weights are unusable
    */
   public FusionEngine(ModelRegistry registry, FusionLimits limits, int threads) {
+    this(registry, limits, threads, MatchKernels.available());
+  }
+
+  /**
+   * As {@link #FusionEngine(ModelRegistry, FusionLimits, int)} on the given kernels (the benchmark
+   * runs both).
+   *
+   * @throws IllegalStateException for {@link MatchKernels#VECTOR} without the Vector API module
+   */
+  public FusionEngine(
+      ModelRegistry registry, FusionLimits limits, int threads, MatchKernels kernels) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, but was " + threads);
     }
     this.registry = registry;
     this.limits = limits;
     this.threads = threads;
+    this.kernels = kernels;
     for (ModelPack pack : registry.packs()) {
-      models.put(pack.manifest().id(), FusionModel.load(pack));
+      FusionModel model = FusionModel.load(pack);
+      models.put(pack.manifest().id(), model);
+      model.head().ifPresent(head -> matchPaths.put(head, kernels.of(head)));
     }
+    LOG.info("match head: {}", kernels.describe());
     this.workers =
         threads == 1
             ? null
@@ -56,6 +77,11 @@ public final class FusionEngine implements AutoCloseable {
                   t.setDaemon(true);
                   return t;
                 });
+  }
+
+  /** The kernels the match head runs on. */
+  public MatchKernels kernels() {
+    return kernels;
   }
 
   /** The model a request names ("" for the default); unknown names are invalid input. */
@@ -140,7 +166,8 @@ public final class FusionEngine implements AutoCloseable {
   }
 
   /** Splits the pairs into {@code threads} runs; the calling thread computes the first. */
-  private float[] logits(MatchHead head, MatchFeatures f) {
+  private float[] logits(MatchHead model, MatchFeatures f) {
+    PairLogits head = matchPaths.get(model);
     float[] logits = new float[f.pairs()];
     ImageGroups groups = ImageGroups.of(f.patches(), f.pairs(), f.patchCount() * f.width());
     int parts = Math.min(threads, f.pairs());

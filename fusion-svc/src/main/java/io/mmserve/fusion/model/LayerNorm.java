@@ -23,6 +23,20 @@ public final class LayerNorm {
     return weight.length;
   }
 
+  /** The weight; callers must not modify it. */
+  float[] weight() {
+    return weight;
+  }
+
+  /** The bias; callers must not modify it. */
+  float[] bias() {
+    return bias;
+  }
+
+  double eps() {
+    return eps;
+  }
+
   /** Normalises {@code rows} rows of {@code x} starting at {@code off}, in place. */
   public void applyInPlace(float[] x, int off, int rows) {
     int n = weight.length;

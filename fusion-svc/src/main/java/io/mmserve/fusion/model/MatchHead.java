@@ -15,7 +15,7 @@ package io.mmserve.fusion.model;
  * <p>Immutable and thread-safe; each thread brings its own {@link Workspace}, or uses its
  * thread-local one.
  */
-public final class MatchHead {
+public final class MatchHead implements PairLogits {
   private final CrossModalAttention attention;
   private final LayerNorm norm;
   private final Linear fc1;
@@ -44,6 +44,18 @@ public final class MatchHead {
   /** The head's attention block. */
   public CrossModalAttention attention() {
     return attention;
+  }
+
+  LayerNorm norm() {
+    return norm;
+  }
+
+  Linear fc1() {
+    return fc1;
+  }
+
+  Linear fc2() {
+    return fc2;
   }
 
   /** One thread's work buffers; they grow to the largest pair seen. */
@@ -89,7 +101,8 @@ public final class MatchHead {
    * As {@link #logits(MatchFeatures, ImageGroups, int, int, float[], Workspace)} with the calling
    * thread's own workspace.
    */
-  void logits(MatchFeatures f, ImageGroups groups, int from, int to, float[] logits) {
+  @Override
+  public void logits(MatchFeatures f, ImageGroups groups, int from, int to, float[] logits) {
     logits(f, groups, from, to, logits, workspaces.get());
   }
 
@@ -118,9 +131,10 @@ public final class MatchHead {
 
   /**
    * The real text tokens of the pairs from {@code p} to the end of its image's group; whole groups,
-   * not a thread's run, so the path and the answer do not depend on the thread count.
+   * not a thread's run, so the path and the answer do not depend on the thread count. An image is
+   * projected once when this is at least its patch count, else attended raw.
    */
-  private static int realTokens(MatchFeatures f, ImageGroups groups, int p) {
+  static int realTokens(MatchFeatures f, ImageGroups groups, int p) {
     int count = 0;
     int start = p;
     while (!groups.startsImage()[start]) {
