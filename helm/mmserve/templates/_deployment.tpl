@@ -72,10 +72,9 @@ spec:
           env:
             - name: MMSERVE_CONFIG
               value: /etc/mmserve/mmserve.conf
-            {{- with $values.javaOptions }}
+            # heap and direct memory from resources.limits.memory, then javaOptions (_jvm.tpl)
             - name: JAVA_TOOL_OPTIONS
-              value: {{ . | quote }}
-            {{- end }}
+              value: {{ include "mmserve.javaToolOptions" $values | quote }}
             {{- with $values.env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}

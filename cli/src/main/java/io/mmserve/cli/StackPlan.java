@@ -232,7 +232,8 @@ final class StackPlan {
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(SERVICE_JVM_FLAGS.getOrDefault(module, List.of()));
-    command.addAll(options.jvmOptionsOf(module));
+    // a bounded heap, direct memory and collector unless --jvm-option sets them (JvmMemoryDefaults)
+    command.addAll(JvmMemoryDefaults.merged(module, options.jvmOptionsOf(module)));
     command.add("-jar");
     command.add(jar(home, module).toString());
     command.add("--grpc.host=" + HOST);

@@ -121,7 +121,9 @@ record UpOptions(
           "--gateway-flag KEY=VALUE (repeatable; e.g. batching.text.max-batch-size=1)"
               + "  --gateway-config FILE",
           "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batching.max-batch-size=1)",
-          "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m)",
+          "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m): replaces the default of"
+              + " its kind (heap -Xmx128m, gallery-svc 256m;",
+          "  -XX:MaxDirectMemorySize=64m, encoders 96m; -XX:+UseSerialGC)",
           "--gallery-data DIR (default data/gallery): gallery-svc's collections, kept between runs",
           "--api-keys FILE: the gateway asks every call for an API key of FILE (mmserve keys new);"
               + " without it, anyone who reaches the gateway may call it",

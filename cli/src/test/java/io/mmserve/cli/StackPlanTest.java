@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StackPlanTest {
@@ -45,6 +46,9 @@ class StackPlanTest {
         List.of(
             "/jdk/bin/java",
             "--add-modules=jdk.incubator.vector",
+            "-Xmx256m",
+            "-XX:MaxDirectMemorySize=64m",
+            "-XX:+UseSerialGC",
             "-jar",
             "/opt/mmserve/gallery-svc/target/gallery-svc.jar",
             "--grpc.host=127.0.0.1",
@@ -65,6 +69,9 @@ class StackPlanTest {
         List.of(
             "/jdk/bin/java",
             "--add-modules=jdk.incubator.vector",
+            "-Xmx128m",
+            "-XX:MaxDirectMemorySize=64m",
+            "-XX:+UseSerialGC",
             "-jar",
             "/opt/mmserve/fusion-svc/target/fusion-svc.jar",
             "--grpc.host=127.0.0.1",
@@ -82,6 +89,9 @@ class StackPlanTest {
     assertEquals(
         List.of(
             "/jdk/bin/java",
+            "-Xmx128m",
+            "-XX:MaxDirectMemorySize=96m",
+            "-XX:+UseSerialGC",
             "-jar",
             "/opt/mmserve/text-encoder-svc/target/text-encoder-svc.jar",
             "--grpc.host=127.0.0.1",
@@ -241,9 +251,57 @@ class StackPlanTest {
         plan("--text-replicas=2", "--jvm-option", "text-encoder-svc=-Xmx512m");
 
     for (ServiceSpec text : services.subList(0, 2)) {
-      assertEquals(List.of("/jdk/bin/java", "-Xmx512m", "-jar"), text.command().subList(0, 3));
+      assertEquals(
+          List.of(
+              "/jdk/bin/java",
+              "-XX:MaxDirectMemorySize=96m",
+              "-XX:+UseSerialGC",
+              "-Xmx512m",
+              "-jar"),
+          text.command().subList(0, 5));
     }
-    assertEquals(List.of("/jdk/bin/java", "-jar"), last(services).command().subList(0, 2));
+    assertFalse(last(services).command().contains("-Xmx512m"));
+  }
+
+  @Test
+  void services_byDefault_boundEachJvmsHeapAndDirectMemory_andRunTheSerialCollector() {
+    Map<String, List<String>> expected =
+        Map.of(
+            "gateway", List.of("-Xmx128m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC"),
+            "text-encoder-svc",
+                List.of("-Xmx128m", "-XX:MaxDirectMemorySize=96m", "-XX:+UseSerialGC"),
+            "vision-encoder-svc",
+                List.of("-Xmx128m", "-XX:MaxDirectMemorySize=96m", "-XX:+UseSerialGC"),
+            "fusion-svc", List.of("-Xmx128m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC"),
+            "gallery-svc", List.of("-Xmx256m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC"));
+
+    for (ServiceSpec service : plan("--vision-replicas=2")) {
+      List<String> command = service.command();
+      List<String> jvm = command.subList(1, command.indexOf("-jar"));
+      assertEquals(
+          expected.get(service.module()),
+          jvm.stream().filter(flag -> !flag.startsWith("--add-modules")).toList(),
+          service.name());
+    }
+  }
+
+  @Test
+  void services_jvmOptionOfAKind_replacesThatDefaultOnly() {
+    ServiceSpec vision =
+        plan(
+                "--jvm-option",
+                "vision-encoder-svc=-XX:MaxRAMPercentage=25",
+                "--jvm-option",
+                "vision-encoder-svc=-XX:+UseG1GC",
+                "--jvm-option",
+                "vision-encoder-svc=-Xss512k")
+            .get(1);
+
+    List<String> command = vision.command();
+    assertEquals(
+        List.of(
+            "-XX:MaxDirectMemorySize=96m", "-XX:MaxRAMPercentage=25", "-XX:+UseG1GC", "-Xss512k"),
+        command.subList(1, command.indexOf("-jar")));
   }
 
   @Test

@@ -98,6 +98,8 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
       options.addConfigEntry("session.intra_op.allow_spinning", spinning);
       options.addConfigEntry("session.inter_op.allow_spinning", spinning);
       options.setOptimizationLevel(optLevel(config.optimization()));
+      options.setCPUArenaAllocator(config.cpuArena());
+      options.setMemoryPatternOptimization(config.memoryPattern());
       return env.createSession(spec.file().toString(), options);
     } catch (OrtException e) {
       throw new ModelPackException(

@@ -41,4 +41,24 @@ class OnnxRuntimeConfigTest {
 
     assertTrue(e.getMessage().contains(OnnxRuntimeConfig.ALLOW_SPINNING), e.getMessage());
   }
+
+  @Test
+  void from_readsTheArenaAndMemoryPatternSwitches() {
+    OnnxRuntimeConfig config =
+        read(
+            Map.of(
+                OnnxRuntimeConfig.CPU_ARENA, "false", OnnxRuntimeConfig.MEMORY_PATTERN, "false"));
+
+    assertFalse(config.cpuArena());
+    assertFalse(config.memoryPattern());
+  }
+
+  @Test
+  void from_rejectsANonBooleanArenaValue_namingTheKey() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> read(Map.of(OnnxRuntimeConfig.CPU_ARENA, "shrink")));
+
+    assertTrue(e.getMessage().contains(OnnxRuntimeConfig.CPU_ARENA), e.getMessage());
+  }
 }
