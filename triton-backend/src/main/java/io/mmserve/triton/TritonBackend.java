@@ -48,9 +48,11 @@ import org.slf4j.LoggerFactory;
  * #isReady()} follows ModelReady and never waits longer than {@link TritonConfig#readyTimeout()}.
  *
  * <p>The channel is plaintext or TLS ({@link TritonTls}, the {@code triton.tls.*} settings). A TLS
- * handshake that fails at start-up (Triton's certificate not trusted or not naming the target's
- * host, or Triton refusing this client's certificate or its absence) is not retried: {@link
- * #connect} fails at once with a {@link TritonStartupException} that says so.
+ * handshake this client refuses at start-up (Triton's certificate not trusted or not naming the
+ * target's host) is not retried: {@link #connect} fails at once with a {@link
+ * TritonStartupException} that says so. Triton refusing this client's certificate (or its absence)
+ * reaches the client only as a closed connection: retried until the start-up timeout, then reported
+ * with TLS named as the likely cause.
  *
  * <p>Thread-safe. One channel, created by {@link #connect} and reused by every call; {@link
  * #close()} shuts it down, then stops the TLS file poll.
@@ -170,6 +172,7 @@ public final class TritonBackend implements InferenceBackend {
               retries,
               deadline,
               config,
+              tls.enabled(),
               "ServerMetadata",
               t ->
                   stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -192,6 +195,7 @@ public final class TritonBackend implements InferenceBackend {
                 retries,
                 deadline,
                 config,
+                tls.enabled(),
                 "ModelMetadata of '" + name + "'",
                 t ->
                     stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -205,6 +209,7 @@ public final class TritonBackend implements InferenceBackend {
                     retries,
                     deadline,
                     config,
+                    tls.enabled(),
                     "ModelConfig of '" + name + "'",
                     t ->
                         stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -363,6 +368,7 @@ public final class TritonBackend implements InferenceBackend {
       RetryLoop retries,
       long deadline,
       TritonConfig config,
+      boolean tls,
       String what,
       RetryLoop.Attempt<T> attempt) {
     try {
@@ -373,7 +379,7 @@ public final class TritonBackend implements InferenceBackend {
               status.getCode() == Status.Code.UNAVAILABLE
                   && TritonErrors.tlsFailure(status).isEmpty()); // a retry cannot mend a refusal
     } catch (StatusRuntimeException e) {
-      throw TritonStartupException.ofFailedCall(what, e, config);
+      throw TritonStartupException.ofFailedCall(what, e, config, tls);
     }
   }
 }

@@ -23,10 +23,11 @@ public final class TritonStartupException extends RuntimeException {
 
   /**
    * Why start-up call {@code what} failed for good (after its retries): the TLS handshake, a model
-   * or version Triton does not serve, no answer within the start-up timeout, or another status.
+   * or version Triton does not serve, no answer within the start-up timeout (with {@code tls},
+   * naming a refused client certificate as the likely cause), or another status.
    */
   static TritonStartupException ofFailedCall(
-      String what, StatusRuntimeException e, TritonConfig config) {
+      String what, StatusRuntimeException e, TritonConfig config, boolean tls) {
     Status status = e.getStatus();
     String detail = TritonErrors.describe(status);
     Optional<String> tlsFailure = TritonErrors.tlsFailure(status);
@@ -64,7 +65,14 @@ public final class TritonStartupException extends RuntimeException {
               + " did not answer within "
               + config.startupTimeout().toSeconds()
               + " s: "
-              + detail,
+              + detail
+              + (tls
+                  ? " (the channel uses TLS: Triton refusing this encoder's certificate, or its"
+                      + " absence, looks like this to the client, a connection closed after the"
+                      + " handshake, and Triton logs 'Handshake failed'; check "
+                      + TritonTls.PREFIX
+                      + ".cert-file and .key-file against Triton's --grpc-root-cert)"
+                  : ""),
           e);
     }
     return new TritonStartupException(what + " failed with " + status.getCode() + ": " + detail, e);

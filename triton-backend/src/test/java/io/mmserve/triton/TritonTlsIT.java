@@ -32,9 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The encoders' channel to a real Triton (triton/serve.py) that serves gRPC over TLS and requires a
  * client certificate of its CA ({@code --grpc-use-ssl-mutual}), with certificates made in the test:
- * the {@code triton.tls.*} settings connect and infer; a client without a certificate, with one of
- * another CA, or not trusting Triton's CA is refused at start-up at once with an error that names
- * the TLS handshake, not after the start-up timeout.
+ * the {@code triton.tls.*} settings connect and infer; a client not trusting Triton's CA is refused
+ * at start-up at once with an error that names the TLS handshake; a client without a certificate,
+ * or with one of another CA, is refused by Triton, seen as a closed connection, and start-up ends
+ * at its timeout with an error that names TLS as the likely cause (never a hang).
  */
 class TritonTlsIT {
   private static final Duration VALIDITY = Duration.ofDays(1);
@@ -45,6 +46,9 @@ class TritonTlsIT {
    * did not; short enough that a regression fails the test in minutes.
    */
   private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
+
+  /** The start-up timeout of the cases Triton refuses, which end only with it. */
+  private static final Duration REFUSED_STARTUP_TIMEOUT = Duration.ofSeconds(10);
 
   private static final ModelPack PACK = ModelPack.load(ReferencePack.dir());
   private static final String TEXT = PACK.manifest().id() + "/text";
@@ -128,15 +132,44 @@ class TritonTlsIT {
   }
 
   @Test
-  void aClientWithoutACertificate_isRefusedAtOnce_namingTheTlsHandshake() {
-    assertRefused(ClientTlsSettings.trusting(caFile, Duration.ofHours(1)));
+  void aClientWithoutACertificate_isRefusedByTriton_andStartUpEndsNamingTls() {
+    assertRefusedByTriton(ClientTlsSettings.trusting(caFile, Duration.ofHours(1)));
   }
 
   @Test
-  void aClientCertificateOfAnotherCa_isRefusedAtOnce_namingTheTlsHandshake() {
-    assertRefused(
+  void aClientCertificateOfAnotherCa_isRefusedByTriton_andStartUpEndsNamingTls() {
+    assertRefusedByTriton(
         ClientTlsSettings.trusting(caFile, Duration.ofHours(1))
             .withIdentity(file("stranger.crt"), file("stranger.key")));
+  }
+
+  /**
+   * Triton refuses the client after the TLS 1.3 handshake, which the client sees only as a closed
+   * connection: retried until the start-up timeout (short here), then reported naming TLS.
+   */
+  private static void assertRefusedByTriton(ClientTlsSettings tls) {
+    TritonConfig config =
+        TritonConfig.forTarget(triton.target())
+            .withTimeouts(Duration.ofSeconds(10), REFUSED_STARTUP_TIMEOUT, Duration.ofSeconds(1));
+    TritonStartupException e =
+        assertThrows(
+            TritonStartupException.class,
+            () ->
+                TritonBackend.connect(
+                        config, MODELS, Tracing.off(), TritonTls.start(Optional.of(tls)))
+                    .close());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "ServerMetadata failed: Triton at "
+                    + triton.target()
+                    + " did not answer within "
+                    + REFUSED_STARTUP_TIMEOUT.toSeconds()
+                    + " s: "),
+        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("the channel uses TLS: Triton refusing this encoder's certificate"),
+        e.getMessage());
   }
 
   @Test
