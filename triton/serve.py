@@ -8,7 +8,9 @@ mmserve encoders use with triton.model-prefix=PREFIX.
     triton/.venv/bin/python triton/serve.py --pack models/shapes-clip --grpc-port 8001
 
 Prints "triton serving grpc=HOST:PORT models=..." once every model is ready, then serves until SIGTERM or
-SIGINT. Binds to loopback unless --host says otherwise.
+SIGINT. Binds to loopback unless --host says otherwise. With --grpc-server-cert and --grpc-server-key the gRPC
+port serves TLS only (Triton's --grpc-use-ssl); with --grpc-root-cert too, every client must present a
+certificate issued by those CAs (--grpc-use-ssl-mutual). The HTTP port stays plaintext.
 """
 
 import argparse
@@ -48,6 +50,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--instances", type=int, default=1, help="model instances per encoder")
     parser.add_argument("--ort-threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: default)")
     parser.add_argument("--int8", action="store_true", help="serve the int8 files")
+    parser.add_argument("--grpc-server-cert", help="PEM certificate chain: the gRPC port serves TLS")
+    parser.add_argument("--grpc-server-key", help="PEM private key of --grpc-server-cert")
+    parser.add_argument("--grpc-root-cert", help="PEM CAs a client certificate must chain to: mutual TLS")
     return parser.parse_args()
 
 
@@ -91,6 +96,24 @@ def _bind(triton, pack: pathlib.Path, section: dict, name: str, args) -> None:
     )
 
 
+def _grpc_tls(args) -> dict:
+    if not args.grpc_server_cert and not args.grpc_server_key:
+        if args.grpc_root_cert:
+            sys.exit("--grpc-root-cert needs --grpc-server-cert and --grpc-server-key (mutual TLS is TLS)")
+        return {}
+    if not args.grpc_server_cert or not args.grpc_server_key:
+        sys.exit("--grpc-server-cert and --grpc-server-key go together")
+    tls = {
+        "grpc_use_ssl": True,
+        "grpc_server_cert": pathlib.Path(args.grpc_server_cert).resolve(),
+        "grpc_server_key": pathlib.Path(args.grpc_server_key).resolve(),
+    }
+    if args.grpc_root_cert:
+        tls["grpc_use_ssl_mutual"] = True
+        tls["grpc_root_cert"] = pathlib.Path(args.grpc_root_cert).resolve()
+    return tls
+
+
 def main() -> int:
     args = _arguments()
     _use_own_libpython()
@@ -107,6 +130,7 @@ def main() -> int:
         metrics_address=args.host,
         metrics_port=args.metrics_port,
         exit_timeout_secs=5,
+        **_grpc_tls(args),
     )
     names = []
     with Triton(config=config) as triton:

@@ -1,6 +1,6 @@
 {{/*
 A component's settings file (key=value, read through MMSERVE_CONFIG; docs/configuration.md): first the
-keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, the default model, rollouts, backend, model packs, data dir, shutdown grace, TLS files), then the
+keys the chart owns (addresses, ports, the gateway's HTTP port and API keys file, targets, the default model, rollouts, backend, model packs, data dir, shutdown grace, TLS files, Triton's TLS files), then the
 component's config values sorted by key. Call with (dict "root" $ "component" NAME).
 */}}
 {{- define "mmserve.settings" -}}
@@ -64,6 +64,12 @@ backend=triton
 {{- /* the kubernetes:/// resolver lives in the gateway; encoders find Triton's pods by DNS */}}
 triton.target={{ include "mmserve.target" (dict "root" $root "component" "triton" "port" 8001 "mode" "dns") }}
 triton.model-prefix={{ $root.Values.triton.repository.modelPrefix }}
+{{- if $root.Values.tls.enabled }}
+{{- /* Triton requires a client certificate of ca.crt: the encoder presents its own */}}
+triton.tls.ca-file=/etc/mmserve-tls/ca.crt
+triton.tls.cert-file=/etc/mmserve-tls/tls.crt
+triton.tls.key-file=/etc/mmserve-tls/tls.key
+{{- end }}
 {{- if not (hasKey $merged "batching.max-in-flight") }}
 {{- $_ := set $merged "batching.max-in-flight" $root.Values.triton.encoderMaxInFlight }}
 {{- end }}

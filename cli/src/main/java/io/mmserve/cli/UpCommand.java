@@ -136,7 +136,7 @@ final class UpCommand {
   static String tlsLine(Path dir) {
     Path ca = LocalCertificates.caFile(dir);
     return "mmserve: TLS on (mutual TLS between the services; the gateway's gRPC port takes TLS"
-        + " without client certificates, its HTTP/JSON port stays plaintext on loopback);"
+        + " without client certificates, and so does its HTTP/JSON port, as HTTPS);"
         + " clients trust "
         + ca
         + " - export "
@@ -152,7 +152,8 @@ final class UpCommand {
     String target = StackPlan.HOST + ":" + options.basePort();
     String targetFlag =
         options.basePort() == UpOptions.DEFAULT_BASE_PORT ? "" : " --target " + target;
-    String http = "http://" + StackPlan.HOST + ":" + options.httpPort();
+    String scheme = options.tlsDir().isPresent() ? "https" : "http"; // the gateway's certificate
+    String http = scheme + "://" + StackPlan.HOST + ":" + options.httpPort();
     return "mmserve ready: gateway on "
         + target
         + " - try: ./mmserve embed-text \"a red circle\""

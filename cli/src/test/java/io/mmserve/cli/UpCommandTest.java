@@ -149,6 +149,8 @@ class UpCommandTest {
     assertTrue(line.contains("grpcurl -cacert "), line);
     assertTrue(line.contains("ca.crt 127.0.0.1:50051 list"), line);
     assertFalse(line.contains("-plaintext"), line);
+    assertTrue(line.contains("HTTP/JSON API on https://127.0.0.1:8080/v1/"), line);
+    assertTrue(line.contains("gallery page on https://127.0.0.1:8080/gallery/"), line);
   }
 
   @Test

@@ -18,6 +18,8 @@ import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
 import io.mmserve.kit.server.Startup;
 import io.mmserve.kit.tls.ClientTls;
+import io.mmserve.kit.tls.ServerIdentity;
+import io.mmserve.kit.tls.ServerTlsSettings;
 import io.mmserve.rollout.RolloutController;
 import io.mmserve.rollout.RolloutSettings;
 import io.mmserve.rollout.RolloutWatcher;
@@ -25,6 +27,7 @@ import io.mmserve.rollout.Rollouts;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,12 +37,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts the gateway: opens the encoder and fusion channels and serves {@code
  * mmserve.v1.Multimodal} over gRPC and, with {@code http.enabled}, the same service object as
- * HTTP/JSON ({@link HttpGateway}); {@code kubernetes:///} targets resolve through {@link
- * KubernetesDiscovery}. {@link ServiceRunner} does the rest the same way for every service: the
- * config, health and reflection, the admin endpoint, the log line {@code "gateway serving on
- * HOST:PORT"}, exit codes and the graceful stop on SIGTERM or SIGINT (the channels close after the
- * servers). The {@link VersionRouter} starts with the {@code canary.*} split; with {@code
- * rollout.enabled} the ModelRollout watcher changes it through {@link RolloutRouting}.
+ * HTTP/JSON ({@link HttpGateway}; HTTPS with the gRPC port's certificate when {@code tls.cert-file}
+ * is set); {@code kubernetes:///} targets resolve through {@link KubernetesDiscovery}. {@link
+ * ServiceRunner} does the rest the same way for every service: the config, health and reflection,
+ * the admin endpoint, the log line {@code "gateway serving on HOST:PORT"}, exit codes and the
+ * graceful stop on SIGTERM or SIGINT (the channels close after the servers). The {@link
+ * VersionRouter} starts with the {@code canary.*} split; with {@code rollout.enabled} the
+ * ModelRollout watcher changes it through {@link RolloutRouting}.
  */
 public final class Main {
   static final String SERVICE = "gateway";
@@ -82,6 +86,28 @@ public final class Main {
         config.backendTls().get().caFile(),
         config.backendTls().get().certFile().map(Object::toString).orElse("none"));
     return tls.credentials();
+  }
+
+  /**
+   * The HTTP port's certificate when the gateway serves TLS: the files of the gRPC port, polled on
+   * the daemon thread {@code gateway-http-tls-reload}; both close after the HTTP port has stopped.
+   */
+  private static ServerIdentity httpsIdentity(ServerTlsSettings tls, Startup startup) {
+    ScheduledExecutorService poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, SERVICE + "-http-tls-reload");
+              t.setDaemon(true);
+              return t;
+            });
+    startup.closeOnStop(poller::shutdownNow);
+    ServerIdentity identity = startup.closeOnStop(ServerIdentity.start(tls, poller));
+    log.info(
+        "{} HTTP/JSON port serves HTTPS (certificate {}; files checked every {})",
+        SERVICE,
+        tls.certFile(),
+        tls.refreshInterval());
+    return identity;
   }
 
   /**
@@ -178,9 +204,11 @@ public final class Main {
     interceptors.add(auth.interceptor()); // innermost, as on the gRPC server
     interceptors.add(routing);
     interceptors.addAll(GrpcServer.standardInterceptors(startup.meters(), startup.tracing()));
+    Optional<ServerIdentity> identity = config.http().tls().map(tls -> httpsIdentity(tls, startup));
     return parts.withTransport(
         new HttpGateway(
             config.http(),
+            identity,
             service,
             interceptors,
             config.maxInboundMessageBytes(),

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The settings files and mounts of the chart's optional features, as {@code helm template} renders
- * them: TLS (each component's Secret, the tls.* files, probes over HTTP) and canary rollouts (the
- * gateway's rollout.* settings). No cluster: {@link ChartServicesIT} checks the services read them.
+ * them: TLS (each component's Secret, the tls.* files, probes over HTTP; Triton's mutual TLS and
+ * the encoders' triton.tls.* files) and canary rollouts (the gateway's rollout.* settings). No
+ * cluster: {@link ChartServicesIT} checks the services read them.
  */
 class ChartFeatureSettingsIT {
   private static Helm helm;
@@ -74,6 +75,80 @@ class ChartFeatureSettingsIT {
           component + ": TLS is off by default");
       assertEquals(null, SettingsFile.of(plain, component).chartOwned().get("tls.cert-file"));
     }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void
+      tlsWithTriton_startsTritonWithMutualTlsFromItsSecret_andTheEncodersPresentTheirCertificates() {
+    Manifest manifest =
+        render(
+            Values.DEFAULTS.set(
+                "tls.enabled=true", "triton.enabled=true", Combination.TRITON_IMAGE));
+    KubeObject pod = podTemplate(manifest, "triton");
+    Map<String, Object> server = onlyContainer(pod);
+    List<Object> args = (List<Object>) server.get("args");
+    assertTrue(
+        args.containsAll(
+            List.of(
+                "--grpc-use-ssl=true",
+                "--grpc-use-ssl-mutual=true",
+                "--grpc-server-cert=/etc/mmserve-tls/tls.crt",
+                "--grpc-server-key=/etc/mmserve-tls/tls.key",
+                "--grpc-root-cert=/etc/mmserve-tls/ca.crt")),
+        args.toString());
+    Map<String, Object> secret =
+        (Map<String, Object>) named(pod.list("spec", "volumes"), "tls").get("secret");
+    assertEquals(deployment("triton") + "-tls", secret.get("secretName"));
+    Map<String, Object> mount = named((List<Object>) server.get("volumeMounts"), "tls");
+    assertEquals("/etc/mmserve-tls", mount.get("mountPath"));
+    assertEquals(Boolean.TRUE, mount.get("readOnly"));
+    assertEquals(
+        "/v2/health/ready",
+        at(server, "readinessProbe", "httpGet", "path"),
+        "HTTP stays plaintext");
+    for (String encoder : List.of("text-encoder", "vision-encoder")) {
+      Map<String, String> owned = SettingsFile.of(manifest, encoder).chartOwned();
+      assertEquals("/etc/mmserve-tls/ca.crt", owned.get("triton.tls.ca-file"), encoder);
+      assertEquals("/etc/mmserve-tls/tls.crt", owned.get("triton.tls.cert-file"), encoder);
+      assertEquals("/etc/mmserve-tls/tls.key", owned.get("triton.tls.key-file"), encoder);
+    }
+    Manifest renamed =
+        render(
+            Values.DEFAULTS.set(
+                "tls.enabled=true",
+                "tls.secrets.triton=triton-cert",
+                "triton.enabled=true",
+                Combination.TRITON_IMAGE));
+    assertEquals(
+        "triton-cert",
+        ((Map<String, Object>)
+                named(podTemplate(renamed, "triton").list("spec", "volumes"), "tls").get("secret"))
+            .get("secretName"));
+
+    Manifest plain = render(Values.DEFAULTS.set("triton.enabled=true", Combination.TRITON_IMAGE));
+    Map<String, Object> plainServer = onlyContainer(podTemplate(plain, "triton"));
+    assertTrue(
+        ((List<Object>) plainServer.get("args"))
+            .stream().noneMatch(a -> a.toString().startsWith("--grpc-use-ssl")),
+        "Triton serves plaintext without tls.enabled");
+    assertEquals(
+        null, SettingsFile.of(plain, "text-encoder").chartOwned().get("triton.tls.ca-file"));
+  }
+
+  @Test
+  void tls_makesTheGatewaysHttpServiceHttps() {
+    Manifest manifest =
+        render(Values.DEFAULTS.set("tls.enabled=true", "gateway.http.enabled=true"));
+    assertEquals("https", httpPort(manifest).get("appProtocol"));
+    assertEquals(
+        "http",
+        httpPort(render(Values.DEFAULTS.set("gateway.http.enabled=true"))).get("appProtocol"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> httpPort(Manifest manifest) {
+    return named(manifest.get("Service", deployment("gateway")).list("spec", "ports"), "http");
   }
 
   @Test

@@ -171,6 +171,11 @@ class ChartServicesIT {
       throws Exception {
     Manifest triton = helm.template("mmserve", "serving", Combination.TRITON_GPU.chartValues());
     Manifest tls = helm.template("mmserve", "serving", Values.DEFAULTS.set("tls.enabled=true"));
+    Manifest tritonTls =
+        helm.template(
+            "mmserve",
+            "serving",
+            Combination.TRITON_GPU.chartValues().set("tls.enabled=true")); // triton.tls.*
     Manifest rollouts =
         helm.template(
             "mmserve",
@@ -192,6 +197,7 @@ class ChartServicesIT {
       Set<String> owned = new TreeSet<>(file.chartOwned().keySet());
       owned.addAll(SettingsFile.of(triton, component).chartOwned().keySet());
       owned.addAll(SettingsFile.of(tls, component).chartOwned().keySet()); // tls.* files
+      owned.addAll(SettingsFile.of(tritonTls, component).chartOwned().keySet());
       owned.addAll(SettingsFile.of(rollouts, component).chartOwned().keySet()); // rollout.*
       assertTrue(printed.keySet().containsAll(owned), component + " lacks one of " + owned);
       Set<String> tritonMode = SettingsFile.of(triton, component).all().keySet();

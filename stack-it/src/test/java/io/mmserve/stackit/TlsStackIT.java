@@ -18,18 +18,31 @@ import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.kit.client.GrpcChannels;
 import io.mmserve.testsupport.LocalStackProcess;
 import io.mmserve.testsupport.ReferencePack;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code ./mmserve up --tls} as a user runs it: the gateway answers over TLS trusting the CA that
  * {@code up} printed, and not in plaintext; the encoders behind it refuse a client without a
  * certificate of that CA (and say so in the stack's output); the CLI's own client commands reach
- * the gateway with {@code --ca-file}.
+ * the gateway with {@code --ca-file}. The gateway's HTTP/JSON port serves HTTPS with the same
+ * certificate: the gallery page and {@code /v1/embeddings} answer a client trusting the CA (as
+ * {@code curl --cacert}), and a plaintext {@code http://} call is refused.
  */
 class TlsStackIT {
   private static final int MAX_MESSAGE = 16 << 20;
@@ -91,6 +104,8 @@ class TlsStackIT {
                         + ca),
             stack.output());
 
+        assertHttpsOnly(stack, ca);
+
         ProcessRun embed =
             ProcessRun.of(
                 List.of(
@@ -114,6 +129,66 @@ class TlsStackIT {
         }
       }
     }
+  }
+
+  /** The HTTP/JSON port answers HTTPS to a client that trusts the CA, and refuses plaintext. */
+  private static void assertHttpsOnly(LocalStackProcess stack, Path ca) throws Exception {
+    URI plain = URI.create(stack.httpUrl());
+    URI https = URI.create(stack.httpUrl().replaceFirst("^http:", "https:"));
+    assertTrue(stack.output().contains("HTTPS on 127.0.0.1:" + plain.getPort()), stack.output());
+    assertTrue(
+        stack.output().contains("HTTP/JSON API on " + https + "/v1/"),
+        "the ready line shows the https address:\n" + stack.output());
+    try (HttpClient client =
+        HttpClient.newBuilder()
+            .sslContext(trusting(ca))
+            .connectTimeout(Duration.ofSeconds(30))
+            .build()) {
+      HttpResponse<String> gallery =
+          client.send(
+              HttpRequest.newBuilder(https.resolve("/gallery/"))
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, gallery.statusCode());
+      assertTrue(gallery.body().contains("<html"), gallery.body());
+
+      HttpResponse<String> embeddings =
+          client.send(
+              HttpRequest.newBuilder(https.resolve("/v1/embeddings"))
+                  .timeout(Duration.ofSeconds(60))
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"a red circle\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, embeddings.statusCode(), embeddings.body());
+      assertTrue(embeddings.body().contains("\"object\":\"embedding\""), embeddings.body());
+
+      assertThrows(
+          IOException.class,
+          () ->
+              client.send(
+                  HttpRequest.newBuilder(plain.resolve("/gallery/"))
+                      .timeout(Duration.ofSeconds(60))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+    }
+  }
+
+  /** TLS trusting only the CA in {@code caFile}, as {@code curl --cacert caFile}. */
+  private static SSLContext trusting(Path caFile) throws Exception {
+    KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+    trusted.load(null, null);
+    try (InputStream in = Files.newInputStream(caFile)) {
+      trusted.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory factory =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(trusted);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, factory.getTrustManagers(), null);
+    return context;
   }
 
   private static ServingStatus health(ManagedChannel channel) {

@@ -9,6 +9,7 @@ import io.mmserve.inference.Tensor;
 import io.mmserve.inference.batch.Ticker;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.kit.client.GrpcChannels;
+import io.mmserve.kit.client.NameResolvers;
 import io.mmserve.kit.errors.ModelNotFoundException;
 import io.mmserve.kit.tracing.Tracing;
 import io.mmserve.kserve.v2.GRPCInferenceServiceGrpc;
@@ -46,8 +47,15 @@ import org.slf4j.LoggerFactory;
  * max_batch_size, and maps Triton's errors to mmserve's (see {@link TritonErrors}). {@link
  * #isReady()} follows ModelReady and never waits longer than {@link TritonConfig#readyTimeout()}.
  *
+ * <p>The channel is plaintext or TLS ({@link TritonTls}, the {@code triton.tls.*} settings). A TLS
+ * handshake this client refuses at start-up (Triton's certificate not trusted or not naming the
+ * target's host) is not retried: {@link #connect} fails at once with a {@link
+ * TritonStartupException} that says so. Triton refusing this client's certificate (or its absence)
+ * reaches the client only as a closed connection: retried until the start-up timeout, then reported
+ * with TLS named as the likely cause.
+ *
  * <p>Thread-safe. One channel, created by {@link #connect} and reused by every call; {@link
- * #close()} shuts it down.
+ * #close()} shuts it down, then stops the TLS file poll.
  */
 public final class TritonBackend implements InferenceBackend {
   private static final Logger log = LoggerFactory.getLogger(TritonBackend.class);
@@ -55,6 +63,7 @@ public final class TritonBackend implements InferenceBackend {
 
   private final TritonConfig config;
   private final ManagedChannel channel;
+  private final TritonTls tls;
   private final GRPCInferenceServiceBlockingStub stub;
   private final Map<String, TritonModel> models;
   private final RetryLoop retries;
@@ -65,11 +74,13 @@ public final class TritonBackend implements InferenceBackend {
   private TritonBackend(
       TritonConfig config,
       ManagedChannel channel,
+      TritonTls tls,
       Map<String, TritonModel> models,
       RetryLoop retries,
       Ticker ticker) {
     this.config = config;
     this.channel = channel;
+    this.tls = tls;
     this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     this.models = models;
     this.retries = retries;
@@ -94,9 +105,34 @@ public final class TritonBackend implements InferenceBackend {
    */
   public static TritonBackend connect(
       TritonConfig config, List<BackendModel> specs, Tracing tracing) {
-    ManagedChannel channel =
-        GrpcChannels.plaintext(config.target(), config.maxInboundMessageBytes(), tracing);
-    return open(config, channel, specs, RetryLoop.Sleeper.THREAD, Ticker.system());
+    return connect(config, specs, tracing, TritonTls.plaintext());
+  }
+
+  /**
+   * As {@link #connect(TritonConfig, List, Tracing)}, over a channel secured by {@code tls}, which
+   * the backend owns from now on: closed with it, or at once if the connection fails.
+   *
+   * @throws TritonStartupException as {@link #connect(TritonConfig, List)}, and at once (without
+   *     waiting for the start-up timeout) when the TLS handshake with Triton fails
+   */
+  public static TritonBackend connect(
+      TritonConfig config, List<BackendModel> specs, Tracing tracing, TritonTls tls) {
+    ManagedChannel channel;
+    try {
+      channel =
+          tracing
+              .instrument(
+                  GrpcChannels.builder(
+                      config.target(),
+                      config.maxInboundMessageBytes(),
+                      NameResolvers.standard(NameResolvers.DEFAULT_DNS_REFRESH),
+                      tls.credentials()))
+              .build();
+    } catch (RuntimeException e) {
+      tls.close();
+      throw e;
+    }
+    return open(config, channel, tls, specs, RetryLoop.Sleeper.THREAD, Ticker.system());
   }
 
   /**
@@ -108,6 +144,16 @@ public final class TritonBackend implements InferenceBackend {
   static TritonBackend open(
       TritonConfig config,
       ManagedChannel channel,
+      List<BackendModel> specs,
+      RetryLoop.Sleeper sleeper,
+      Ticker ticker) {
+    return open(config, channel, TritonTls.plaintext(), specs, sleeper, ticker);
+  }
+
+  private static TritonBackend open(
+      TritonConfig config,
+      ManagedChannel channel,
+      TritonTls tls,
       List<BackendModel> specs,
       RetryLoop.Sleeper sleeper,
       Ticker ticker) {
@@ -126,11 +172,17 @@ public final class TritonBackend implements InferenceBackend {
               retries,
               deadline,
               config,
+              tls.enabled(),
               "ServerMetadata",
               t ->
                   stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
                       .serverMetadata(ServerMetadataRequest.getDefaultInstance()));
-      log.info("Triton at {}: {} {}", config.target(), server.getName(), server.getVersion());
+      log.info(
+          "Triton at {} ({}): {} {}",
+          config.target(),
+          tls.describe(),
+          server.getName(),
+          server.getVersion());
       Map<String, TritonModel> models = new LinkedHashMap<>();
       for (BackendModel spec : specs) {
         if (models.containsKey(spec.name())) {
@@ -143,6 +195,7 @@ public final class TritonBackend implements InferenceBackend {
                 retries,
                 deadline,
                 config,
+                tls.enabled(),
                 "ModelMetadata of '" + name + "'",
                 t ->
                     stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -156,6 +209,7 @@ public final class TritonBackend implements InferenceBackend {
                     retries,
                     deadline,
                     config,
+                    tls.enabled(),
                     "ModelConfig of '" + name + "'",
                     t ->
                         stub.withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -175,9 +229,10 @@ public final class TritonBackend implements InferenceBackend {
             modelConfig.getMaxBatchSize());
       }
       return new TritonBackend(
-          config, channel, Collections.unmodifiableMap(models), retries, ticker);
+          config, channel, tls, Collections.unmodifiableMap(models), retries, ticker);
     } catch (RuntimeException e) {
       channel.shutdownNow();
+      tls.close();
       throw e;
     }
   }
@@ -270,7 +325,10 @@ public final class TritonBackend implements InferenceBackend {
     return models.keySet();
   }
 
-  /** Shuts the channel down, waiting up to 5 s for calls in flight; later calls do nothing. */
+  /**
+   * Shuts the channel down, waiting up to 5 s for calls in flight, and stops the TLS file poll;
+   * later calls do nothing.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -284,6 +342,8 @@ public final class TritonBackend implements InferenceBackend {
     } catch (InterruptedException e) {
       channel.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      tls.close();
     }
   }
 
@@ -308,40 +368,18 @@ public final class TritonBackend implements InferenceBackend {
       RetryLoop retries,
       long deadline,
       TritonConfig config,
+      boolean tls,
       String what,
       RetryLoop.Attempt<T> attempt) {
     try {
       return retries.run(
           remaining -> attempt.call(Math.max(remaining, config.readyTimeout().toNanos())),
           deadline,
-          status -> status.getCode() == Status.Code.UNAVAILABLE);
+          status ->
+              status.getCode() == Status.Code.UNAVAILABLE
+                  && TritonErrors.tlsFailure(status).isEmpty()); // a retry cannot mend a refusal
     } catch (StatusRuntimeException e) {
-      Status status = e.getStatus();
-      String detail = TritonErrors.describe(status);
-      if (status.getCode() == Status.Code.NOT_FOUND) {
-        throw new TritonStartupException(
-            what
-                + " failed: Triton at "
-                + config.target()
-                + " does not serve the model"
-                + (config.modelVersion().isEmpty() ? "" : " in version " + config.modelVersion())
-                + ": "
-                + detail,
-            e);
-      }
-      if (status.getCode() == Status.Code.UNAVAILABLE) {
-        throw new TritonStartupException(
-            what
-                + " failed: Triton at "
-                + config.target()
-                + " did not answer within "
-                + config.startupTimeout().toSeconds()
-                + " s: "
-                + detail,
-            e);
-      }
-      throw new TritonStartupException(
-          what + " failed with " + status.getCode() + ": " + detail, e);
+      throw TritonStartupException.ofFailedCall(what, e, config, tls);
     }
   }
 }

@@ -8,7 +8,9 @@ import io.mmserve.kit.errors.InvalidInputException;
 import io.mmserve.kit.errors.OverloadedException;
 import io.mmserve.kit.errors.ResourceLimitException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 
 /**
  * Maps Triton's gRPC errors to mmserve's domain exceptions. Triton answers a full queue with
@@ -60,11 +62,44 @@ final class TritonErrors {
           isOverload(status)
               ? new OverloadedException(where + " is overloaded: " + description, e)
               : new BackendUnavailableException(
-                  "Triton at " + target + " is unavailable: " + description, e);
+                  "Triton at "
+                      + target
+                      + " is unavailable: "
+                      + description
+                      + tlsFailure(status)
+                          .map(f -> " (TLS handshake failed: " + f + ")")
+                          .orElse(""),
+                  e);
       default ->
           new IllegalStateException(
               where + " failed with " + status.getCode() + ": " + description, e);
     };
+  }
+
+  /**
+   * Why the TLS handshake failed, when {@code status} is a failed connection whose cause is a TLS
+   * error (an untrusted or misnamed certificate, a refused or missing client certificate): the TLS
+   * exception's message, and its root cause's when that says more.
+   */
+  static Optional<String> tlsFailure(Status status) {
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return Optional.empty();
+    }
+    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof SSLException tls) {
+        Throwable root = tls;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        String message = String.valueOf(tls.getMessage());
+        String rootMessage = root.getMessage();
+        return Optional.of(
+            root == tls || rootMessage == null || message.contains(rootMessage)
+                ? message
+                : message + ": " + rootMessage);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The status description without Triton's "[request id: ...]" prefix. */

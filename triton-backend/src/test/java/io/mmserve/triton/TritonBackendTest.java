@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -27,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +110,62 @@ class TritonBackendTest {
     assertEquals(List.of(2L, 2L), sent.getInputs(0).getShapeList());
     assertEquals(32, sent.getRawInputContents(0).size());
     assertEquals("half", sent.getOutputs(0).getName());
+  }
+
+  @Test
+  void connect_failsAtOnceNamingTheTlsHandshake_insteadOfRetryingUntilTheStartupTimeout() {
+    Status refused =
+        Status.UNAVAILABLE
+            .withDescription("ssl exception")
+            .withCause(new SSLHandshakeException("Received fatal alert: certificate_required"));
+    ManagedChannel channel =
+        InProcessChannelBuilder.forName(name).directExecutor().intercept(failing(refused)).build();
+
+    TritonStartupException e =
+        assertThrows(
+            TritonStartupException.class,
+            () ->
+                TritonBackend.open(
+                    TritonConfig.forTarget("in-process"),
+                    channel,
+                    List.of(SPEC),
+                    this::sleep,
+                    nanos::get));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "ServerMetadata failed: the TLS handshake with Triton at in-process failed:"
+                    + " Received fatal alert: certificate_required (check triton.tls.ca-file"),
+        e.getMessage());
+    assertEquals(List.of(), sleeps, "no retry");
+  }
+
+  /** Fails every call on the client side with {@code status}, as a failed connection does. */
+  private static ClientInterceptor failing(Status status) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(
+          MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        return new ClientCall<>() {
+          @Override
+          public void start(Listener<R> listener, Metadata headers) {
+            listener.onClose(status, new Metadata());
+          }
+
+          @Override
+          public void request(int n) {}
+
+          @Override
+          public void cancel(String message, Throwable cause) {}
+
+          @Override
+          public void halfClose() {}
+
+          @Override
+          public void sendMessage(Q message) {}
+        };
+      }
+    };
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.mmserve.gateway.http;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.file.FileService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.grpc.BindableService;
@@ -13,12 +14,14 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.kit.server.Transport;
+import io.mmserve.kit.tls.ServerIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -40,6 +43,8 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@code POST /v1/embeddings}: OpenAI's embeddings API ({@link OpenAiEmbeddings}), a client
  *       of the same service through an in-process channel, behind the same interceptors.
  *   <li>{@code GET /gallery/}: the classpath folder {@value #GALLERY_FOLDER}.
+ *   <li>HTTPS only, when {@link HttpSettings#tls()} is set: the certificate of a reloading {@link
+ *       ServerIdentity} (the gRPC port's files), a new one for each new connection after a reload.
  * </ul>
  *
  * <p>Owned by the service runner, which starts it after the gRPC server and stops it with it.
@@ -60,9 +65,29 @@ public final class HttpGateway implements Transport {
   private final ManagedChannel channel;
   private CompletableFuture<Void> stopped;
 
+  /** Plaintext HTTP: as the full constructor without a certificate. */
+  public HttpGateway(
+      HttpSettings settings,
+      BindableService service,
+      List<ServerInterceptor> interceptors,
+      int maxMessageBytes,
+      Duration requestTimeout,
+      Duration shutdownGrace) {
+    this(
+        settings,
+        Optional.empty(),
+        service,
+        interceptors,
+        maxMessageBytes,
+        requestTimeout,
+        shutdownGrace);
+  }
+
   /**
    * Builds the server; nothing listens until {@link #start()}.
    *
+   * @param identity the certificate of HTTPS, present exactly when {@code settings.tls()} is; owned
+   *     by the caller, who closes it after this transport has stopped
    * @param service the service object the gRPC server also serves
    * @param interceptors the gRPC server's interceptors, in the order it adds them
    * @param maxMessageBytes the gRPC server's largest request message
@@ -71,11 +96,17 @@ public final class HttpGateway implements Transport {
    */
   public HttpGateway(
       HttpSettings settings,
+      Optional<ServerIdentity> identity,
       BindableService service,
       List<ServerInterceptor> interceptors,
       int maxMessageBytes,
       Duration requestTimeout,
       Duration shutdownGrace) {
+    if (identity.isPresent() != settings.tls().isPresent()) {
+      throw new IllegalArgumentException(
+          "a certificate must be given exactly when HTTPS is on (tls.cert-file), but HTTPS is "
+              + (settings.tls().isPresent() ? "on" : "off"));
+    }
     this.settings = settings;
     List<ServerInterceptor> all = new ArrayList<>(interceptors);
     all.add(new RetryAfterHeader()); // outermost: sees the API key limits' pushback trailer
@@ -107,8 +138,7 @@ public final class HttpGateway implements Transport {
             .maxInboundMessageSize(Integer.MAX_VALUE)
             .build();
     this.server =
-        Server.builder()
-            .http(new InetSocketAddress(settings.host(), settings.port()))
+        listen(settings, identity)
             .maxRequestLength(maxRequestBytes(maxMessageBytes))
             .errorHandler(HttpErrors.beforeTheService(maxRequestBytes(maxMessageBytes)))
             .requestTimeout(requestTimeout)
@@ -122,6 +152,15 @@ public final class HttpGateway implements Transport {
                 GALLERY_PATH,
                 FileService.builder(HttpGateway.class.getClassLoader(), GALLERY_FOLDER).build())
             .build();
+  }
+
+  /** HTTPS with the identity's certificate, or plaintext HTTP. */
+  private static ServerBuilder listen(HttpSettings settings, Optional<ServerIdentity> identity) {
+    InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
+    if (identity.isEmpty()) {
+      return Server.builder().http(address);
+    }
+    return Server.builder().https(address).tlsProvider(new ReloadingTlsProvider(identity.get()));
   }
 
   /**
@@ -150,7 +189,7 @@ public final class HttpGateway implements Transport {
   @Override
   public String describe() {
     int port = server.activePorts().isEmpty() ? settings.port() : port();
-    return "HTTP on " + settings.host() + ":" + port;
+    return (settings.tls().isPresent() ? "HTTPS" : "HTTP") + " on " + settings.host() + ":" + port;
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.List;
  */
 final class IdentityFiles extends WatchedFiles {
   private final AdvancedTlsX509KeyManager keyManager = new AdvancedTlsX509KeyManager();
+  private volatile ServerIdentity.Material current; // what keyManager was given last
 
   /**
    * Reads and applies the files.
@@ -28,12 +29,18 @@ final class IdentityFiles extends WatchedFiles {
     return keyManager;
   }
 
+  /** The certificate chain and key applied last, for servers that are not grpc-java's. */
+  ServerIdentity.Material current() {
+    return current;
+  }
+
   @Override
   String apply(List<byte[]> contents) {
     X509Certificate[] chain = PemFiles.certificates(setting(0), file(0), contents.get(0));
     PrivateKey key = PemFiles.privateKey(setting(1), file(1), contents.get(1));
     PemFiles.checkPair(setting(0), file(0), chain, setting(1), file(1), key);
     keyManager.updateIdentityCredentials(chain, key);
+    current = new ServerIdentity.Material(List.of(chain), key);
     return describe(chain[0]);
   }
 
