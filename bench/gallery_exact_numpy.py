@@ -1,7 +1,10 @@
 """Exact top-k of 1 query against N unit vectors in numpy: scores = E @ q, argpartition, sort the k.
 
-Prints one line: "exact <threads> <microseconds per call>". Thread count comes from the environment
-(OMP_NUM_THREADS etc.), set by bench/gallery_exact.sh before numpy is imported.
+Usage: gallery_exact_numpy.py [N] [DIM]          prints "exact <threads> <microseconds per call>"
+       gallery_exact_numpy.py serve N DIM        prints "ready", then for each stdin line ITERATIONS
+                                                 runs that many calls and prints "MEAN_US MIN_US"
+Thread count comes from the environment (OMP_NUM_THREADS etc.), set by bench/gallery_exact.sh before
+numpy is imported. The serve mode is the numpy side of bench/gallery_exact_alternate.py.
 """
 
 import os
@@ -10,8 +13,6 @@ import time
 
 import numpy as np
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-DIM = int(sys.argv[2]) if len(sys.argv) > 2 else 512
 K = 10
 MIN_SECONDS = 3.0
 
@@ -22,12 +23,37 @@ def exact(e, q):
     return top[np.argsort(-s[top])], s
 
 
-def main():
+def data(n, dim):
     rng = np.random.default_rng(42)
-    e = rng.standard_normal((N, DIM)).astype(np.float32)
+    e = rng.standard_normal((n, dim)).astype(np.float32)
     e /= np.linalg.norm(e, axis=1, keepdims=True)
-    q = rng.standard_normal(DIM).astype(np.float32)
+    q = rng.standard_normal(dim).astype(np.float32)
     q /= np.linalg.norm(q)
+    return e, q
+
+
+def serve(n, dim):
+    e, q = data(n, dim)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        iterations = int(line)
+        total, best = 0.0, float("inf")
+        for _ in range(iterations):
+            start = time.perf_counter()
+            exact(e, q)
+            took = time.perf_counter() - start
+            total += took
+            best = min(best, took)
+        print(f"{total / iterations * 1e6:.1f} {best * 1e6:.1f}", flush=True)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        serve(int(sys.argv[2]), int(sys.argv[3]))
+        return
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    dim = int(sys.argv[2]) if len(sys.argv) > 2 else 512
+    e, q = data(n, dim)
     for _ in range(10):
         exact(e, q)
     iters, start = 0, time.perf_counter()

@@ -75,6 +75,9 @@ for _ in $(seq 1 360); do
 done
 grep -c 'mmserve ready:' "$WORK/up.log" >/dev/null || { echo "the stack was not ready in 6 minutes" >&2; exit 1; }
 
+# gallery-svc says at start whether Lucene scores with the Vector API (`mmserve up` passes the module)
+echo "- gallery-svc: $(grep -m1 -o 'vector scoring: .*' "$WORK/up.log" || echo 'no vector scoring line in its log')"
+
 start=$(date +%s.%N)
 java --enable-native-access=ALL-UNNAMED -jar "$CLI" index "$WORK/images" --collection recall --target "$TARGET" > "$WORK/index.txt" 2> "$WORK/index.err" \
   || { cat "$WORK/index.txt" "$WORK/index.err" >&2; exit 1; }

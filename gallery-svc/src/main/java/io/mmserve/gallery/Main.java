@@ -4,6 +4,7 @@ import io.mmserve.gallery.elastic.ElasticIndex;
 import io.mmserve.gallery.index.Gallery;
 import io.mmserve.gallery.index.VectorIndex;
 import io.mmserve.gallery.lucene.LuceneIndex;
+import io.mmserve.gallery.lucene.VectorScoring;
 import io.mmserve.kit.errors.MmserveException;
 import io.mmserve.kit.server.ServiceParts;
 import io.mmserve.kit.server.ServiceRunner;
@@ -45,6 +46,11 @@ public final class Main {
                 SERVICE,
                 settings.lucene().dataDir(),
                 lucene.list().size());
+            if (VectorScoring.vectorApi()) {
+              log.info(VectorScoring.describe(true));
+            } else {
+              log.warn(VectorScoring.describe(false));
+            }
             yield lucene;
           }
           case ELASTICSEARCH -> {

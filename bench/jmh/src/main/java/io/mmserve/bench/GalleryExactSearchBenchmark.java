@@ -8,7 +8,6 @@ import io.mmserve.gallery.index.SearchResult;
 import io.mmserve.gallery.lucene.LuceneIndex;
 import io.mmserve.gallery.lucene.LuceneSettings;
 import io.mmserve.inference.Vectors;
-import io.mmserve.testsupport.ReferencePack;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,9 +31,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * ({@link Gallery#search} with {@code exact}: the rules, then every stored full-precision vector of
  * the Lucene index scored in place by the codec's bulk scorer on {@code threads} threads, the top k
  * kept, their ids and metadata read). The index is built once under {@code
- * bench/jmh/target/gallery-exact-<n>x<dim>} (the default int8 HNSW format, which keeps the float
- * vectors) and reused by later runs. Compare with bench/gallery_exact_numpy.py via
- * bench/gallery_exact.sh.
+ * ~/.cache/mmserve/gallery-exact-hit-<n>x<dim>} (the environment's {@code GALLERY_ANN_CACHE}
+ * replaces ~/.cache/mmserve; the default int8 HNSW format, which keeps the float vectors; "hit":
+ * the current document layout, with the hit doc value) and reused by later runs. Compare with
+ * bench/gallery_exact_numpy.py via bench/gallery_exact.sh, which drives this state through {@link
+ * GalleryExactServe}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -63,7 +64,7 @@ public class GalleryExactSearchBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    Path dir = ReferencePack.repoRoot().resolve("bench/jmh/target/gallery-exact-" + n + "x" + dim);
+    Path dir = cache().resolve("gallery-exact-hit-" + n + "x" + dim);
     LuceneSettings defaults = LuceneSettings.defaults(dir);
     index =
         LuceneIndex.open(
@@ -95,6 +96,14 @@ public class GalleryExactSearchBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     index.close();
+  }
+
+  /** Where generated benchmark data is kept between runs. */
+  static Path cache() {
+    String dir = System.getenv("GALLERY_ANN_CACHE");
+    return dir != null && !dir.isBlank()
+        ? Path.of(dir)
+        : Path.of(System.getProperty("user.home"), ".cache", "mmserve");
   }
 
   private static float[] unit(Random random, int dim) {

@@ -5,6 +5,7 @@ import io.mmserve.gallery.index.SearchResult;
 import io.mmserve.gallery.lucene.TopHits.Scored;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.apache.lucene.index.FloatVectorValues;
@@ -14,6 +15,7 @@ import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.util.VectorUtil;
 
@@ -21,9 +23,12 @@ import org.apache.lucene.util.VectorUtil;
  * Searches one collection's point-in-time view. Exact search compares the query with every live
  * stored vector that passes the filter ({@link ExactSearch}); approximate search walks the HNSW
  * graph (int8-quantized scores, by default) for top_k x oversample candidates, then re-ranks them
- * by the dot product with their full float vectors. Either way the score is the exact cosine, and
- * the hits' fields are read by a {@link HitReader}. Runs on the caller's thread, and an exact
- * search also on the exact-search executor.
+ * by the dot product with their full float vectors. When every segment's graph holds the full float
+ * vectors ({@code index.quantization=none}), the graph's scores already order the candidates by
+ * their exact dot product, so only those that can still be among the top_k ({@link
+ * GraphScores#head}) are re-scored. Either way the score is the exact cosine, and the hits' fields
+ * are read by a {@link HitReader}. Runs on the caller's thread, and an exact search also on the
+ * exact-search executor.
  */
 final class VectorSearch {
   private final IndexSearcher searcher;
@@ -65,7 +70,10 @@ final class VectorSearch {
     return top;
   }
 
-  /** HNSW candidates re-ranked by their full vectors. */
+  /**
+   * HNSW candidates re-ranked by their full vectors: all of them, or only the head of the graph's
+   * order when its scores are already the full vectors' ({@link GraphScores}).
+   */
   private List<Scored> approximate(SearchQuery query, Query filter, int live) throws IOException {
     int candidates = (int) Math.min((long) query.topK() * oversample, live);
     candidates = Math.max(candidates, query.topK());
@@ -73,11 +81,15 @@ final class VectorSearch {
         searcher.search(
             new KnnFloatVectorQuery(LuceneDocuments.VECTOR, query.vector(), candidates, filter),
             candidates);
-    int[] docs = new int[found.scoreDocs.length];
+    ScoreDoc[] rescore =
+        GraphScores.exact(searcher.getIndexReader())
+            ? GraphScores.head(found.scoreDocs, query.topK())
+            : found.scoreDocs;
+    int[] docs = new int[rescore.length];
     for (int i = 0; i < docs.length; i++) {
-      docs[i] = found.scoreDocs[i].doc;
+      docs[i] = rescore[i].doc;
     }
-    java.util.Arrays.sort(docs); // each segment's vector iterator only moves forward
+    Arrays.sort(docs); // each segment's vector iterator only moves forward
     TopHits best = new TopHits(query.topK());
     List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
     int i = 0;
