@@ -119,10 +119,25 @@ class NettyTransportTest {
 
     transport.close();
 
-    assertFalse(
-        Thread.getAllStackTraces().keySet().stream()
-            .anyMatch(t -> t.isAlive() && t.getName().startsWith("grpc-nio-")),
-        "event loop threads still alive");
+    assertTrue(
+        threadsEnd("grpc-nio-", Duration.ofSeconds(10)),
+        "event loop threads still alive 10 s after close");
+  }
+
+  /**
+   * Polls until no live thread's name starts with {@code prefix} (an event loop's thread exits just
+   * after its group reports termination), for at most {@code limit}.
+   */
+  static boolean threadsEnd(String prefix, Duration limit) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.isAlive() && t.getName().startsWith(prefix))) {
+      if (System.nanoTime() > end) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return true;
   }
 
   /**

@@ -174,7 +174,9 @@ class ServiceRunnerTest {
 
     service.stop();
 
-    assertFalse(nioEventLoopsAlive(), "the server's NIO event loops stopped with it");
+    assertTrue(
+        NettyTransportTest.threadsEnd("grpc-nio-", Duration.ofSeconds(10)),
+        "the server's NIO event loops stopped with it");
   }
 
   private static boolean nioEventLoopsAlive() {
