@@ -1,8 +1,12 @@
 package io.mmserve.gateway;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.Deadline;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.mmserve.api.v1.Image;
 import io.mmserve.encoder.v1.EncodeImageRequest;
 import io.mmserve.encoder.v1.EncodeImageResponse;
@@ -10,14 +14,35 @@ import io.mmserve.encoder.v1.EncodeTextRequest;
 import io.mmserve.encoder.v1.EncodeTextResponse;
 import io.mmserve.encoder.v1.TextEncoderGrpc;
 import io.mmserve.encoder.v1.VisionEncoderGrpc;
+import io.mmserve.kit.client.AliasingMarshaller;
 import io.mmserve.tensor.v1.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
-/** How {@link EncoderBatching} speaks to the text and the vision encoder. */
+/**
+ * How {@link EncoderBatching} speaks to the text and the vision encoder.
+ *
+ * <p>An encoder's answer is parsed by an {@link AliasingMarshaller}: its tensors (embeddings, token
+ * and patch features) stay views of the bytes read off the wire until they are passed on or
+ * decoded. It is handled on the channel's I/O thread that read it (the call's executor is direct):
+ * splitting a batch's answer over its callers and replying to them only completes futures and
+ * queues writes, so handing it to a pool thread first would cost a thread hand-off per batch and
+ * nothing else.
+ */
 final class EncoderAdapters {
+  private static final MethodDescriptor<EncodeTextRequest, EncodeTextResponse> ENCODE_TEXT =
+      AliasingMarshaller.aliasingResponses(
+          TextEncoderGrpc.getEncodeTextMethod(), EncodeTextResponse.getDefaultInstance());
+  private static final MethodDescriptor<EncodeImageRequest, EncodeImageResponse> ENCODE_IMAGE =
+      AliasingMarshaller.aliasingResponses(
+          VisionEncoderGrpc.getEncodeImageMethod(), EncodeImageResponse.getDefaultInstance());
+
   private EncoderAdapters() {}
+
+  private static CallOptions callOptions(Deadline deadline) {
+    return CallOptions.DEFAULT.withDeadline(deadline).withExecutor(MoreExecutors.directExecutor());
+  }
 
   /** The text encoder: items are texts. */
   static final class Text
@@ -57,7 +82,8 @@ final class EncoderAdapters {
     @Override
     public ListenableFuture<EncodeTextResponse> send(
         Channel channel, Deadline deadline, EncodeTextRequest request) {
-      return TextEncoderGrpc.newFutureStub(channel).withDeadline(deadline).encodeText(request);
+      return ClientCalls.futureUnaryCall(
+          channel.newCall(ENCODE_TEXT, callOptions(deadline)), request);
     }
 
     @Override
@@ -138,7 +164,8 @@ final class EncoderAdapters {
     @Override
     public ListenableFuture<EncodeImageResponse> send(
         Channel channel, Deadline deadline, EncodeImageRequest request) {
-      return VisionEncoderGrpc.newFutureStub(channel).withDeadline(deadline).encodeImage(request);
+      return ClientCalls.futureUnaryCall(
+          channel.newCall(ENCODE_IMAGE, callOptions(deadline)), request);
     }
 
     @Override

@@ -10,10 +10,10 @@ import java.util.Objects;
 /**
  * An immutable dense tensor: a dtype, a shape, and the elements in row-major order as little-endian
  * bytes. Every factory copies its input into a new array on the Java heap, except {@link #wrap},
- * which shares the caller's buffer (direct memory for a model's input batch or output). Heap bytes
- * are what {@link TensorCodec} can hand to a protobuf message without a copy (protobuf-java shares
- * arrays, never direct memory); ONNX Runtime reads direct buffers in place and copies heap ones
- * into native memory itself.
+ * which shares the caller's buffer (direct memory for a model's input batch; the heap copy of a
+ * model's output). Heap bytes are what {@link TensorCodec} can hand to a protobuf message without a
+ * copy (protobuf-java shares arrays, never direct memory); ONNX Runtime reads direct buffers in
+ * place and copies heap ones into native memory itself.
  */
 public final class Tensor {
   private final DType dtype;

@@ -75,11 +75,12 @@ final class EmbeddingsResponse {
         json.beginObject().name("object").value("embedding").name("index").value(i);
         json.name("embedding");
         if (base64) {
-          json.value(base64(byInput[i].getValuesList()));
+          json.value(base64(byInput[i]));
         } else {
           json.beginArray();
-          for (float v : byInput[i].getValuesList()) {
-            json.value(v);
+          Embedding embedding = byInput[i];
+          for (int j = 0; j < embedding.getValuesCount(); j++) {
+            json.value(embedding.getValues(j)); // the primitive getter: no Float per value
           }
           json.endArray();
         }
@@ -95,10 +96,12 @@ final class EmbeddingsResponse {
     return text.toString();
   }
 
-  private static String base64(List<Float> values) {
-    ByteBuffer bytes =
-        ByteBuffer.allocate(values.size() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    values.forEach(bytes::putFloat);
+  private static String base64(Embedding embedding) {
+    int n = embedding.getValuesCount();
+    ByteBuffer bytes = ByteBuffer.allocate(n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (int j = 0; j < n; j++) {
+      bytes.putFloat(embedding.getValues(j));
+    }
     return Base64.getEncoder().encodeToString(bytes.array());
   }
 }

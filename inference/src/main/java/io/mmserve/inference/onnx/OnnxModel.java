@@ -114,9 +114,19 @@ final class OnnxModel implements AutoCloseable {
     };
   }
 
+  /**
+   * The output as a tensor over one copy of ONNX Runtime's buffer, on the Java heap (where {@link
+   * io.mmserve.inference.TensorCodec} can hand it to a message without another copy). On a
+   * big-endian host the copy swaps the bytes to little-endian instead.
+   */
   private Tensor fromOnnx(String name, OnnxTensor value) {
     TensorInfo info = value.getInfo();
     long[] shape = info.getShape();
+    if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+        && (info.type == OnnxJavaType.FLOAT || info.type == OnnxJavaType.INT64)) {
+      DType dtype = info.type == OnnxJavaType.FLOAT ? DType.FLOAT32 : DType.INT64;
+      return Tensor.wrap(dtype, shape, value.getByteBuffer()); // getByteBuffer copies, once
+    }
     int elements = Math.toIntExact(info.getNumElements());
     return switch (info.type) {
       case FLOAT -> {

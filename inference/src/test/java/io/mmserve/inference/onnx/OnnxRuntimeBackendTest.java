@@ -2,12 +2,14 @@ package io.mmserve.inference.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmserve.inference.BackendModel;
 import io.mmserve.inference.DType;
 import io.mmserve.inference.Tensor;
+import io.mmserve.inference.TensorCodec;
 import io.mmserve.inference.pack.ModelPackException;
 import io.mmserve.inference.pack.TensorSpec;
 import io.mmserve.kit.errors.BackendUnavailableException;
@@ -76,6 +78,32 @@ class OnnxRuntimeBackendTest {
                         "ids", Tensor.ofLongs(new long[] {1, 2, 3}, 1, 3))));
     assertTrue(e.getMessage().contains("model 'affine'"), e.getMessage());
     assertTrue(e.getMessage().contains("is closed"), e.getMessage());
+  }
+
+  @Test
+  void infer_outputsOnTheHeap_soAMessageSharesThemWithExactValues() {
+    float[] x = {Float.MIN_VALUE, -0.0f, 1e30f, -3.25f, 0.1f, 7};
+    Map<String, Tensor> out =
+        backend.infer(
+            "affine",
+            Map.of(
+                "x",
+                Tensor.ofFloats(x, 2, 3),
+                "ids",
+                Tensor.ofLongs(new long[] {Long.MAX_VALUE - 1, -1, 0, 1, 2, 3}, 2, 3)));
+
+    io.mmserve.tensor.v1.Tensor message = TensorCodec.encode(out.get("y"));
+    assertFalse(
+        message.getData().asReadOnlyByteBuffer().isDirect(),
+        "the message wraps a heap array, which gRPC writes without an intermediate copy");
+    float[] expected = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      expected[i] = 2 * x[i] + 1;
+    }
+    assertArrayEquals(expected, TensorCodec.decode("y", message).toFloatArray());
+    assertArrayEquals(
+        new long[] {Long.MAX_VALUE, 0, 1, 2, 3, 4},
+        TensorCodec.decode("next_ids", TensorCodec.encode(out.get("next_ids"))).toLongArray());
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.mmserve.kit.client.AliasingMarshaller;
 import io.mmserve.kit.errors.ExceptionMappingInterceptor;
 import io.mmserve.kit.tracing.Tracing;
 import java.io.IOException;
@@ -102,7 +103,9 @@ public final class GrpcServer implements AutoCloseable {
     this.shutdownGrace = config.shutdownGrace();
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     for (BindableService service : services) {
-      ServerServiceDefinition definition = service.bindService();
+      // requests' bytes fields (images, tensors) stay views of the array the request was read into
+      ServerServiceDefinition definition =
+          AliasingMarshaller.aliasingRequests(service.bindService());
       serviceNames.add(definition.getServiceDescriptor().getName());
       builder.addService(definition);
     }
@@ -162,6 +165,22 @@ public final class GrpcServer implements AutoCloseable {
     return limits.applyTo(
         NettyServerBuilder.forAddress(
             new InetSocketAddress(config.grpcHost(), config.grpcPort()), credentials));
+  }
+
+  /**
+   * As {@link #nettyBuilder(ServerConfig, ConnectionLimits, ServerCredentials)}, on the event
+   * loops, channel type and call executor of {@code transport} (owned by the caller, who closes it
+   * after the server has stopped).
+   */
+  public static ServerBuilder<?> nettyBuilder(
+      ServerConfig config,
+      ConnectionLimits limits,
+      ServerCredentials credentials,
+      NettyTransport transport) {
+    return transport.applyTo(
+        limits.applyTo(
+            NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.grpcHost(), config.grpcPort()), credentials)));
   }
 
   /** Starts listening and reports SERVING (unless a followed dependency is not ready). */

@@ -45,7 +45,8 @@ public record ServerConfig(
 
   /**
    * The shared settings with their defaults, for a service listening on these ports; the {@link
-   * ConnectionLimits}, {@link MethodMessageLimits} and {@link ServerTlsSettings} settings included.
+   * ConnectionLimits}, {@link NettyTransport}, {@link MethodMessageLimits} and {@link
+   * ServerTlsSettings} settings included.
    */
   public static Map<String, String> defaults(int grpcPort, int adminPort) {
     Map<String, String> defaults =
@@ -58,6 +59,7 @@ public record ServerConfig(
                 MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE,
                 SHUTDOWN_GRACE, DEFAULT_SHUTDOWN_GRACE));
     defaults.putAll(ConnectionLimits.defaults());
+    defaults.putAll(NettyTransport.Settings.defaults());
     defaults.putAll(ServerTlsSettings.defaults());
     defaults.put(MethodMessageLimits.KEY, "");
     return Map.copyOf(defaults);

@@ -1,5 +1,6 @@
 package io.mmserve.kit.server;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>makes the Prometheus registry and binds the {@link StandardMeters};
  *   <li>calls the {@link Assembly}, which builds the service's objects with {@code new} and hands
  *       what must be closed to {@link Startup#closeOnStop};
- *   <li>builds the gRPC server (health following the dependency's readiness, polled every {@link
+ *   <li>builds the gRPC server on the {@link NettyTransport} of {@code grpc.transport} and {@code
+ *       grpc.executor} (health following the dependency's readiness, polled every {@link
  *       #READINESS_POLL}; TLS from {@link ServerTlsSettings} when {@code tls.cert-file} is set, its
  *       files polled on the thread {@code NAME-tls-reload}) and the admin HTTP server ({@code
  *       /metrics}, {@code /healthz} answering what gRPC health answers);
@@ -140,6 +142,7 @@ public final class ServiceRunner<S> {
     ServerConfig server;
     ConnectionLimits connections;
     MethodMessageLimits messageLimits;
+    NettyTransport.Settings transportSettings;
     Optional<ServerTlsSettings> tls;
     S own;
     Tracing tracing;
@@ -148,6 +151,7 @@ public final class ServiceRunner<S> {
       server = ServerConfig.from(config);
       connections = ConnectionLimits.from(config);
       messageLimits = MethodMessageLimits.from(config);
+      transportSettings = NettyTransport.Settings.from(config);
       tls = ServerTlsSettings.from(config);
       own = settings.apply(config);
       tracing = Tracing.fromEnvironment(name, env);
@@ -169,10 +173,14 @@ public final class ServiceRunner<S> {
       ScheduledExecutorService readiness = readinessScheduler(name);
       owned.push(readiness::shutdownNow);
       ServerTls serverTls = tls.isPresent() ? startTls(tls.get(), owned) : null;
+      NettyTransport transport = NettyTransport.open(transportSettings);
+      owned.push(transport); // its event loops close after the gRPC server has stopped
       ServerBuilder<?> builder =
-          serverTls == null
-              ? GrpcServer.nettyBuilder(server, connections)
-              : GrpcServer.nettyBuilder(server, connections, serverTls.credentials());
+          GrpcServer.nettyBuilder(
+              server,
+              connections,
+              serverTls == null ? InsecureServerCredentials.create() : serverTls.credentials(),
+              transport);
       parts.interceptors().forEach(builder::intercept); // inside the standard ones
       if (serverTls != null) {
         serverTls.applyTo(builder); // before the service's own interceptors

@@ -160,6 +160,31 @@ class ServiceRunnerTest {
   }
 
   @Test
+  void start_withGrpcTransportNio_servesOnNioEventLoopsAndStopShutsThemDown() throws Exception {
+    service =
+        start(
+            (limit, startup) -> ServiceParts.of(new TestService()),
+            "--grpc.port=0",
+            "--admin.port=0",
+            "--grpc.transport=nio");
+    channel = GrpcChannels.plaintext("127.0.0.1:" + service.grpc().port(), 1 << 20);
+
+    assertEquals("hello", call("hello"));
+    assertTrue(nioEventLoopsAlive(), "the server's NIO event loops run");
+
+    service.stop();
+
+    assertTrue(
+        NettyTransportTest.threadsEnd("grpc-nio-", Duration.ofSeconds(10)),
+        "the server's NIO event loops stopped with it");
+  }
+
+  private static boolean nioEventLoopsAlive() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.isAlive() && t.getName().startsWith("grpc-nio-"));
+  }
+
+  @Test
   void stop_stopsGrpcFirstThenClosesWhatWasBuiltLastFirst() throws Exception {
     service =
         start(

@@ -192,11 +192,11 @@ public final class TextEncoder implements AutoCloseable {
     int dim = (int) rows.get(0).embedding().dim(0);
     float[] embeddings = new float[n * dim];
     for (int i = 0; i < n; i++) {
-      float[] row = rows.get(i).embedding().toFloatArray();
+      // one copy out of the model's output, normalised in place
+      rows.get(i).embedding().data().asFloatBuffer().get(embeddings, i * dim, dim);
       if (request.normalize()) {
-        Vectors.normalize(row);
+        Vectors.normalize(embeddings, i * dim, dim);
       }
-      System.arraycopy(row, 0, embeddings, i * dim, dim);
     }
     Optional<Tensor> features = Optional.empty();
     Optional<Tensor> masks = Optional.empty();
