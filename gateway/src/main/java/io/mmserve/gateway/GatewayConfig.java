@@ -13,7 +13,6 @@ import io.mmserve.kit.client.Target;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.MethodMessageLimits;
-import io.mmserve.kit.server.NettyTransport;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.kit.tls.ClientTlsSettings;
 import io.mmserve.rollout.RolloutSettings;
@@ -143,12 +142,26 @@ public record GatewayConfig(
   private static final int MAX_CACHE_ENTRIES = 10_000_000;
   private static final Duration MAX_DEADLINE = Duration.ofHours(1);
 
-  /** Every gateway setting with its default, the shared server settings included. */
+  /**
+   * Every gateway setting with its default, the shared server settings included; the batch queues'
+   * byte bounds fit this JVM's heap ({@link #defaults(long)}).
+   */
   public static Map<String, String> defaults() {
+    return defaults(Runtime.getRuntime().maxMemory());
+  }
+
+  /**
+   * Every gateway setting with its default for a JVM whose heap may grow to {@code maxHeapBytes}.
+   * Queued texts and images live on the heap, so their default byte bounds are the smaller of
+   * {@link #DEFAULT_TEXT_BATCHING}'s 64 MiB and 1/16 of the heap, and of {@link
+   * #DEFAULT_IMAGE_BATCHING}'s 256 MiB and 1/4 of the heap (never below one batch's bytes): a
+   * gateway with a 128 MiB heap queues at most 8 + 32 MiB and sheds load instead of running out of
+   * memory under a flood of large images.
+   */
+  public static Map<String, String> defaults(long maxHeapBytes) {
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE);
-    defaults.put(NettyTransport.EXECUTOR, "direct"); // its calls only check, queue and reply
     defaults.put(MethodMessageLimits.KEY, DEFAULT_METHOD_MAX_INBOUND_MESSAGE_SIZE);
     defaults.put(TEXT_ENCODER_TARGET, DEFAULT_TEXT_ENCODER_TARGET);
     defaults.put(VISION_ENCODER_TARGET, DEFAULT_VISION_ENCODER_TARGET);
@@ -182,8 +195,12 @@ public record GatewayConfig(
     defaults.put(RETRY_THROTTLING_MAX_TOKENS, "100");
     defaults.put(RETRY_THROTTLING_TOKEN_RATIO, "0.2");
     defaults.put(SHED_PUSHBACK, "100ms");
-    defaults.putAll(BatchingSettings.defaultSettings(TEXT_BATCHING, DEFAULT_TEXT_BATCHING));
-    defaults.putAll(BatchingSettings.defaultSettings(IMAGE_BATCHING, DEFAULT_IMAGE_BATCHING));
+    defaults.putAll(
+        BatchingSettings.defaultSettings(
+            TEXT_BATCHING, fitToHeap(DEFAULT_TEXT_BATCHING, maxHeapBytes / 16)));
+    defaults.putAll(
+        BatchingSettings.defaultSettings(
+            IMAGE_BATCHING, fitToHeap(DEFAULT_IMAGE_BATCHING, maxHeapBytes / 4)));
     defaults.putAll(HttpSettings.defaults());
     defaults.putAll(ThumbnailSettings.defaults());
     defaults.putAll(AuthSettings.defaults());
@@ -191,6 +208,18 @@ public record GatewayConfig(
     defaults.putAll(CanarySettings.defaults());
     defaults.putAll(RolloutSettings.DEFAULTS);
     return Map.copyOf(defaults);
+  }
+
+  /** {@code batching} with its queue's byte bound lowered to {@code share}, not below one batch. */
+  private static BatchingSettings fitToHeap(BatchingSettings batching, long share) {
+    long bytes = Math.max(batching.maxBatchBytes(), Math.min(batching.maxQueueBytes(), share));
+    return new BatchingSettings(
+        batching.maxBatchSize(),
+        batching.maxDelay(),
+        batching.maxQueueItems(),
+        bytes,
+        batching.maxBatchBytes(),
+        batching.maxInFlight());
   }
 
   /** True if a backend target is {@code kubernetes:///...}. */

@@ -35,6 +35,31 @@ class GatewayConfigTest {
   }
 
   @Test
+  void defaults_boundTheBatchQueuesBySmallHeaps() {
+    GatewayConfig small = GatewayConfig.from(Config.of(GatewayConfig.defaults(128L << 20)));
+    GatewayConfig large = GatewayConfig.from(Config.of(GatewayConfig.defaults(8L << 30)));
+    GatewayConfig tiny = GatewayConfig.from(Config.of(GatewayConfig.defaults(16L << 20)));
+
+    assertEquals(8L << 20, small.textBatching().maxQueueBytes());
+    assertEquals(32L << 20, small.imageBatching().maxQueueBytes());
+    assertEquals(64L << 20, large.textBatching().maxQueueBytes());
+    assertEquals(256L << 20, large.imageBatching().maxQueueBytes());
+    // never below one batch's bytes, so one full batch can always queue
+    assertEquals(tiny.imageBatching().maxBatchBytes(), tiny.imageBatching().maxQueueBytes());
+  }
+
+  @Test
+  void defaults_queueBytesSetByFlagWinOverTheHeapShare() {
+    Config loaded =
+        ConfigLoader.load(
+            GatewayConfig.defaults(128L << 20),
+            List.of("--batching.image.max-queue-bytes=200MiB"),
+            Map.of());
+
+    assertEquals(200L << 20, GatewayConfig.from(loaded).imageBatching().maxQueueBytes());
+  }
+
+  @Test
   void flags_overrideTargetsAndLimits() {
     Config loaded =
         ConfigLoader.load(

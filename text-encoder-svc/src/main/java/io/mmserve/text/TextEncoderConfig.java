@@ -7,7 +7,6 @@ import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.fault.FaultInjection;
-import io.mmserve.kit.server.NettyTransport;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.text.encoder.SequenceBuckets;
 import io.mmserve.text.encoder.TextLimits;
@@ -66,7 +65,6 @@ public record TextEncoderConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
-    defaults.put(NettyTransport.EXECUTOR, "direct"); // a call tokenizes, queues and returns
     defaults.putAll(FaultInjection.defaults());
     defaults.putAll(
         BatchingSettings.defaultSettings(BATCHING_PREFIX, BatchingSettings.MODEL_DEFAULTS));
