@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mmserve against Infinity on CLIP ViT-B/32 with identical random weights (issue 16), in one command:
-#   bench/infinity.sh            (DURATION=10s WARMUP=5s ROUNDS=2; PRECISIONS="fp32 int8")
+#   bench/infinity.sh            (DURATION=10s WARMUP=5s ROUNDS=2; PRECISIONS="fp32 int8";
+#                                 ENCODER_THREADS=<cores>, or "split" for up's default share per tower)
 # 1. builds the CLIP kit's pack into ~/.cache/mmserve/clip-vit-b-32 (torch in models/.venv, never in the product),
 #    the same weights in Hugging Face's layout for Infinity (bench/infinity/hf_weights.py), and Infinity pinned in
 #    its own venv (~/.cache/mmserve/infinity-emb-0.0.78/venv, bench/infinity/requirements.txt); checks both serve
@@ -17,6 +18,7 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
 ROUNDS=${ROUNDS:-2}
 PRECISIONS=${PRECISIONS:-fp32 int8}
+ENCODER_THREADS=${ENCODER_THREADS:-$(nproc)}
 PACK=${PACK:-$HOME/.cache/mmserve/clip-vit-b-32}
 HF=${HF:-$HOME/.cache/mmserve/clip-vit-b-32-hf}
 INFINITY_VENV=$HOME/.cache/mmserve/infinity-emb-0.0.78/venv
@@ -80,6 +82,9 @@ for precision in $PRECISIONS; do
   base=$((BASE + 20 * n)) n=$((n + 1))
   flags=(--model-pack "$PACK" --base-port "$base" --admin-base-port "$((base + 10))" --http-port "$((base + 9))")
   [[ $precision == int8 ]] && flags+=(--int8)
+  # The load reaches one tower at a time, so each encoder gets every core, as Infinity's torch does; the
+  # default split of `up` (cores shared by both towers) is measured with ENCODER_THREADS=split.
+  [[ $ENCODER_THREADS != split ]] && flags+=(--encoder-flag "onnxruntime.intra-op-threads=$ENCODER_THREADS")
   ./mmserve up "${flags[@]}" >"$work/mmserve-$precision.log" 2>&1 &
   stack_pid[$precision]=$! gateway_target[$precision]=127.0.0.1:$base
   pids+=("$!")
