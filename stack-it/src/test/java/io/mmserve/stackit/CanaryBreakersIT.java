@@ -11,12 +11,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.MultimodalGrpc;
 import io.mmserve.testsupport.LocalStackProcess;
-import io.mmserve.testsupport.ReferencePack;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,17 +35,7 @@ class CanaryBreakersIT {
 
   @Test
   void aCanaryFailingEveryCall_neverFailsACallThatWentToStable() throws Exception {
-    Path pack = Path.of("target", "breakers-it", "shapes-clip-" + CANARY).toAbsolutePath();
-    Files.createDirectories(pack.getParent());
-    ProcessRun.of(
-            List.of(
-                ReferencePack.repoRoot().resolve("models/int8-version.sh").toString(),
-                pack.toString()),
-            ReferencePack.repoRoot(),
-            Map.of(),
-            pack.getParent().resolve("int8-version.log"),
-            2)
-        .assertSucceeded("models/int8-version.sh");
+    Path pack = CanaryPack.make("breakers-it");
     try (LocalStackProcess stack =
         LocalStackProcess.start(
             Path.of("target/stack-it"),

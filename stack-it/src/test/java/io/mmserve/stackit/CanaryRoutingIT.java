@@ -29,14 +29,12 @@ import io.mmserve.api.v1.SearchRequest;
 import io.mmserve.api.v1.SearchResponse;
 import io.mmserve.api.v1.UpsertRequest;
 import io.mmserve.testsupport.LocalStackProcess;
-import io.mmserve.testsupport.ReferencePack;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -68,17 +66,7 @@ class CanaryRoutingIT {
 
   @BeforeAll
   static void startStackWithACanary() throws Exception {
-    Path pack = Path.of("target", "canary-pack", "shapes-clip-" + CANARY).toAbsolutePath();
-    Files.createDirectories(pack.getParent());
-    ProcessRun.of(
-            List.of(
-                ReferencePack.repoRoot().resolve("models/int8-version.sh").toString(),
-                pack.toString()),
-            ReferencePack.repoRoot(),
-            Map.of(),
-            pack.getParent().resolve("int8-version.log"),
-            2)
-        .assertSucceeded("models/int8-version.sh");
+    Path pack = CanaryPack.make("canary-pack");
     stack =
         LocalStackProcess.start(
             Path.of("target/stack-it"),

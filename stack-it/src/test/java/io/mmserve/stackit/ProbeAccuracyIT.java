@@ -21,7 +21,6 @@ import io.mmserve.rollout.ProbeAccuracy;
 import io.mmserve.rollout.RolloutSpec;
 import io.mmserve.rollout.VersionMetrics;
 import io.mmserve.testsupport.LocalStackProcess;
-import io.mmserve.testsupport.ReferencePack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,17 +57,7 @@ class ProbeAccuracyIT {
 
   @BeforeAll
   static void startStackWithABrokenCanary() throws Exception {
-    Path pack = Path.of("target", "probe-it", "shapes-clip-" + CANARY).toAbsolutePath();
-    Files.createDirectories(pack.getParent());
-    ProcessRun.of(
-            List.of(
-                ReferencePack.repoRoot().resolve("models/int8-version.sh").toString(),
-                pack.toString()),
-            ReferencePack.repoRoot(),
-            Map.of(),
-            pack.getParent().resolve("int8-version.log"),
-            2)
-        .assertSucceeded("models/int8-version.sh");
+    Path pack = CanaryPack.make("probe-it");
     breakLabels(pack.resolve("probes/probes.json"));
     stack =
         LocalStackProcess.start(

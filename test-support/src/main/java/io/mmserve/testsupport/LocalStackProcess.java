@@ -111,7 +111,9 @@ public final class LocalStackProcess implements AutoCloseable {
     if (!Files.isRegularFile(cli)) {
       throw new IllegalStateException(cli + " is missing; package the modules first");
     }
-    int base = freeBlock(57_051);
+    // below the kernel's ephemeral range (32768-60999): an outgoing connection of the stack itself
+    // cannot take one of its ports between the probe and the bind
+    int base = freeBlock(27_051);
     int adminBase = freeBlock(20_091);
     Path data = Files.createTempDirectory(Files.createDirectories(dataParent), "gallery-");
     List<String> command =
@@ -144,12 +146,12 @@ public final class LocalStackProcess implements AutoCloseable {
     return stack;
   }
 
-  /** The gateway's HTTP address, e.g. {@code http://127.0.0.1:57060}. */
+  /** The gateway's HTTP address, e.g. {@code http://127.0.0.1:27060}. */
   public String httpUrl() {
     return "http://" + HOST + ":" + (basePort + HTTP_OFFSET);
   }
 
-  /** The gateway's gRPC target, e.g. {@code 127.0.0.1:57051}. */
+  /** The gateway's gRPC target, e.g. {@code 127.0.0.1:27051}. */
   public String gatewayTarget() {
     return HOST + ":" + basePort;
   }
