@@ -92,12 +92,15 @@ class ImageRootfsIT {
   }
 
   /**
-   * Modules a service's jars refer to but load only when the runtime has them: Lucene's Vector API
-   * scorer (jdk.incubator.vector), which base-image.sh leaves out because jlink does not link an
-   * incubator module reproducibly; Lucene then scores with its scalar code.
+   * Modules a service's jars refer to but load only when the runtime has them: the Vector API
+   * (jdk.incubator.vector) of Lucene's scorer and of fusion-svc's match head ({@code
+   * MatchKernels}), which base-image.sh leaves out because jlink does not link an incubator module
+   * reproducibly; both then run their scalar code.
    */
   private static final Map<ServiceImage, Set<String>> USED_ONLY_WHEN_PRESENT =
-      Map.of(ServiceImage.GALLERY, Set.of("jdk.incubator.vector"));
+      Map.of(
+          ServiceImage.GALLERY, Set.of("jdk.incubator.vector"),
+          ServiceImage.FUSION, Set.of("jdk.incubator.vector"));
 
   @ParameterizedTest
   @EnumSource(ServiceImage.class)

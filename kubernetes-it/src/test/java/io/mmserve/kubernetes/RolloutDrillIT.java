@@ -366,7 +366,10 @@ class RolloutDrillIT {
       List<Call> failed = calls.stream().filter(c -> !c.ok()).toList();
       assertFalse(failed.isEmpty(), "the canary's injected faults reached no caller");
       for (Call call : failed) {
-        assertEquals(Status.Code.INTERNAL, call.code(), "" + call);
+        // the injected fault, or the canary's own circuit breaker refusing once it opened
+        assertTrue(
+            call.code() == Status.Code.INTERNAL || call.code() == Status.Code.UNAVAILABLE,
+            "" + call);
         assertTrue(bucket(call.routeKey()) < weight, "a failed call of a stable key: " + call);
         assertFalse(call.done().isBefore(stepStarted), "failed before the canary served: " + call);
       }
