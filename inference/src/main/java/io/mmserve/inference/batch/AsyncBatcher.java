@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -168,16 +167,7 @@ public final class AsyncBatcher<K, I, O> implements BatcherLoad, AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (deadlineNanos != NO_DEADLINE) {
-      Future<?> timer =
-          timers.schedule(
-              () ->
-                  request.fail(
-                      new DeadlineExceededException(
-                          "deadline exceeded while waiting for " + name + " to answer")),
-              Math.max(0, deadlineNanos - now));
-      request.future.whenComplete((r, t) -> timer.cancel(false));
-    }
+    request.failAtDeadline(timers, now);
     pump();
     return request.future;
   }

@@ -5,6 +5,7 @@ import io.mmserve.kit.errors.DeadlineExceededException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -57,6 +58,26 @@ final class Request<O> {
     if (remaining.decrementAndGet() == 0) {
       future.complete((List<O>) Arrays.asList(results));
     }
+  }
+
+  /**
+   * Fails this request with DEADLINE_EXCEEDED at its deadline, through {@code timers}, unless it
+   * has none or completes first (the timer is then cancelled).
+   *
+   * @param nowNanos the batcher's ticker when the request was queued
+   */
+  void failAtDeadline(Timers timers, long nowNanos) {
+    if (deadlineNanos == AsyncBatcher.NO_DEADLINE) {
+      return;
+    }
+    Future<?> timer =
+        timers.schedule(
+            () ->
+                fail(
+                    new DeadlineExceededException(
+                        "deadline exceeded while waiting for " + batcher + " to answer")),
+            Math.max(0, deadlineNanos - nowNanos));
+    future.whenComplete((r, t) -> timer.cancel(false));
   }
 
   void fail(Throwable t) {
