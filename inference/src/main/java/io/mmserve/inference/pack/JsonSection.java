@@ -4,6 +4,8 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.reflect.TypeToken;
 import java.math.BigDecimal;
@@ -23,6 +25,24 @@ final class JsonSection {
 
   private final JsonObject object;
   private final String path;
+
+  /**
+   * The top level of a JSON document (a manifest, a probe set).
+   *
+   * @throws ModelPackException if {@code json} is not valid JSON or not an object
+   */
+  static JsonSection document(String json) {
+    JsonElement root;
+    try {
+      root = JsonParser.parseString(json);
+    } catch (JsonParseException e) {
+      throw new ModelPackException("not valid JSON: " + e.getMessage(), e);
+    }
+    if (!root.isJsonObject()) {
+      throw new ModelPackException("must be a JSON object, but was " + root);
+    }
+    return new JsonSection(root.getAsJsonObject(), "");
+  }
 
   JsonSection(JsonObject object, String path) {
     this.object = object;

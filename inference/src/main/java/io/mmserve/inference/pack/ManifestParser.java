@@ -1,8 +1,5 @@
 package io.mmserve.inference.pack;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import io.mmserve.inference.DType;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -34,16 +31,7 @@ public final class ManifestParser {
    * @param packDir the directory file names are relative to
    */
   public static ModelManifest parse(String json, Path packDir) {
-    JsonElement root;
-    try {
-      root = JsonParser.parseString(json);
-    } catch (JsonParseException e) {
-      throw new ModelPackException("not valid JSON: " + e.getMessage(), e);
-    }
-    if (!root.isJsonObject()) {
-      throw new ModelPackException("must be a JSON object, but was " + root);
-    }
-    JsonSection m = new JsonSection(root.getAsJsonObject(), "");
+    JsonSection m = JsonSection.document(json);
     int format = m.intAtLeast("format_version", 0);
     if (format != FORMAT_VERSION) {
       throw new ModelPackException(

@@ -1,8 +1,5 @@
 package io.mmserve.inference.pack;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,16 +80,7 @@ public record ProbeSet(String promptTemplate, List<String> labels, List<Probe> i
   }
 
   private static ProbeSet parse(String json, Path folder, Path packDir) {
-    JsonElement root;
-    try {
-      root = JsonParser.parseString(json);
-    } catch (JsonParseException e) {
-      throw new ModelPackException("not valid JSON: " + e.getMessage(), e);
-    }
-    if (!root.isJsonObject()) {
-      throw new ModelPackException("must be a JSON object, but was " + root);
-    }
-    JsonSection s = new JsonSection(root.getAsJsonObject(), "");
+    JsonSection s = JsonSection.document(json);
     int format = s.intAtLeast("format_version", 0);
     if (format != FORMAT_VERSION) {
       throw new ModelPackException(
