@@ -23,7 +23,7 @@ final class RunningService {
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   /**
-   * @param transports the service's other ways in, started after gRPC, stopped with it
+   * @param transports the service's other ways in, started before gRPC, stopped with it
    * @param owned everything to close on stop, from the head: the gRPC server, the transports, the
    *     admin server, then what the service built (last built first), then the meters
    */
@@ -40,15 +40,19 @@ final class RunningService {
     this.closingOrder = new ArrayList<>(owned);
   }
 
-  /** Starts listening on both ports and logs {@code "NAME serving on HOST:PORT"}. */
+  /**
+   * Starts listening on every port and logs {@code "NAME serving on HOST:PORT"}. The gRPC server
+   * starts last: its health turns SERVING only once the other transports and the admin port are
+   * bound, so whoever waits for SERVING (the launcher, a readiness probe) can call every port.
+   */
   void listen(ServerConfig config) throws IOException {
-    grpc.start();
     StringBuilder others = new StringBuilder();
     for (Transport transport : transports) {
       transport.start();
       others.append(", ").append(transport.describe());
     }
     admin.start();
+    grpc.start();
     log.info(
         "{} serving on {}:{} (admin on {}:{}{})",
         name,

@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  *       files polled on the thread {@code NAME-tls-reload}) and the admin HTTP server ({@code
  *       /metrics}, {@code /healthz} answering what gRPC health answers);
  *   <li>installs the shutdown hook: everything is built, nothing listens yet;
- *   <li>starts the gRPC server, the service's other {@link Transport}s, the admin server, and logs
- *       {@code "NAME serving on HOST:PORT (admin on HOST:PORT)"} (the launcher and the integration
- *       tests wait for it; each transport adds {@code ", TRANSPORT"} inside the parentheses).
+ *   <li>starts the service's other {@link Transport}s, the admin server, then the gRPC server (so
+ *       health says SERVING only once every port is bound), and logs {@code "NAME serving on
+ *       HOST:PORT (admin on HOST:PORT)"} (the launcher and the integration tests wait for it; each
+ *       transport adds {@code ", TRANSPORT"} inside the parentheses).
  * </ol>
  *
  * A failure in steps 3 to 7 closes what was built and exits with {@value #EXIT_START_FAILED} after
@@ -52,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * <p>SIGTERM and SIGINT exit with 0 after the hook has stopped, in order: gRPC health NOT_SERVING,
  * {@code shutdown()}, {@code awaitTermination(shutdown.grace)}, {@code shutdownNow()}, while the
  * other transports drain over the same grace (their graceful stop begins with gRPC's); the admin
- * server; what the service built, last built first; the meters.
+ * server; what the service built, last built first; the meters. Before the service is built (while
+ * it loads its models), they halt the JVM with 0 instead ({@link
+ * ShutdownHook#haltOnStopSignalsDuringStartup}).
  *
  * @param <S> the service's own settings
  */
@@ -120,6 +123,7 @@ public final class ServiceRunner<S> {
    */
   public int run(String[] args) {
     RunningService service;
+    ShutdownHook.haltOnStopSignalsDuringStartup(name); // until installShutdownHook replaces it
     try {
       service = start(args, System.getenv(), ServiceRunner::installShutdownHook);
     } catch (StartFailure failure) {

@@ -45,6 +45,29 @@ public final class ShutdownHook {
     }
   }
 
+  /**
+   * Until the service is built, SIGTERM and SIGINT halt the JVM at once with status 0 instead of
+   * running its shutdown. Nothing listens yet, so nothing needs draining; and an orderly exit while
+   * the main thread is inside a native model load (ONNX Runtime creating a session) runs the native
+   * library's exit handlers under it, which crashes the process with SIGSEGV and an hs_err file.
+   * What start-up had opened is left as {@code kill -9} leaves it, which every service tolerates.
+   * {@link #exitNormallyOnStopSignals()} replaces these handlers once the service is built.
+   */
+  public static void haltOnStopSignalsDuringStartup(String serviceName) {
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        Signal.handle(
+            new Signal(name),
+            signal -> {
+              System.err.println(serviceName + ": stopped by SIG" + name + " during start-up");
+              Runtime.getRuntime().halt(0);
+            });
+      } catch (IllegalArgumentException e) {
+        log.debug("cannot handle SIG{}; the JVM's default applies", name, e);
+      }
+    }
+  }
+
   /** Closes each resource in order, logging failures and going on. */
   public static void closeAll(List<? extends AutoCloseable> resources) {
     for (AutoCloseable resource : resources) {

@@ -5,8 +5,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A second way in to a service's gRPC services, beside the gRPC server (the gateway's HTTP/JSON
- * transcoding): {@link ServiceRunner} starts it right after the gRPC server, begins its graceful
- * stop at the same moment as the gRPC server's, and waits for both.
+ * transcoding): {@link ServiceRunner} starts it before the gRPC server (whose health then says
+ * SERVING only once this transport listens), begins its graceful stop at the same moment as the
+ * gRPC server's, and waits for both.
  *
  * <p>Built by a service's {@link ServiceRunner.Assembly} and handed over in {@link ServiceParts};
  * the runner owns it from then on and closes it.

@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -204,58 +203,31 @@ class ServiceRunnerTest {
   }
 
   @Test
-  void transports_startWithTheServiceAndBeginStoppingBeforeGrpcDrains() throws Exception {
-    RecordingTransport http = new RecordingTransport();
+  void transports_startBeforeGrpcListensAndBeginStoppingBeforeGrpcDrains() throws Exception {
+    int grpcPort;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      grpcPort = free.getLocalPort();
+    }
+    RecordingTransport http =
+        new RecordingTransport(grpcPort, () -> service != null && service.grpc().isServing());
     service =
         start(
             (limit, startup) -> {
               startup.closeOnStop(closeable("backend"));
               return ServiceParts.of(new TestService()).withTransport(http);
             },
-            FREE_PORTS);
+            "--grpc.port=" + grpcPort,
+            "--admin.port=0");
 
     stopActions.getFirst().run(); // what SIGTERM runs
 
-    assertEquals(
+    assertEquals( // gRPC health says SERVING only once every port listens
         List.of(
-            "start", "beginStop (gRPC SERVING)", "close (gRPC stopped)", "backend (gRPC stopped)"),
+            "start (gRPC not listening)",
+            "beginStop (gRPC SERVING)",
+            "close (gRPC stopped)",
+            "backend (gRPC stopped)"),
         Stream.concat(http.events.stream(), closed.stream()).toList());
-  }
-
-  /** Records when the runner starts and stops it, and whether gRPC was serving then. */
-  private final class RecordingTransport implements Transport {
-    final List<String> events = new CopyOnWriteArrayList<>();
-
-    private void record(String event) {
-      events.add(
-          event
-              + (service != null && !service.grpc().isServing()
-                  ? " (gRPC stopped)"
-                  : " (gRPC SERVING)"));
-    }
-
-    @Override
-    public void start() {
-      events.add("start");
-    }
-
-    @Override
-    public String describe() {
-      return "recording";
-    }
-
-    @Override
-    public CompletableFuture<Void> beginStop() {
-      if (events.stream().noneMatch(e -> e.startsWith("beginStop"))) {
-        record("beginStop");
-      }
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void close() {
-      record("close");
-    }
   }
 
   @Test
