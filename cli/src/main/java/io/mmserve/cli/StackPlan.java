@@ -52,8 +52,9 @@ final class StackPlan {
 
   /**
    * As {@link #services(UpOptions, Path, String)} on a machine of {@code cores} cores, which the
-   * encoder replicas share ({@link EncoderThreads}); an {@code --encoder-flag} of the same key
-   * replaces a thread count.
+   * encoder replicas share ({@link EncoderThreads}); an {@code --encoder-flag}, {@code --text-flag}
+   * or {@code --vision-flag} of the same key replaces a thread count (the last flag of a key wins,
+   * so a tower's own flag beats {@code --encoder-flag}).
    */
   static List<ServiceSpec> services(UpOptions options, Path home, String java, int cores) {
     EncoderThreads threads =
@@ -71,10 +72,16 @@ final class StackPlan {
     List<ServiceSpec> vision =
         replicas(options, home, java, "vision-encoder-svc", "vision", 2, options.visionReplicas());
     for (ServiceSpec replica : text) {
-      services.add(withFlags(withFlags(replica, threads.textFlags()), encoderFlags));
+      services.add(
+          withFlags(
+              withFlags(withFlags(replica, threads.textFlags()), encoderFlags),
+              flags(options.textSettings())));
     }
     for (ServiceSpec replica : vision) {
-      services.add(withFlags(withFlags(replica, threads.visionFlags()), encoderFlags));
+      services.add(
+          withFlags(
+              withFlags(withFlags(replica, threads.visionFlags()), encoderFlags),
+              flags(options.visionSettings())));
     }
     ServiceSpec fusion =
         service(
@@ -211,6 +218,11 @@ final class StackPlan {
               List.of()));
     }
     return replicas;
+  }
+
+  /** {@code KEY=VALUE} settings as {@code --KEY=VALUE} flags. */
+  private static List<String> flags(List<String> settings) {
+    return settings.stream().map(setting -> "--" + setting).toList();
   }
 
   private static ServiceSpec withFlags(ServiceSpec spec, List<String> flags) {

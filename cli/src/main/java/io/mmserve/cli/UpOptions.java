@@ -49,6 +49,8 @@ record UpOptions(
     int visionReplicas,
     List<String> gatewaySettings,
     List<String> encoderSettings,
+    List<String> textSettings,
+    List<String> visionSettings,
     Optional<Path> gatewayConfig,
     Map<String, List<String>> jvmOptions,
     Path galleryData,
@@ -100,7 +102,10 @@ record UpOptions(
           "http.host",
           "http.port");
 
-  /** Settings the launcher gives the encoders itself; {@code --encoder-flag} must not move them. */
+  /**
+   * Settings the launcher gives the encoders itself; {@code --encoder-flag}, {@code --text-flag} and
+   * {@code --vision-flag} must not move them.
+   */
   static final Set<String> ENCODER_LAUNCHER_SETTINGS =
       Set.of("grpc.host", "grpc.port", "admin.host", "admin.port", "model.packs");
 
@@ -121,6 +126,8 @@ record UpOptions(
           "--gateway-flag KEY=VALUE (repeatable; e.g. batching.text.max-batch-size=1)"
               + "  --gateway-config FILE",
           "--encoder-flag KEY=VALUE (repeatable, every encoder replica; e.g. batching.max-batch-size=1)",
+          "--text-flag KEY=VALUE, --vision-flag KEY=VALUE (repeatable, one tower's replicas, after"
+              + " --encoder-flag; e.g. --vision-flag preprocess.threads=2)",
           "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m): replaces the default of"
               + " its kind (heap -Xmx128m, gallery-svc 256m;",
           "  -XX:MaxDirectMemorySize=64m, encoders 96m; -XX:+UseSerialGC)",
@@ -173,6 +180,8 @@ record UpOptions(
                 "--vision-replicas",
                 "--gateway-flag",
                 "--encoder-flag",
+                "--text-flag",
+                "--vision-flag",
                 "--gateway-config",
                 "--jvm-option",
                 "--gallery-data",
@@ -209,6 +218,8 @@ record UpOptions(
             settings("--gateway-flag", line.values("--gateway-flag"), GATEWAY_LAUNCHER_SETTINGS),
             line.value("--api-keys")),
         settings("--encoder-flag", line.values("--encoder-flag"), ENCODER_LAUNCHER_SETTINGS),
+        settings("--text-flag", line.values("--text-flag"), ENCODER_LAUNCHER_SETTINGS),
+        settings("--vision-flag", line.values("--vision-flag"), ENCODER_LAUNCHER_SETTINGS),
         line.value("--gateway-config").map(p -> Path.of(p).toAbsolutePath().normalize()),
         jvmOptions(line.values("--jvm-option")),
         galleryData,

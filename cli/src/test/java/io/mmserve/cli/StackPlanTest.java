@@ -127,6 +127,29 @@ class StackPlanTest {
   }
 
   @Test
+  void services_towerFlags_goToThatTowerOnlyAndBeatEncoderFlags() {
+    List<ServiceSpec> services =
+        plan(
+            "--encoder-flag", "batching.max-batch-size=8",
+            "--vision-flag", "preprocess.threads=2",
+            "--vision-flag", "batching.max-batch-size=4",
+            "--text-flag", "sequence.dynamic=false");
+    List<String> text = services.get(0).command();
+    List<String> vision = services.get(1).command();
+
+    assertFalse(text.contains("--preprocess.threads=2"), text::toString);
+    assertTrue(text.contains("--sequence.dynamic=false"), text::toString);
+    assertTrue(text.contains("--batching.max-batch-size=8"), text::toString);
+    assertFalse(vision.contains("--sequence.dynamic=false"), vision::toString);
+    assertTrue(
+        vision.indexOf("--preprocess.threads=2") > vision.indexOf("--preprocess.threads=1"),
+        vision::toString);
+    assertTrue(
+        vision.indexOf("--batching.max-batch-size=4") > vision.indexOf("--batching.max-batch-size=8"),
+        vision::toString);
+  }
+
+  @Test
   void services_pointGatewayAtTheEncodersAndFusionOfThisStack() {
     ServiceSpec gateway = plan("--base-port=51000").get(4);
 

@@ -155,6 +155,22 @@ class UpOptionsTest {
   }
 
   @Test
+  void parse_keepsTowerFlagsApartAndRefusesTheLaunchersOwn() {
+    UpOptions options =
+        UpOptions.parse(
+            List.of("--vision-flag", "preprocess.threads=2", "--text-flag", "limits.max-items=8"),
+            HOME);
+
+    assertEquals(List.of("preprocess.threads=2"), options.visionSettings());
+    assertEquals(List.of("limits.max-items=8"), options.textSettings());
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> UpOptions.parse(List.of("--vision-flag", "grpc.port=1"), HOME));
+    assertTrue(e.getMessage().startsWith("--vision-flag grpc.port: up sets this"), e.getMessage());
+  }
+
+  @Test
   void parse_rejectsEncoderFlagForTheModelPack() {
     UsageException e =
         assertThrows(
