@@ -103,8 +103,8 @@ record UpOptions(
           "http.port");
 
   /**
-   * Settings the launcher gives the encoders itself; {@code --encoder-flag}, {@code --text-flag} and
-   * {@code --vision-flag} must not move them.
+   * Settings the launcher gives the encoders itself; {@code --encoder-flag}, {@code --text-flag}
+   * and {@code --vision-flag} must not move them.
    */
   static final Set<String> ENCODER_LAUNCHER_SETTINGS =
       Set.of("grpc.host", "grpc.port", "admin.host", "admin.port", "model.packs");
