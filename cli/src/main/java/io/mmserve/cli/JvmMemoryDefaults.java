@@ -22,19 +22,6 @@ final class JvmMemoryDefaults {
   /** Heap of the gateway, fusion-svc and the encoders; their working sets are a few tens of MB. */
   static final String SERVICE_HEAP = "-Xmx128m";
 
-  /**
-   * The vision encoder's heap besides its prepared images: requests in flight, decoding buffers and
-   * garbage room (its live set after a full GC under 185 images/s was 14 MB with the bundled pack).
-   */
-  static final long VISION_BASE_HEAP_MIB = 64;
-
-  /**
-   * The images the vision encoder keeps prepared by default ({@code preprocess.max-prepared} 0:
-   * {@code batching.max-batch-size} 32 x ({@code batching.max-in-flight} 1 + 1)), each {@code 3 x S
-   * x S} floats on the heap.
-   */
-  static final int VISION_PREPARED_IMAGES = 64;
-
   /** gallery-svc holds its collections' write buffers and HNSW graph building on the heap. */
   static final String GALLERY_HEAP = "-Xmx256m";
 
@@ -91,40 +78,18 @@ final class JvmMemoryDefaults {
 
   private JvmMemoryDefaults() {}
 
-  /**
-   * {@code module}'s defaults, whatever the user asks for. The vision encoder's heap follows the
-   * size of its images ({@link #visionHeap}); {@code visionImageSize} 0 (not known) keeps {@value
-   * #SERVICE_HEAP}.
-   */
-  static List<String> of(String module, int visionImageSize) {
-    List<String> defaults = DEFAULTS.getOrDefault(module, List.of());
-    if (!module.equals("vision-encoder-svc") || visionImageSize <= 0) {
-      return defaults;
-    }
-    return defaults.stream()
-        .map(flag -> flag.equals(SERVICE_HEAP) ? visionHeap(visionImageSize) : flag)
-        .toList();
+  /** {@code module}'s defaults, whatever the user asks for. */
+  static List<String> of(String module) {
+    return DEFAULTS.getOrDefault(module, List.of());
   }
 
   /**
-   * The vision encoder's {@code -Xmx} for images of {@code imageSize} x {@code imageSize}: {@value
-   * #VISION_BASE_HEAP_MIB} MiB plus its {@value #VISION_PREPARED_IMAGES} prepared images, in whole
-   * MiB: {@code -Xmx67m} for the bundled pack (64 px), {@code -Xmx101m} for CLIP ViT-B/32 (224 px).
+   * The JVM options of {@code module}'s processes: its defaults, less those of a kind that {@code
+   * given} (the {@code --jvm-option}s of the module) sets, then {@code given} in its order.
    */
-  static String visionHeap(int imageSize) {
-    long bytes = (long) VISION_PREPARED_IMAGES * 3 * imageSize * imageSize * Float.BYTES;
-    long mib = VISION_BASE_HEAP_MIB + (bytes + (1 << 20) - 1) / (1 << 20);
-    return "-Xmx" + mib + "m";
-  }
-
-  /**
-   * The JVM options of {@code module}'s processes: its defaults ({@link #of}), less those of a kind
-   * that {@code given} (the {@code --jvm-option}s of the module) sets, then {@code given} in its
-   * order.
-   */
-  static List<String> merged(String module, List<String> given, int visionImageSize) {
+  static List<String> merged(String module, List<String> given) {
     List<String> options = new ArrayList<>();
-    for (String flag : of(module, visionImageSize)) {
+    for (String flag : of(module)) {
       Kind kind = Kind.of(flag);
       if (given.stream().noneMatch(g -> Kind.of(g) == kind)) {
         options.add(flag);

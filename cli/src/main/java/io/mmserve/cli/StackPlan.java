@@ -1,9 +1,5 @@
 package io.mmserve.cli;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -187,28 +183,6 @@ final class StackPlan {
         .orElse(options.modelPack().toString());
   }
 
-  /**
-   * The largest {@code vision.image_size} of the packs the vision encoder serves, from their {@code
-   * model.json}; 0 if one cannot be read (the encoder then reports the pack itself, and its heap
-   * keeps the fixed default).
-   */
-  static int visionImageSize(UpOptions options) {
-    List<Path> packs = new ArrayList<>(List.of(options.modelPack()));
-    options.canary().ifPresent(canary -> packs.add(canary.dir()));
-    int largest = 0;
-    for (Path pack : packs) {
-      try {
-        JsonObject manifest =
-            JsonParser.parseString(Files.readString(pack.resolve("model.json"))).getAsJsonObject();
-        largest =
-            Math.max(largest, manifest.getAsJsonObject("vision").get("image_size").getAsInt());
-      } catch (IOException | RuntimeException e) { // unreadable, not JSON, no such field
-        return 0;
-      }
-    }
-    return largest;
-  }
-
   /** Where the runnable jar of {@code module} is built. */
   static Path jar(Path home, String module) {
     return home.resolve(module).resolve("target").resolve(module + ".jar");
@@ -271,8 +245,7 @@ final class StackPlan {
     command.add(java);
     command.addAll(SERVICE_JVM_FLAGS.getOrDefault(module, List.of()));
     // a bounded heap, direct memory and collector unless --jvm-option sets them (JvmMemoryDefaults)
-    int imageSize = module.equals("vision-encoder-svc") ? visionImageSize(options) : 0;
-    command.addAll(JvmMemoryDefaults.merged(module, options.jvmOptionsOf(module), imageSize));
+    command.addAll(JvmMemoryDefaults.merged(module, options.jvmOptionsOf(module)));
     command.add("-jar");
     command.add(jar(home, module).toString());
     command.add("--grpc.host=" + HOST);

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class StackPlanTest {
   private static final Path HOME = Path.of("/opt/mmserve");
@@ -309,31 +307,6 @@ class StackPlanTest {
           jvm.stream().filter(flag -> !flag.startsWith("--add-modules")).toList(),
           service.name());
     }
-  }
-
-  @Test
-  void services_visionHeap_followsThePacksImageSize(@TempDir Path dir) throws Exception {
-    Path vit = Files.createDirectories(dir.resolve("vit"));
-    Files.writeString(vit.resolve("model.json"), "{\"vision\": {\"image_size\": 224}}");
-
-    ServiceSpec vision = plan("--model-pack=" + vit).get(1);
-    ServiceSpec bundled =
-        StackPlan.services(
-                UpOptions.parse(List.of("--model-pack=" + bundledPack()), HOME),
-                HOME,
-                "/jdk/bin/java",
-                CORES)
-            .get(1);
-
-    assertEquals("vision-encoder-svc", vision.module());
-    assertTrue(vision.command().contains("-Xmx101m"), vision.command()::toString); // 64 + 37 MiB
-    assertTrue(bundled.command().contains("-Xmx67m"), bundled.command()::toString); // 64 + 3 MiB
-    assertEquals("-Xmx128m", JvmMemoryDefaults.of("vision-encoder-svc", 0).getFirst()); // unknown
-  }
-
-  /** The repository's bundled pack (the tests run in cli/). */
-  private static Path bundledPack() {
-    return Path.of("..", "models", "shapes-clip").toAbsolutePath().normalize();
   }
 
   @Test
