@@ -8,6 +8,9 @@
 #   bench/jdk_compare.sh [COMMIT]
 #
 # SAME_JAR=1 runs the old commit's jar on both JDKs instead: the JVM's own effect on the same code.
+# JDK17=$(.mvn/java-home.sh) builds and runs the old commit on JDK 25 too: a before/after of a code
+# change on one JDK (the table's columns then read "before" and "now" on the same JDK). With
+# JMH_ARGS containing "-prof gc" the table adds the bytes each operation allocates on the heap.
 #
 # Environment: JDK17 (default /usr/lib/jvm/java-17-openjdk-amd64), JDK25 (default: .mvn/java-home.sh),
 # ROUNDS (default 2), JMH_ARGS (default "-wi 2 -i 3 -f 1 -w 1s -r 2s"),
@@ -58,6 +61,8 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
+LABEL_BEFORE="before ($commit), $("$JDK17/bin/java" -version 2>&1 | head -1 | cut -d'"' -f2)" \
+LABEL_NOW="now, $("$JDK25/bin/java" -version 2>&1 | head -1 | cut -d'"' -f2)" \
 python3 - "$work" <<'PY'
 import glob, json, os, sys, collections
 work = sys.argv[1]
@@ -74,19 +79,30 @@ for path in glob.glob(os.path.join(work, "r*-j*-*.json")):
         cpu = None
         if "cpuNanos" in sec and "calls" in sec and sec["calls"]["score"]:
             cpu = sec["cpuNanos"]["score"] / sec["calls"]["score"] / 1e3
-        rows[key][jdk].append((ops, cpu))
-print("| benchmark | unit | before, JDK 17 | JDK 25 | throughput ratio | before: CPU µs/op | JDK 25: CPU µs/op | CPU ratio (before/now) |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        alloc = sec.get("gc.alloc.rate.norm", {}).get("score")
+        rows[key][jdk].append((ops, cpu, alloc))
+before, now = os.environ["LABEL_BEFORE"], os.environ["LABEL_NOW"]
+has_alloc = any(x[2] is not None for v in rows.values() for xs in v.values() for x in xs)
+extra = " before: heap bytes/op | now: heap bytes/op |" if has_alloc else ""
+print(f"| benchmark | unit | {before} | {now} | throughput ratio | before: CPU µs/op | now: CPU µs/op | CPU ratio (before/now) |{extra}")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if has_alloc else ""))
 mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
 for key in sorted(rows):
     a, b = rows[key]["17"], rows[key]["25"]
     ta, tb = mean([x[0] for x in a]), mean([x[0] for x in b])
     ca = [x[1] for x in a if x[1] is not None]; cb = [x[1] for x in b if x[1] is not None]
     cpu = f"{mean(ca):.1f} | {mean(cb):.1f} | {mean(ca) / mean(cb):.2f}x" if ca and cb else "n/a | n/a | n/a"
-    print(f"| {key} | {units[key]} | {ta:.1f} | {tb:.1f} | {tb / ta:.2f}x | {cpu} |")
+    row = f"| {key} | {units[key]} | {ta:.1f} | {tb:.1f} | {tb / ta:.2f}x | {cpu} |"
+    if has_alloc:
+        aa = [x[2] for x in a if x[2] is not None]; ab = [x[2] for x in b if x[2] is not None]
+        row += f" {mean(aa):,.0f} | {mean(ab):,.0f} |" if aa and ab else " n/a | n/a |"
+    print(row)
 PY
 echo
 echo "$machine"
 what="$commit's jar on JDK 17 against this checkout's on JDK 25"
 [[ "${SAME_JAR:-0}" == 1 ]] && what="$commit's jar on JDK 17 and on JDK 25"
-echo "- command: \`${SAME_JAR:+SAME_JAR=$SAME_JAR }bench/jdk_compare.sh $commit\` ($what; JMH: \`$JMH_ARGS\`, $ROUNDS alternating rounds)"
+[[ "$JDK17" == "$JDK25" ]] && what="$commit's jar against this checkout's, both on JDK 25"
+prefix="${SAME_JAR:+SAME_JAR=$SAME_JAR }"
+[[ "$JDK17" == "$JDK25" ]] && prefix+='JDK17=$(.mvn/java-home.sh) '
+echo "- command: \`${prefix}bench/jdk_compare.sh $commit\` ($what; JMH: \`$JMH_ARGS\`, $ROUNDS alternating rounds)"

@@ -18,6 +18,7 @@ import io.mmserve.inference.pack.VisionSpec;
 import io.mmserve.kit.tracing.Traced;
 import io.mmserve.vision.image.ClipPreprocessor;
 import io.mmserve.vision.image.ClipPreprocessorConfig;
+import io.mmserve.vision.image.ImageScratch;
 import io.mmserve.vision.image.ResizeConvention;
 import io.mmserve.vision.image.RgbImage;
 import io.opentelemetry.api.trace.Tracer;
@@ -177,9 +178,12 @@ final class ImageModel implements AutoCloseable {
     return patchFeaturesName.isPresent();
   }
 
-  /** Resizes and centre-crops a decoded image to the model's input size, on the calling thread. */
-  RgbImage crop(RgbImage image) {
-    return preprocessor.resizeAndCrop(image);
+  /**
+   * Resizes and centre-crops a decoded image to the model's input size, on the calling thread, in
+   * that thread's {@code scratch} memory.
+   */
+  RgbImage crop(RgbImage image, ImageScratch scratch) {
+    return preprocessor.resizeAndCrop(image, scratch);
   }
 
   /**

@@ -56,6 +56,14 @@ public final class ClipPreprocessor {
    * result that the normalisation step reads; exposed for parity tests and debugging.
    */
   public RgbImage resizeAndCrop(RgbImage image) {
+    return resizeAndCrop(image, new ImageScratch());
+  }
+
+  /**
+   * As {@link #resizeAndCrop(RgbImage)}, working in {@code scratch}'s memory, which the next image
+   * on this thread reuses; the result is a new image.
+   */
+  public RgbImage resizeAndCrop(RgbImage image, ImageScratch scratch) {
     long[] size = resizedSize(image.width(), image.height());
     int cropW = config.cropWidth();
     int cropH = config.cropHeight();
@@ -64,7 +72,8 @@ public final class ClipPreprocessor {
     return PilResampler.resizeWindow(
         image,
         taps(image.width(), size[0], left, cropW),
-        taps(image.height(), size[1], top, cropH));
+        taps(image.height(), size[1], top, cropH),
+        scratch);
   }
 
   /**
@@ -75,7 +84,21 @@ public final class ClipPreprocessor {
    */
   public void preprocess(RgbImage image, float[] dest, int offset) {
     Objects.checkFromIndexSize(offset, floatsPerImage(), dest.length);
-    normalize(resizeAndCrop(image), dest, offset);
+    normalize(isUnchangedBy(image) ? image : resizeAndCrop(image), dest, offset);
+  }
+
+  /**
+   * Whether resizing and cropping {@code image} gives it back as it is: it already has the crop
+   * size and the short side the resize aims for (PIL skips both passes then).
+   */
+  private boolean isUnchangedBy(RgbImage image) {
+    int w = image.width();
+    int h = image.height();
+    return w == config.cropWidth()
+        && h == config.cropHeight()
+        && Math.min(w, h) == config.shortestEdge()
+        && resizedSize(w, h)[0] == w
+        && resizedSize(w, h)[1] == h;
   }
 
   /**
@@ -84,7 +107,7 @@ public final class ClipPreprocessor {
    */
   public void preprocess(RgbImage image, FloatBuffer dest, int offset) {
     Objects.checkFromIndexSize(offset, floatsPerImage(), dest.limit());
-    RgbImage cropped = resizeAndCrop(image);
+    RgbImage cropped = isUnchangedBy(image) ? image : resizeAndCrop(image);
     byte[] px = cropped.pixels();
     int plane = cropped.width() * cropped.height();
     for (int c = 0; c < 3; c++) {

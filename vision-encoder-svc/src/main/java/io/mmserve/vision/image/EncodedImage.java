@@ -18,4 +18,12 @@ interface EncodedImage {
    * by {@code convert("RGB")} would.
    */
   RgbImage decode() throws BadImageException;
+
+  /**
+   * As {@link #decode()}, with the pixels in {@code scratch}'s buffer where the decoder can write
+   * them there; the image is then valid until {@code scratch} is used again.
+   */
+  default RgbImage decode(ImageScratch scratch) throws BadImageException {
+    return decode();
+  }
 }

@@ -91,41 +91,25 @@ final class ExifOrientation {
     return orientation >= 5;
   }
 
-  /** Returns {@code image} transposed for {@code orientation}; the same object for 1. */
+  /**
+   * Returns {@code image} turned for {@code orientation}, as a view of the same bytes (see {@link
+   * RgbImage#oriented}); the same object for 1.
+   */
   static RgbImage apply(RgbImage image, int orientation) {
+    return image.oriented(orientation);
+  }
+
+  /**
+   * The {@link #STEPS} row of {@code orientation}: {start x at far edge, start y at far edge, sx
+   * step per x, sy step per x, sx step per y, sy step per y}.
+   *
+   * @throws IllegalArgumentException if {@code orientation} is not in 1..8
+   */
+  static int[] steps(int orientation) {
     if (orientation < 1 || orientation > 8) {
       throw new IllegalArgumentException("orientation must be in 1..8, but was " + orientation);
     }
-    if (orientation == NORMAL) {
-      return image;
-    }
-    int w = image.width();
-    int h = image.height();
-    boolean swap = swapsAxes(orientation);
-    int outW = swap ? h : w;
-    int outH = swap ? w : h;
-    byte[] in = image.pixels();
-    byte[] out = new byte[in.length];
-    // Output pixel (x, y) reads source pixel (x0 + x * dxx + y * dxy, y0 + x * dyx + y * dyy).
-    int[] m = STEPS[orientation];
-    int x0 = m[0] == 0 ? 0 : w - 1;
-    int y0 = m[1] == 0 ? 0 : h - 1;
-    int dxx = m[2];
-    int dyx = m[3];
-    int dxy = m[4];
-    int dyy = m[5];
-    int o = 0;
-    for (int y = 0; y < outH; y++) {
-      int sx = x0 + y * dxy;
-      int sy = y0 + y * dyy;
-      for (int x = 0; x < outW; x++, sx += dxx, sy += dyx) {
-        int s = (sy * w + sx) * 3;
-        out[o++] = in[s];
-        out[o++] = in[s + 1];
-        out[o++] = in[s + 2];
-      }
-    }
-    return new RgbImage(outW, outH, out);
+    return STEPS[orientation];
   }
 
   private static int u16(byte[] b, int p, boolean little) {

@@ -16,7 +16,9 @@ import java.util.Optional;
  * never allocates its pixels.
  *
  * <p>Errors name the item as {@code images[index]} and the rule it breaks: {@link
- * InvalidInputException} for bad data, {@link ResourceLimitException} for the pixel limit.
+ * InvalidInputException} for bad data, {@link ResourceLimitException} for the pixel limit and for
+ * an image whose RGB pixels alone would take more than the decode budget (a share of the heap), so
+ * that such a photo is refused from its header instead of failing the JVM's allocation.
  * Thread-safe; decoding happens on the calling thread.
  */
 public final class ImageDecoder {
@@ -27,6 +29,7 @@ public final class ImageDecoder {
   public static final long MAX_PIXELS_CEILING = Integer.MAX_VALUE / 4;
 
   private final long maxPixels;
+  private final long maxDecodeBytes;
   private final ImageIoReaders readers = new ImageIoReaders();
   private final Optional<TurboJpeg> turbo;
   private final Optional<LibWebp> libwebp;
@@ -35,7 +38,16 @@ public final class ImageDecoder {
    * @param maxPixels largest {@code width * height} accepted, in 1..{@link #MAX_PIXELS_CEILING}
    */
   public ImageDecoder(long maxPixels) {
-    this(maxPixels, TurboJpeg.load());
+    this(maxPixels, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param maxPixels largest {@code width * height} accepted, in 1..{@link #MAX_PIXELS_CEILING}
+   * @param maxDecodeBytes the decode budget: an image whose {@code width * height * 3} RGB bytes
+   *     exceed it is refused from its header (positive)
+   */
+  public ImageDecoder(long maxPixels, long maxDecodeBytes) {
+    this(maxPixels, maxDecodeBytes, TurboJpeg.load(), LibWebp.load());
   }
 
   /**
@@ -43,7 +55,7 @@ public final class ImageDecoder {
    *     the two)
    */
   ImageDecoder(long maxPixels, Optional<TurboJpeg> turbo) {
-    this(maxPixels, turbo, LibWebp.load());
+    this(maxPixels, Long.MAX_VALUE, turbo, LibWebp.load());
   }
 
   /**
@@ -52,6 +64,16 @@ public final class ImageDecoder {
    *     two)
    */
   ImageDecoder(long maxPixels, Optional<TurboJpeg> turbo, Optional<LibWebp> libwebp) {
+    this(maxPixels, Long.MAX_VALUE, turbo, libwebp);
+  }
+
+  private ImageDecoder(
+      long maxPixels, long maxDecodeBytes, Optional<TurboJpeg> turbo, Optional<LibWebp> libwebp) {
+    if (maxDecodeBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxDecodeBytes must be positive, but was " + maxDecodeBytes);
+    }
+    this.maxDecodeBytes = maxDecodeBytes;
     this.turbo = turbo;
     this.libwebp = libwebp;
     if (maxPixels < 1 || maxPixels > MAX_PIXELS_CEILING) {
@@ -73,6 +95,15 @@ public final class ImageDecoder {
    * @throws ResourceLimitException if the image has more than {@link #maxPixels()} pixels
    */
   public RgbImage decode(int index, byte[] data) {
+    return decode(index, data, null);
+  }
+
+  /**
+   * As {@link #decode(int, byte[])}, with the pixels in {@code scratch}'s buffer where the format's
+   * decoder can write them there (JPEG through libjpeg-turbo). The image is then valid only until
+   * {@code scratch} is used again: resize it first.
+   */
+  public RgbImage decode(int index, byte[] data, ImageScratch scratch) {
     if (data == null || data.length == 0) {
       throw invalid(index, "empty image data (0 bytes)");
     }
@@ -96,7 +127,7 @@ public final class ImageDecoder {
     try {
       EncodedImage image = parse(format, data);
       checkSize(index, image.width(), image.height());
-      return image.decode();
+      return scratch == null ? image.decode() : image.decode(scratch);
     } catch (BadImageException e) {
       // the cause (an ImageIO exception, if any) is for the server's log, not the client
       throw new InvalidInputException(
@@ -184,6 +215,22 @@ public final class ImageDecoder {
                   + " pixels exceeds the limit of "
                   + maxPixels
                   + " pixels"));
+    }
+    long bytes = pixels * 3;
+    if (bytes > maxDecodeBytes) {
+      throw new ResourceLimitException(
+          FieldViolation.item(
+              "images",
+              index,
+              width
+                  + "x"
+                  + height
+                  + " needs "
+                  + bytes
+                  + " bytes of RGB to decode, more than this encoder's decode budget of "
+                  + maxDecodeBytes
+                  + " bytes (a share of its heap); send a smaller image or give the encoder more"
+                  + " heap"));
     }
   }
 

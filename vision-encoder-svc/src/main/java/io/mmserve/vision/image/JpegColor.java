@@ -87,6 +87,18 @@ final class JpegColor {
     }
   }
 
+  /** Converts {@code pixels} interleaved Y, Cb, Cr triples of {@code row} to R, G, B in place. */
+  static void yccToRgbRow(int[] row, int pixels) {
+    for (int i = 0, p = 0; i < pixels; i++, p += 3) {
+      int y = row[p] + 256;
+      int cb = row[p + 1];
+      int cr = row[p + 2];
+      row[p] = LIMIT[y + CR_R[cr]] & 0xFF;
+      row[p + 1] = LIMIT[y + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS)] & 0xFF;
+      row[p + 2] = LIMIT[y + CB_B[cb]] & 0xFF;
+    }
+  }
+
   /** Replicates {@code width} grey samples into RGB at {@code out[offset]}. */
   static void grayToRgb(byte[] gray, byte[] out, int offset, int width) {
     for (int i = 0, o = offset; i < width; i++, o += 3) {

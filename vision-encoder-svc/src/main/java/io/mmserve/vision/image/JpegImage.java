@@ -69,10 +69,17 @@ final class JpegImage implements EncodedImage {
 
   @Override
   public RgbImage decode() throws BadImageException {
+    return decode(null);
+  }
+
+  @Override
+  public RgbImage decode(ImageScratch scratch) throws BadImageException {
     ColorSpace space = colorSpace();
     if (turbo.isPresent() && space != ColorSpace.CMYK) {
-      RgbImage rgb = new RgbImage(width, height, turbo.get().decodeRgb(data, width, height));
-      return ExifOrientation.apply(rgb, orientation);
+      int bytes = width * height * 3;
+      byte[] buffer = scratch == null ? new byte[bytes] : scratch.decodeBuffer(bytes);
+      turbo.get().decodeRgb(data, width, height, buffer);
+      return ExifOrientation.apply(RgbImage.inBuffer(width, height, buffer), orientation);
     }
     Raster raster = readers.readRaster(readers.jpeg(), data, width, height, "JPEG");
     if (raster.getNumBands() != components) {

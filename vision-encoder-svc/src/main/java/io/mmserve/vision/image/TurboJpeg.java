@@ -114,9 +114,10 @@ final class TurboJpeg {
    *
    * @param width the width the caller's own header parser found; the library must agree
    * @param height likewise
+   * @param dest receives the {@code width * height * 3} RGB bytes from index 0; may be longer
    * @throws BadImageException if the library refuses the data or reads another size
    */
-  byte[] decodeRgb(byte[] jpeg, int width, int height) throws BadImageException {
+  void decodeRgb(byte[] jpeg, int width, int height, byte[] dest) throws BadImageException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment source = arena.allocateFrom(JAVA_BYTE, jpeg);
       MemorySegment handle = (MemorySegment) initDecompress.invokeExact();
@@ -156,7 +157,9 @@ final class TurboJpeg {
             (int)
                 decompress.invokeExact(
                     handle, source, (long) jpeg.length, rgb, width, 0, height, PF_RGB, 0));
-        return rgb.toArray(JAVA_BYTE);
+        // Into native memory, then one copy: a heap array passed to the library would hold off
+        // every safepoint (and so every collection) of the JVM for the whole decode.
+        MemorySegment.copy(rgb, JAVA_BYTE, 0, dest, 0, width * height * 3);
       } finally {
         int ignored = (int) destroy.invokeExact(handle);
       }

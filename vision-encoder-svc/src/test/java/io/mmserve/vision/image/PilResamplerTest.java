@@ -68,6 +68,51 @@ class PilResamplerTest {
         PilResampler.resizeWindow(converted, horizontal, vertical).pixels(), fromHeld);
   }
 
+  @ParameterizedTest
+  @CsvSource({"700, 300, false", "301, 520, true"})
+  void resizeWindow_readsATurnedImageAsItsUprightCopy(int width, int height, boolean ycc) {
+    byte[] samples = new byte[width * height * 3];
+    new Random(width).nextBytes(samples);
+    RgbImage stored =
+        ycc
+            ? RgbImage.ofYCbCr(width, height, samples)
+            : new RgbImage(width, height, samples.clone());
+    for (int orientation = 1; orientation <= 8; orientation++) {
+      RgbImage turned = stored.oriented(orientation);
+      RgbImage upright = new RgbImage(turned.width(), turned.height(), turned.pixels().clone());
+      long outWidth = (long) 64 * turned.width() / Math.min(turned.width(), turned.height());
+      long outHeight = (long) 64 * turned.height() / Math.min(turned.width(), turned.height());
+      ResampleCoefficients horizontal =
+          ResampleCoefficients.bicubic(turned.width(), outWidth, (outWidth - 64) / 2, 64);
+      ResampleCoefficients vertical =
+          ResampleCoefficients.bicubic(turned.height(), outHeight, (outHeight - 64) / 2, 64);
+
+      assertArrayEquals(
+          PilResampler.resizeWindow(upright, horizontal, vertical).pixels(),
+          PilResampler.resizeWindow(turned, horizontal, vertical).pixels(),
+          "orientation " + orientation);
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"64, 300", "300, 64", "64, 64"})
+  void resizeWindow_readsATurnedImageOnSkippedPasses(int width, int height) {
+    RgbImage stored = randomImage(width, height, 7);
+    for (int orientation = 1; orientation <= 8; orientation++) {
+      RgbImage turned = stored.oriented(orientation);
+      RgbImage upright = new RgbImage(turned.width(), turned.height(), turned.pixels().clone());
+      int w = turned.width();
+      int h = turned.height();
+      ResampleCoefficients horizontal = ResampleCoefficients.bicubic(w, 64, 0, 64);
+      ResampleCoefficients vertical = ResampleCoefficients.bicubic(h, 64, 0, 64);
+
+      assertArrayEquals(
+          referenceResize(upright, 64, 64),
+          PilResampler.resizeWindow(turned, horizontal, vertical).pixels(),
+          "orientation " + orientation);
+    }
+  }
+
   /**
    * Pillow's ImagingResampleHorizontal_8bpc then ImagingResampleVertical_8bpc over the whole image,
    * one pixel and channel at a time, each pass skipped when its axis keeps its size.
