@@ -20,7 +20,8 @@
 #
 # Environment: DURATION (default 30s), ROUNDS (default 1), SETTLE (default 10 s), CONCURRENCY
 # (default 32), BASE_PORT, ADMIN_BASE_PORT, PACK, VIT_ENCODER_FLAGS (extra --encoder-flag KEY=VALUE
-# words for the ViT-B/32 stacks), PYTHON (default python3).
+# words for both ViT-B/32 encoders), VIT_VISION_FLAGS (--vision-flag KEY=VALUE words, the vision
+# encoder only; e.g. "batching.max-batch-size=8"), PYTHON (default python3).
 set -euo pipefail
 export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
 export PATH="$JAVA_HOME/bin:$PATH"
@@ -44,6 +45,7 @@ BASE_PORT="${BASE_PORT:-57751}"
 ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-39191}"
 PACK="${PACK:-$HOME/.cache/mmserve/clip-vit-b-32}"
 VIT_ENCODER_FLAGS="${VIT_ENCODER_FLAGS:-}"
+VIT_VISION_FLAGS="${VIT_VISION_FLAGS:-}"
 PYTHON="${PYTHON:-python3}"
 IMAGE=bench/data/photo_640x480.jpg
 READY_TIMEOUT_S=900 # the first build of the jars takes a few minutes
@@ -162,6 +164,7 @@ vit_budget=""
 if [[ $vit == 1 && -f $PACK/model.json ]]; then
   vit_flags=()
   for flag in $VIT_ENCODER_FLAGS; do vit_flags+=(--encoder-flag "$flag"); done
+  for flag in $VIT_VISION_FLAGS; do vit_flags+=(--vision-flag "$flag"); done
   for precision in fp32 int8; do
     extra=()
     [[ $precision == int8 ]] && extra=(--int8)
@@ -183,7 +186,7 @@ section="<!-- memory:begin -->
 
 ${machine}
 - load average: ${load_start} at the start, ${load_end} at the end (the machine is shared with other work: RSS depends little on it, throughput does)
-- command: \`${command}\` (DURATION=${DURATION}, ROUNDS=${ROUNDS}, concurrency ${CONCURRENCY}, ghz $("$ghz" --version 2>&1); \"JVM default\": \`--jvm-option MODULE=-XX:+${jvm_gc} MODULE=-XX:MaxHeapSize=${jvm_heap} MODULE=-XX:MaxDirectMemorySize=${jvm_heap}\` for every module, what the JVM picks on this machine by itself${VIT_ENCODER_FLAGS:+; ViT-B/32 encoder flags: ${VIT_ENCODER_FLAGS}})
+- command: \`${command}\` (DURATION=${DURATION}, ROUNDS=${ROUNDS}, concurrency ${CONCURRENCY}, ghz $("$ghz" --version 2>&1); \"JVM default\": \`--jvm-option MODULE=-XX:+${jvm_gc} MODULE=-XX:MaxHeapSize=${jvm_heap} MODULE=-XX:MaxDirectMemorySize=${jvm_heap}\` for every module, what the JVM picks on this machine by itself${VIT_ENCODER_FLAGS:+; ViT-B/32 encoder flags: ${VIT_ENCODER_FLAGS}}${VIT_VISION_FLAGS:+; ViT-B/32 vision flags: ${VIT_VISION_FLAGS}})
 
 ${tables}
 <!-- memory:end -->"
