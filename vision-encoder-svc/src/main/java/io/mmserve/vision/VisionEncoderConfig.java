@@ -50,6 +50,7 @@ public record VisionEncoderConfig(
   public static final String MAX_PIXELS = "limits.max-pixels";
   public static final String PREPROCESS_THREADS = "preprocess.threads";
   public static final String MAX_PREPARED = "preprocess.max-prepared";
+  public static final String MAX_ADMITTED_BYTES = "preprocess.max-admitted-bytes";
   public static final String BATCHING_PREFIX = "batching";
 
   /**
@@ -103,6 +104,7 @@ public record VisionEncoderConfig(
     defaults.put(MAX_PIXELS, Long.toString(limits.maxPixels()));
     defaults.put(PREPROCESS_THREADS, Integer.toString(Runtime.getRuntime().availableProcessors()));
     defaults.put(MAX_PREPARED, Integer.toString(DEFAULT_MAX_PREPARED));
+    defaults.put(MAX_ADMITTED_BYTES, "0");
     return Map.copyOf(defaults);
   }
 
@@ -120,7 +122,14 @@ public record VisionEncoderConfig(
         batching,
         new Preparation(
             config.getInt(PREPROCESS_THREADS, 1, Preparation.MAX_THREADS),
-            maxPrepared(config, batching)));
+            maxPrepared(config, batching),
+            maxAdmittedBytes(config)));
+  }
+
+  /** {@value #MAX_ADMITTED_BYTES}, or {@link Preparation#defaultMaxAdmittedBytes()} when 0. */
+  private static long maxAdmittedBytes(Config config) {
+    long value = config.getBytes(MAX_ADMITTED_BYTES, 0, Long.MAX_VALUE);
+    return value == 0 ? Preparation.defaultMaxAdmittedBytes() : value;
   }
 
   /**

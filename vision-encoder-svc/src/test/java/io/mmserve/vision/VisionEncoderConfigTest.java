@@ -31,6 +31,10 @@ class VisionEncoderConfigTest {
     assertEquals(BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1), vision.batching());
     assertEquals(Runtime.getRuntime().availableProcessors(), vision.preparation().threads());
     assertEquals(64, vision.preparation().maxPrepared(), "32 x (1 call in flight + 1)");
+    assertEquals(
+        Runtime.getRuntime().maxMemory() / 4,
+        vision.preparation().maxAdmittedBytes(),
+        "a quarter of the heap");
     assertEquals(50053, server.grpcPort());
     assertEquals(9093, server.adminPort());
   }
@@ -126,5 +130,28 @@ class VisionEncoderConfigTest {
 
     ConfigException e = assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
     assertTrue(e.getMessage().startsWith("preprocess.threads must be in 1..256"), e.getMessage());
+  }
+
+  @Test
+  void maxAdmittedBytes_isReadWithSizeUnits() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(),
+            List.of("--preprocess.max-admitted-bytes=48MiB"),
+            Map.of());
+
+    assertEquals(48L << 20, VisionEncoderConfig.from(config).preparation().maxAdmittedBytes());
+  }
+
+  @Test
+  void maxAdmittedBytes_negative_isRefusedNamingTheKey() {
+    Config config =
+        ConfigLoader.load(
+            VisionEncoderConfig.defaults(),
+            List.of("--preprocess.max-admitted-bytes=-1"),
+            Map.of());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> VisionEncoderConfig.from(config));
+    assertTrue(e.getMessage().startsWith("preprocess.max-admitted-bytes must be"), e.getMessage());
   }
 }

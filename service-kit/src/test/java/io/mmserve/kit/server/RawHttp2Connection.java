@@ -53,22 +53,31 @@ final class RawHttp2Connection implements AutoCloseable {
   private RawHttp2Connection(Socket socket) throws IOException {
     this.socket = socket;
     this.out = socket.getOutputStream();
+  }
+
+  /** Starts the thread that reads the server's frames and acknowledges its SETTINGS and PINGs. */
+  private RawHttp2Connection startReading() {
     Thread reader = new Thread(this::readFrames, "raw-http2-reader");
     reader.setDaemon(true);
     reader.start();
+    return this;
   }
 
   /** A TCP connection that has sent nothing yet, not even the HTTP/2 preface. */
   static RawHttp2Connection silent(int port) throws IOException {
-    return new RawHttp2Connection(new Socket("127.0.0.1", port));
+    return new RawHttp2Connection(new Socket("127.0.0.1", port)).startReading();
   }
 
-  /** A connection that has sent the HTTP/2 preface and empty SETTINGS. */
+  /**
+   * A connection that has sent the HTTP/2 preface and empty SETTINGS. The reader starts only after
+   * them: the server sends its SETTINGS as soon as it accepts, and an acknowledgement written
+   * before the preface would be a protocol error (a test failed that way on a loaded machine).
+   */
   static RawHttp2Connection open(int port) throws IOException {
-    RawHttp2Connection connection = silent(port);
+    RawHttp2Connection connection = new RawHttp2Connection(new Socket("127.0.0.1", port));
     connection.write(PREFACE);
     connection.frame(SETTINGS, 0, 0, new byte[0]);
-    return connection;
+    return connection.startReading();
   }
 
   /**

@@ -145,7 +145,9 @@ public final class ImageEncoder implements AutoCloseable {
     this.tracer = tracer;
     this.limits = limits;
     this.decoder = new ImageDecoder(limits.maxPixels(), decodeBudget());
-    this.admitted = new AdmittedImages("vision-encoder", batching.maxQueueItems());
+    this.admitted =
+        new AdmittedImages(
+            "vision-encoder", batching.maxQueueItems(), preparation.maxAdmittedBytes());
     this.workers = newWorkers(preparation.threads(), "prepare");
     this.answers = newWorkers(1, "answer");
     try {
@@ -198,7 +200,11 @@ public final class ImageEncoder implements AutoCloseable {
   public CompletableFuture<ImageEncoding> encode(ImageRequest request, BooleanSupplier cancelled) {
     try {
       ImageModel model = modelFor(request);
-      Runnable leave = admitted.admit(request.images().size());
+      long bytes = 0;
+      for (ImageInput image : request.images()) {
+        bytes += image.byteCount();
+      }
+      Runnable leave = admitted.admit(request.images().size(), bytes);
       CompletableFuture<ImageEncoding> result;
       try {
         long since = model.nanoTime();

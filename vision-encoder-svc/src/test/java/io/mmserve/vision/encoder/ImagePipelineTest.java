@@ -120,6 +120,35 @@ class ImagePipelineTest {
   }
 
   @Test
+  void pastMaxAdmittedBytes_aRequestIsRefusedBeforeDecoding() throws Exception {
+    long imageBytes = request(".png").images().get(0).byteCount();
+    try (ImageEncoder bounded =
+        new ImageEncoder(
+            new ModelRegistry(List.of(pack)),
+            backend,
+            ImageLimits.defaults(),
+            BatchingSettings.ofItems(1, Duration.ZERO, 6, 1),
+            new Preparation(2, 2, 2 * imageBytes),
+            new SimpleMeterRegistry(),
+            TracerProvider.noop().get(""))) {
+      bounded.encode(request(".png"), () -> false);
+      assertTrue(backend.entered.await(WAIT.toSeconds(), TimeUnit.SECONDS), "first model call");
+      bounded.encode(request(".png"), () -> false); // exactly at the bound: admitted
+
+      CompletableFuture<ImageEncoding> refused = bounded.encode(request(".png"), () -> false);
+
+      CompletionException e = assertThrows(CompletionException.class, refused::join);
+      assertInstanceOf(OverloadedException.class, e.getCause());
+      assertTrue(
+          e.getCause().getMessage().contains("(limit 6 images, " + 2 * imageBytes + " bytes)"),
+          e.getCause().getMessage());
+      assertEquals(2, bounded.imagesInside());
+      backend.release.countDown();
+      Poll.until("every image to leave", WAIT, bounded::imagesInside, n -> n == 0);
+    }
+  }
+
+  @Test
   void new_maxPreparedBelowTheBatchSize_isRefusedShowingBoth() {
     IllegalArgumentException e =
         assertThrows(
