@@ -48,7 +48,7 @@ public record Preparation(int threads, int maxPrepared, long maxAdmittedBytes) {
 
   /**
    * A quarter of the heap: the images' bytes stay on the heap until their answer, and the rest must
-   * hold the decoding of the largest photo (half the heap, {@code ImageEncoder.decodeBudget}) and
+   * hold the decoding of the largest photo (half the heap, {@code ImageCropper.decodeBudget}) and
    * the service's own objects.
    */
   public static long defaultMaxAdmittedBytes() {

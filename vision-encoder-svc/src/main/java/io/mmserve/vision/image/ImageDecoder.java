@@ -203,35 +203,29 @@ public final class ImageDecoder {
     }
     long pixels = (long) width * height;
     if (pixels > maxPixels) {
-      throw new ResourceLimitException(
-          FieldViolation.item(
-              "images",
-              index,
-              width
-                  + "x"
-                  + height
-                  + " = "
-                  + pixels
-                  + " pixels exceeds the limit of "
-                  + maxPixels
-                  + " pixels"));
+      throw tooLarge(
+          index,
+          width,
+          height,
+          " = " + pixels + " pixels exceeds the limit of " + maxPixels + " pixels");
     }
     long bytes = pixels * 3;
     if (bytes > maxDecodeBytes) {
-      throw new ResourceLimitException(
-          FieldViolation.item(
-              "images",
-              index,
-              width
-                  + "x"
-                  + height
-                  + " needs "
-                  + bytes
-                  + " bytes of RGB to decode, more than this encoder's decode budget of "
-                  + maxDecodeBytes
-                  + " bytes (a share of its heap); send a smaller image or give the encoder more"
-                  + " heap"));
+      throw tooLarge(
+          index,
+          width,
+          height,
+          " needs "
+              + bytes
+              + " bytes of RGB to decode, more than this encoder's decode budget of "
+              + maxDecodeBytes
+              + " bytes (a share of its heap); send a smaller image or give the encoder more heap");
     }
+  }
+
+  private static ResourceLimitException tooLarge(int index, int width, int height, String rule) {
+    return new ResourceLimitException(
+        FieldViolation.item("images", index, width + "x" + height + rule));
   }
 
   private static InvalidInputException invalid(int index, String rule) {
