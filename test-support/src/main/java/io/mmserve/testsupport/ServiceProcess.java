@@ -99,8 +99,9 @@ public final class ServiceProcess implements AutoCloseable {
       throw new IllegalStateException(jar + " is missing; run the package phase first");
     }
     Path log = Files.createDirectories(moduleDir.resolve("target/it-logs")).resolve(name + ".log");
-    int grpcPort = freePort();
-    int adminPort = freePort();
+    int[] ports = freePorts();
+    int grpcPort = ports[0];
+    int adminPort = ports[1];
     List<String> command = new ArrayList<>(launcher);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Djava.io.tmpdir=" + moduleDir.resolve("target/tmp"));
@@ -243,9 +244,15 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /**
+   * Two free ports, distinct: both sockets are open while their ports are read. Taken one after the
+   * other, the kernel may hand out the same port twice, and the service then fails to bind its
+   * second server (GalleryDurabilityIT failed that way once).
+   */
+  private static int[] freePorts() throws IOException {
+    try (ServerSocket first = new ServerSocket(0);
+        ServerSocket second = new ServerSocket(0)) {
+      return new int[] {first.getLocalPort(), second.getLocalPort()};
     }
   }
 }
