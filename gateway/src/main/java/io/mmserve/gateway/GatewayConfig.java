@@ -119,9 +119,14 @@ public record GatewayConfig(
   public static final BatchingSettings DEFAULT_TEXT_BATCHING =
       new BatchingSettings(64, Duration.ZERO, 4096, 64L << 20, 4L << 20, 4);
 
-  /** The image batcher's defaults: 32 items, no delay, 1024 items and 256 MiB queued, 4 calls. */
+  /**
+   * The image batcher's defaults: 32 items, no delay, 1024 items and 256 MiB queued, 8 MiB per
+   * call, 4 calls. The gateway writes each call's message into direct memory before sending it, so
+   * the calls in flight hold up to 4 x 8 MiB of it; with 32 MiB per call they could take more than
+   * the launcher's 64 MiB of direct memory under a burst of large photos.
+   */
   public static final BatchingSettings DEFAULT_IMAGE_BATCHING =
-      new BatchingSettings(32, Duration.ZERO, 1024, 256L << 20, 32L << 20, 4);
+      new BatchingSettings(32, Duration.ZERO, 1024, 256L << 20, 8L << 20, 4);
 
   /**
    * Requests carry whole images, so the gateway accepts larger messages than the kit's default; the

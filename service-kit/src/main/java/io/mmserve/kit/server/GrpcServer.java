@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A gRPC server with what every mmserve server has: the given services, gRPC health, server
  * reflection, exception-to-status mapping, request logging, request metrics, an explicit maximum
- * inbound message size, and a graceful shutdown.
+ * inbound message size, a bound on the request bytes held at once ({@link InboundBytes}), and a
+ * graceful shutdown.
  *
  * <p>Health reports {@code NOT_SERVING} until {@link #start()}, {@code SERVING} after it (for the
  * whole server, "", and for each service by name), and {@code NOT_SERVING} again from the first
@@ -55,6 +56,7 @@ public final class GrpcServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private ScheduledFuture<?> readinessPoll;
   private volatile boolean dependencyReady = true;
+  private final InboundBytes inboundBytes;
 
   /**
    * A server that cannot {@link #followReadiness}: it has no scheduler to poll on.
@@ -74,7 +76,8 @@ public final class GrpcServer implements AutoCloseable {
    *
    * @param builder a fresh server builder; this class adds services and interceptors to it
    * @param services the application's services
-   * @param config max inbound message size and shutdown grace are taken from here
+   * @param config max inbound message size, bound on request bytes in flight and shutdown grace are
+   *     taken from here
    * @param registry where request metrics go
    * @param scheduler where {@link #followReadiness} polls; owned by the caller, who shuts it down
    *     (this server only cancels its poll on {@link #stop()}); null if it is never called
@@ -109,10 +112,12 @@ public final class GrpcServer implements AutoCloseable {
       serviceNames.add(definition.getServiceDescriptor().getName());
       builder.addService(definition);
     }
+    this.inboundBytes = new InboundBytes(config.maxInboundBytesInFlight(), registry);
     builder
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .maxInboundMessageSize(config.maxInboundMessageBytes());
+        .maxInboundMessageSize(config.maxInboundMessageBytes())
+        .addStreamTracerFactory(inboundBytes);
     standardInterceptors(registry, tracing).forEach(builder::intercept);
     this.server = builder.build();
   }
@@ -188,7 +193,12 @@ public final class GrpcServer implements AutoCloseable {
     server.start();
     serving = true;
     publishHealth();
-    log.info("gRPC server started on port {} serving {}", server.getPort(), serviceNames);
+    log.info(
+        "gRPC server started on port {} serving {}; request bytes in flight at most {} ({})",
+        server.getPort(),
+        serviceNames,
+        inboundBytes.limit(),
+        InboundBytes.KEY);
     return this;
   }
 

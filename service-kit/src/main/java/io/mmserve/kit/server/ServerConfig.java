@@ -17,6 +17,8 @@ import java.util.Map;
  * @param adminPort admin HTTP port; 0 picks a free one
  * @param maxInboundMessageBytes largest request message the server accepts
  * @param shutdownGrace how long in-flight calls may run on after shutdown begins
+ * @param maxInboundBytesInFlight most bytes of request messages held at once ({@link
+ *     InboundBytes}); {@value InboundBytes#KEY}, by default {@link InboundBytes#defaultLimit()}
  */
 public record ServerConfig(
     String grpcHost,
@@ -24,7 +26,26 @@ public record ServerConfig(
     String adminHost,
     int adminPort,
     int maxInboundMessageBytes,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    long maxInboundBytesInFlight) {
+
+  /** These settings with the default bound on request bytes in flight (tests). */
+  public ServerConfig(
+      String grpcHost,
+      int grpcPort,
+      String adminHost,
+      int adminPort,
+      int maxInboundMessageBytes,
+      Duration shutdownGrace) {
+    this(
+        grpcHost,
+        grpcPort,
+        adminHost,
+        adminPort,
+        maxInboundMessageBytes,
+        shutdownGrace,
+        InboundBytes.defaultLimit());
+  }
 
   public static final String GRPC_HOST = "grpc.host";
   public static final String GRPC_PORT = "grpc.port";
@@ -52,12 +73,20 @@ public record ServerConfig(
     Map<String, String> defaults =
         new HashMap<>(
             Map.of(
-                GRPC_HOST, DEFAULT_HOST,
-                GRPC_PORT, Integer.toString(grpcPort),
-                ADMIN_HOST, DEFAULT_HOST,
-                ADMIN_PORT, Integer.toString(adminPort),
-                MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE,
-                SHUTDOWN_GRACE, DEFAULT_SHUTDOWN_GRACE));
+                GRPC_HOST,
+                DEFAULT_HOST,
+                GRPC_PORT,
+                Integer.toString(grpcPort),
+                ADMIN_HOST,
+                DEFAULT_HOST,
+                ADMIN_PORT,
+                Integer.toString(adminPort),
+                MAX_INBOUND_MESSAGE_SIZE,
+                DEFAULT_MAX_INBOUND_MESSAGE_SIZE,
+                SHUTDOWN_GRACE,
+                DEFAULT_SHUTDOWN_GRACE,
+                InboundBytes.KEY,
+                "0"));
     defaults.putAll(ConnectionLimits.defaults());
     defaults.putAll(NettyTransport.Settings.defaults());
     defaults.putAll(ServerTlsSettings.defaults());
@@ -65,14 +94,19 @@ public record ServerConfig(
     return Map.copyOf(defaults);
   }
 
-  /** Reads and validates the shared settings. */
+  /**
+   * Reads and validates the shared settings; {@value InboundBytes#KEY} 0 (the default) is {@link
+   * InboundBytes#defaultLimit()}.
+   */
   public static ServerConfig from(Config config) {
+    long inFlight = config.getBytes(InboundBytes.KEY, 0, Long.MAX_VALUE);
     return new ServerConfig(
         config.getString(GRPC_HOST),
         config.getInt(GRPC_PORT, 0, MAX_PORT),
         config.getString(ADMIN_HOST),
         config.getInt(ADMIN_PORT, 0, MAX_PORT),
         (int) config.getBytes(MAX_INBOUND_MESSAGE_SIZE, 1024, MAX_MESSAGE_BYTES),
-        config.getDuration(SHUTDOWN_GRACE, Duration.ZERO, MAX_GRACE));
+        config.getDuration(SHUTDOWN_GRACE, Duration.ZERO, MAX_GRACE),
+        inFlight == 0 ? InboundBytes.defaultLimit() : inFlight);
   }
 }

@@ -1,0 +1,167 @@
+package io.mmserve.kit.server;
+
+import io.grpc.Metadata;
+import io.grpc.ServerStreamTracer;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Filter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bounds the bytes of request messages a server holds at once, {@value #KEY}: counted from the
+ * moment the transport reads them off the connection until the call ends, whether they are still
+ * arriving (in the transport's direct buffers) or read (on the heap, while the service works on
+ * them).
+ *
+ * <p>grpc-java by itself has no such bound: it keeps every request's bytes until its message is
+ * complete, so a burst of large requests (images) can exhaust the JVM's direct memory, and Netty
+ * then fails the whole connection. Here a call whose next bytes would take the server past the
+ * bound is refused with UNAVAILABLE, naming the method, the bytes and the setting, and its bytes
+ * are released at once; the other calls, on the same connection or not, go on. A call that is the
+ * only one holding bytes is never refused, so any message within {@code
+ * grpc.max-inbound-message-size} can be served when the server is otherwise idle.
+ *
+ * <p>UNAVAILABLE, not RESOURCE_EXHAUSTED: the request itself fits and was not worked on, so a
+ * client may retry it (another replica, or this one a moment later). The refusal is made from the
+ * stream tracer the transport reports each read to ({@link ServerStreamTracer#inboundWireSize}):
+ * grpc-java then ends the stream with that status as trailers, as it does for a message over the
+ * size limit. {@code InboundBytesIT} checks that behaviour over a real connection.
+ *
+ * <p>Each refusal is one WARN line here. grpc-java would also log it with a stack trace (a burst
+ * would fill the log), so that one record is filtered out of its logger.
+ *
+ * <p>Meters: the gauge {@value #IN_FLIGHT} (bytes held now) and the counter {@value #REFUSED}
+ * tagged with {@code method}.
+ */
+public final class InboundBytes extends ServerStreamTracer.Factory {
+  private static final Logger log = LoggerFactory.getLogger(InboundBytes.class);
+
+  /** grpc-java's logger of failed reads; kept here, or its filter could go with a collected one. */
+  private static final java.util.logging.Logger GRPC_STREAM_LOG =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+
+  static {
+    Filter previous = GRPC_STREAM_LOG.getFilter();
+    GRPC_STREAM_LOG.setFilter(
+        record ->
+            !(record.getThrown() instanceof Refusal)
+                && (previous == null || previous.isLoggable(record)));
+  }
+
+  public static final String KEY = "grpc.max-inbound-bytes-in-flight";
+  public static final String IN_FLIGHT = "mmserve.grpc.server.inbound.bytes";
+  public static final String REFUSED = "mmserve.grpc.server.inbound.refused";
+
+  private final long limit;
+  private final AtomicLong held = new AtomicLong();
+  private final MeterRegistry registry;
+
+  /**
+   * @param limit most request bytes held at once, positive
+   * @param registry where the meters go
+   */
+  public InboundBytes(long limit, MeterRegistry registry) {
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    this.limit = limit;
+    this.registry = registry;
+    Gauge.builder(IN_FLIGHT, held, AtomicLong::get)
+        .description("Bytes of request messages the server holds (read or arriving)")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
+  /**
+   * The default bound: a quarter of the smaller of the JVM's largest heap and its direct memory
+   * limit. A request's bytes are held in direct buffers while they arrive and on the heap once
+   * read; the rest of direct memory is for what the server writes (a gateway's encoder calls) and
+   * for the slack of Netty's pooled buffers around the bytes counted here.
+   */
+  public static long defaultLimit() {
+    return Math.min(Runtime.getRuntime().maxMemory(), PlatformDependent.maxDirectMemory()) / 4;
+  }
+
+  /** The bound in bytes. */
+  public long limit() {
+    return limit;
+  }
+
+  /** Bytes held now. */
+  public long held() {
+    return held.get();
+  }
+
+  @Override
+  public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+    return new Call(fullMethodName);
+  }
+
+  /** One call's bytes: added as the transport reads them, released when the call ends. */
+  private final class Call extends ServerStreamTracer {
+    private final String method;
+    private final AtomicLong mine = new AtomicLong();
+    private volatile boolean refused;
+
+    Call(String method) {
+      this.method = method;
+    }
+
+    @Override
+    public void inboundWireSize(long bytes) {
+      if (bytes <= 0 || refused) {
+        return;
+      }
+      long own = mine.addAndGet(bytes);
+      long total = held.addAndGet(bytes);
+      if (total > limit && total > own) {
+        refused = true;
+        long released = mine.getAndSet(0);
+        held.addAndGet(-released);
+        Counter.builder(REFUSED)
+            .description("Calls refused because the server held too many request bytes")
+            .tag("method", method)
+            .register(registry)
+            .increment();
+        Refusal refusal =
+            new Refusal(
+                Status.UNAVAILABLE.withDescription(
+                    method
+                        + ": overloaded: the server holds "
+                        + (total - own)
+                        + " bytes of other requests, and this one's "
+                        + own
+                        + " bytes so far would take it past "
+                        + KEY
+                        + "="
+                        + limit
+                        + "; retry later or on another replica"));
+        log.warn("refused a call: {}", refusal.getStatus().getDescription());
+        throw refusal;
+      }
+    }
+
+    @Override
+    public void streamClosed(Status status) {
+      held.addAndGet(-mine.getAndSet(0));
+    }
+  }
+
+  /** The refusal thrown to the transport; its stack trace says nothing, so none is taken. */
+  private static final class Refusal extends StatusRuntimeException {
+    Refusal(Status status) {
+      super(status);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  }
+}
