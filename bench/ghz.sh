@@ -9,17 +9,20 @@
 #    ADMIN_BASE_PORT.., default 39091) and waits for "mmserve ready";
 # 3. runs the scenarios of bench/ghz/ through server reflection (no .proto): EmbedText, EmbedImage
 #    (bench/data/photo_640x480.jpg) and Classify (same image, 8 labels), each at fixed concurrency 64
-#    and then at a fixed rate of 70% of the throughput it reached at concurrency 64;
+#    (the closed-loop peak); then open loop at fixed rates rising as PROBE_FRACTIONS of that peak,
+#    PROBE_DURATION each, up to the last rate sustained with a flat p50 (the open-loop capacity);
+#    then at 70% of that capacity, where p99/p50 is the tail goal;
 # 4. restarts the stack with the gateway's batching off (batching.text/image.max-batch-size=1), then
 #    with all batching off (also the encoders' batching.max-batch-size=1), and runs EmbedText and EmbedImage
 #    at concurrency 64 on each;
 # 5. stops the stack (by PID; also on error or Ctrl-C) and writes the results table, with the
-#    batching on/off throughput ratio and p99/p50 at 70% of peak, into docs/benchmarks.md between
+#    batching on/off throughput ratio and p99/p50 at 70% of open-loop capacity, into docs/benchmarks.md between
 #    <!-- ghz:begin --> and <!-- ghz:end --> (or prints it, with --no-record).
 #
-# --quick: a smoke run (3 s per measurement, 2 s warm-up), about 4 minutes; the full run takes
-# about 9. --tail: steps 2-3 only (peak and 70% of peak on the stack as up starts it), for tail
-# latency before/after comparisons; about 3 minutes. Environment: DURATION (default 20s), WARMUP
+# --quick: a smoke run (3 s per measurement, 2 s warm-up, 2 s probes), about 5 minutes; the full run
+# takes about 12. --tail: steps 2-3 only (peak, capacity and 70% of it on the stack as up starts
+# it), for tail latency before/after comparisons; about 6 minutes. Environment: DURATION (default
+# 20s), PROBE_DURATION (8s), PROBE_FRACTIONS ("0.3 0.5 0.6 0.7 0.8 0.9 1.0"), WARMUP
 # (default 10s), CONCURRENCY (default 64), BASE_PORT, ADMIN_BASE_PORT, PYTHON (default python3),
 # MMSERVE_JAVA_OPTS (launcher JVM flags), UP_FLAGS (more ./mmserve up flags for every stack, e.g.
 # "--gateway-flag batching.image.max-in-flight=4").
@@ -46,10 +49,13 @@ read -r -a up_flags <<<"${UP_FLAGS:-}"
 if [[ $quick == 1 ]]; then
   DURATION="${DURATION:-3s}"
   WARMUP="${WARMUP:-2s}"
+  PROBE_DURATION="${PROBE_DURATION:-2s}"
 else
   DURATION="${DURATION:-20s}"
   WARMUP="${WARMUP:-10s}"
+  PROBE_DURATION="${PROBE_DURATION:-8s}"
 fi
+PROBE_FRACTIONS="${PROBE_FRACTIONS:-0.3 0.5 0.6 0.7 0.8 0.9 1.0}"
 CONCURRENCY="${CONCURRENCY:-64}"
 BASE_PORT="${BASE_PORT:-57551}"
 ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-39091}"
@@ -154,10 +160,28 @@ if start_stack batching-on; then
   for scenario in "${scenarios[@]}"; do
     peak_file="$(awk -F'\t' -v s="$scenario" '$1 == s && $3 ~ /^concurrency/ {print $4}' "$runs")"
     if [[ -f $peak_file ]]; then
-      rate="$(awk -v p="$("$PYTHON" "$REPORT" rps "$peak_file")" -v f=$RATE_FRACTION \
-        'BEGIN {r = int(p * f); print (r < 1 ? 1 : r)}')"
-      measure "$scenario" "batching on" "fixed rate $rate rps (70% of peak)" \
-        -c "$CONCURRENCY" --rps "$rate" -z "$DURATION"
+      peak="$("$PYTHON" "$REPORT" rps "$peak_file")"
+      # Open-loop capacity: fixed rates rising as fractions of the closed-loop peak, until one is not
+      # sustained or its p50 is past twice the first's (ghz_report.py capacity); 70% of the last
+      # good one is the steady rate. Deep closed-loop batches can reach a peak that one-by-one
+      # arrivals never do, so 70% of the peak itself can be past what the stack serves open loop.
+      probes=()
+      capacity=0
+      for fraction in $PROBE_FRACTIONS; do
+        probe_rate="$(awk -v p="$peak" -v f="$fraction" 'BEGIN {r = int(p * f); print (r < 1 ? 1 : r)}')"
+        measure "$scenario" "batching on" "open-loop probe $probe_rate rps" \
+          -c "$CONCURRENCY" --rps "$probe_rate" -z "$PROBE_DURATION"
+        probes+=("$probe_rate=$(awk -F'\t' 'END {print $4}' "$runs")")
+        capacity="$("$PYTHON" "$REPORT" capacity "${probes[@]}")"
+        if [[ $capacity != "$probe_rate" ]]; then
+          break
+        fi
+      done
+      if [[ $capacity -gt 0 ]]; then
+        rate="$(awk -v c="$capacity" -v f=$RATE_FRACTION 'BEGIN {r = int(c * f); print (r < 1 ? 1 : r)}')"
+        measure "$scenario" "batching on" "fixed rate $rate rps (70% of open-loop capacity $capacity rps)" \
+          -c "$CONCURRENCY" --rps "$rate" -z "$DURATION"
+      fi
     fi
   done
   stop_stack
@@ -166,7 +190,7 @@ fi
 # Gateway batching off: the gateway sends each caller's request on its own; the encoders still
 # batch the concurrent calls they receive.
 if [[ $tail_only == 1 ]]; then
-  : # peak and 70% of peak only
+  : # peak, capacity and 70% of it only
 elif start_stack gateway-batching-off \
   --gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1; then
   warm_up EmbedText EmbedImage
@@ -179,7 +203,7 @@ fi
 
 # Batching off: one item per model call in the gateway and in the encoders.
 if [[ $tail_only == 1 ]]; then
-  : # peak and 70% of peak only
+  : # peak, capacity and 70% of it only
 elif start_stack batching-off \
   --gateway-flag batching.text.max-batch-size=1 --gateway-flag batching.image.max-batch-size=1 \
   --encoder-flag batching.max-batch-size=1; then

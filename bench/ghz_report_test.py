@@ -102,6 +102,42 @@ class GhzReportTest(unittest.TestCase):
             text,
         )
 
+    def test_capacity_isTheLastSustainedRateWithAFlatMedian(self):
+        probes = [
+            (100, result(100, 10, 12, 14, {"OK": 9})),
+            (200, result(199, 15, 20, 30, {"OK": 9})),
+            (300, result(296, 19, 30, 40, {"OK": 9})),
+            (400, result(398, 35, 60, 90, {"OK": 9})),  # median past 2x the first: queues grow
+            (500, result(500, 12, 20, 30, {"OK": 9})),  # past the knee already, not counted
+        ]
+        self.assertEqual(300, ghz_report.capacity(probes))
+
+    def test_capacity_stopsAtARateNotSustainedOrWithErrors(self):
+        self.assertEqual(100, ghz_report.capacity([
+            (100, result(100, 10, 12, 14, {"OK": 9})),
+            (200, result(180, 11, 12, 14, {"OK": 9})),
+        ]))
+        self.assertEqual(100, ghz_report.capacity([
+            (100, result(100, 10, 12, 14, {"OK": 9})),
+            (200, result(200, 11, 12, 14, {"OK": 9, "Unavailable": 1})),
+        ]))
+        self.assertEqual(0, ghz_report.capacity([(100, None)]))
+
+    def test_write_namesTheBasisOfTheTailRatio(self):
+        doc = self.dir / "benchmarks.md"
+        doc.write_text("<!-- ghz:begin -->\n<!-- ghz:end -->\n")
+        runs, header = self.write_runs(
+            [("EmbedImage", "batching on", "fixed rate 140 rps (70% of open-loop capacity 200 rps)",
+              result(140, 10, 20, 25, {"OK": 9}))]
+        )
+
+        ghz_report.write(runs, doc, header)
+
+        self.assertIn(
+            "EmbedImage p99 / p50 at 70% of its open-loop capacity throughput: 25.0 / 10.0 ms = **2.50**",
+            doc.read_text(),
+        )
+
     def test_prepare_replacesTheImagePlaceholderWithBase64(self):
         config = self.dir / "c.json"
         config.write_text(json.dumps({"call": "x", "data": {"images": [{"encoded": "@IMAGE@"}]}}))
