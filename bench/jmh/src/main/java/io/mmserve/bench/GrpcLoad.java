@@ -5,6 +5,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.mmserve.api.v1.EmbedImageRequest;
 import io.mmserve.api.v1.EmbedTextRequest;
 import io.mmserve.api.v1.Image;
@@ -41,7 +43,9 @@ import java.util.function.Supplier;
  * </pre>
  *
  * Calls: {@code embed-text} and {@code embed-image} on the gateway (mmserve.v1.Multimodal), {@code
- * encode-text} and {@code encode-image} on an encoder (mmserve.encoder.v1), each with one item.
+ * encode-text} and {@code encode-image} on an encoder (mmserve.encoder.v1), each with one item;
+ * {@code health-check}, grpc.health.v1.Health/Check of the whole server, the cheapest unary call
+ * any server answers (the floor of a call, {@code bench/grpc_floor.sh}).
  */
 public final class GrpcLoad {
   private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
@@ -102,6 +106,13 @@ public final class GrpcLoad {
           VisionEncoderGrpc.VisionEncoderBlockingStub stub =
               VisionEncoderGrpc.newBlockingStub(channel);
           return () -> stub.withDeadlineAfter(CALL_DEADLINE).encodeImage(request);
+        };
+      }
+      case "health-check" -> {
+        HealthCheckRequest request = HealthCheckRequest.getDefaultInstance();
+        return () -> {
+          HealthGrpc.HealthBlockingStub stub = HealthGrpc.newBlockingStub(channel);
+          return () -> stub.withDeadlineAfter(CALL_DEADLINE).check(request);
         };
       }
       default -> throw new IllegalArgumentException("unknown --call " + o.call);
