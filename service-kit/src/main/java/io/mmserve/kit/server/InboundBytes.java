@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * bound is refused with UNAVAILABLE, naming the method, the bytes and the setting, and its bytes
  * are released at once; the other calls, on the same connection or not, go on. A call that is the
  * only one holding bytes is never refused, so any message within {@code
- * grpc.max-inbound-message-size} can be served when the server is otherwise idle.
+ * grpc.max-inbound-message-size} can be served when the server is otherwise idle. Nor is a call
+ * while it holds at most {@value #SMALL_BYTES} bytes: a caller's text or small image is not refused
+ * because other callers' large photos fill the bound. Such calls are still counted, so they can
+ * take the total past the bound by their own small size, and larger calls wait for them.
  *
  * <p>UNAVAILABLE, not RESOURCE_EXHAUSTED: the request itself fits and was not worked on, so a
  * client may retry it (another replica, or this one a moment later). The refusal is made from the
@@ -57,6 +60,9 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
   public static final String KEY = "grpc.max-inbound-bytes-in-flight";
   public static final String IN_FLIGHT = "mmserve.grpc.server.inbound.bytes";
   public static final String REFUSED = "mmserve.grpc.server.inbound.refused";
+
+  /** A call holding this many bytes or fewer is never refused (64 KiB). */
+  public static final long SMALL_BYTES = 64 * 1024;
 
   private final long limit;
   private final AtomicLong held = new AtomicLong();
@@ -120,7 +126,7 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
       }
       long own = mine.addAndGet(bytes);
       long total = held.addAndGet(bytes);
-      if (total > limit && total > own) {
+      if (total > limit && own > SMALL_BYTES && total > own) {
         refused = true;
         long released = mine.getAndSet(0);
         held.addAndGet(-released);

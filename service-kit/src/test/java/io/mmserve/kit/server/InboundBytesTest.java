@@ -19,7 +19,9 @@ class InboundBytesTest {
   private static final String METHOD = "test.Service/Upload";
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final InboundBytes bytes = new InboundBytes(1000, registry);
+  private static final long SMALL = InboundBytes.SMALL_BYTES;
+
+  private final InboundBytes bytes = new InboundBytes(1000 + SMALL, registry);
 
   private ServerStreamTracer call() {
     return bytes.newServerStreamTracer(METHOD, new Metadata());
@@ -47,7 +49,7 @@ class InboundBytesTest {
     ServerStreamTracer a = call();
     ServerStreamTracer b = call();
     a.inboundWireSize(700);
-    b.inboundWireSize(200);
+    b.inboundWireSize(SMALL + 200);
 
     StatusRuntimeException e =
         assertThrows(StatusRuntimeException.class, () -> b.inboundWireSize(200));
@@ -55,27 +57,40 @@ class InboundBytesTest {
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
     String message = e.getStatus().getDescription();
     assertTrue(message.startsWith(METHOD + ": overloaded: the server holds 700 bytes"), message);
-    assertTrue(message.contains("this one's 400 bytes"), message);
-    assertTrue(message.contains(InboundBytes.KEY + "=1000"), message);
+    assertTrue(message.contains("this one's " + (SMALL + 400) + " bytes"), message);
+    assertTrue(message.contains(InboundBytes.KEY + "=" + (1000 + SMALL)), message);
     assertEquals(700, bytes.held(), "the refused call's bytes are released at once");
     assertEquals(1, registry.get(InboundBytes.REFUSED).tag("method", METHOD).counter().count());
 
     b.inboundWireSize(500); // the transport may still report bytes it had read
     b.streamClosed(Status.UNAVAILABLE);
     assertEquals(700, bytes.held());
-    a.inboundWireSize(300); // exactly at the limit is allowed
-    assertEquals(1000, bytes.held());
+    a.inboundWireSize(SMALL + 300); // exactly at the limit is allowed
+    assertEquals(1000 + SMALL, bytes.held());
+  }
+
+  @Test
+  void aSmallCallIsNotRefusedForTheBytesOfLargeOnes() {
+    ServerStreamTracer large = call();
+    large.inboundWireSize(1000 + SMALL);
+    ServerStreamTracer small = call();
+
+    small.inboundWireSize(SMALL); // past the limit, but small: served
+
+    assertEquals(1000 + 2 * SMALL, bytes.held());
+    assertThrows(StatusRuntimeException.class, () -> small.inboundWireSize(1));
+    assertEquals(1000 + SMALL, bytes.held());
   }
 
   @Test
   void theOnlyCallHoldingBytesIsNeverRefused() {
     ServerStreamTracer a = call();
     a.inboundWireSize(900);
-    a.inboundWireSize(5000);
+    a.inboundWireSize(5 * SMALL);
 
-    assertEquals(5900, bytes.held());
+    assertEquals(900 + 5 * SMALL, bytes.held());
     ServerStreamTracer b = call();
-    assertThrows(StatusRuntimeException.class, () -> b.inboundWireSize(1));
+    assertThrows(StatusRuntimeException.class, () -> b.inboundWireSize(SMALL + 1));
     a.streamClosed(Status.OK);
     assertEquals(0, bytes.held());
   }
