@@ -25,8 +25,16 @@ final class JvmMemoryDefaults {
   /** gallery-svc holds its collections' write buffers and HNSW graph building on the heap. */
   static final String GALLERY_HEAP = "-Xmx256m";
 
-  /** Direct buffers: the gateway's and fusion's gRPC I/O. */
+  /** Direct buffers: fusion's and gallery's gRPC I/O. */
   static final String SERVICE_DIRECT = "-XX:MaxDirectMemorySize=64m";
+
+  /**
+   * Direct buffers of the gateway: callers' requests of whole images. Netty holds a request that is
+   * still arriving in about twice its size (a 45 MB request took 103 MB), and the gateway's encoder
+   * calls are written there before they are sent; with 128 MiB one request may take 42 MiB (a
+   * third, {@code InboundBytes}), and the requests held at once 32 MiB.
+   */
+  static final String GATEWAY_DIRECT = "-XX:MaxDirectMemorySize=128m";
 
   /**
    * Direct buffers of the encoders: gRPC I/O plus a batch's input and output tensors (a ViT-B/32
@@ -43,7 +51,7 @@ final class JvmMemoryDefaults {
 
   private static final Map<String, List<String>> DEFAULTS =
       Map.of(
-          "gateway", List.of(SERVICE_HEAP, SERVICE_DIRECT, COLLECTOR),
+          "gateway", List.of(SERVICE_HEAP, GATEWAY_DIRECT, COLLECTOR),
           "text-encoder-svc", List.of(SERVICE_HEAP, ENCODER_DIRECT, COLLECTOR),
           "vision-encoder-svc", List.of(SERVICE_HEAP, ENCODER_DIRECT, COLLECTOR),
           "fusion-svc", List.of(SERVICE_HEAP, SERVICE_DIRECT, COLLECTOR),

@@ -130,7 +130,7 @@ record UpOptions(
               + " --encoder-flag; e.g. --vision-flag preprocess.threads=2)",
           "--jvm-option MODULE=OPTION (repeatable; e.g. gateway=-Xmx256m): replaces the default of"
               + " its kind (heap -Xmx128m, gallery-svc 256m;",
-          "  -XX:MaxDirectMemorySize=64m, encoders 96m; -XX:+UseSerialGC)",
+          "  -XX:MaxDirectMemorySize=64m, gateway 128m, encoders 96m; -XX:+UseSerialGC)",
           "--gallery-data DIR (default data/gallery): gallery-svc's collections, kept between runs",
           "--api-keys FILE: the gateway asks every call for an API key of FILE (mmserve keys new);"
               + " without it, anyone who reaches the gateway may call it",

@@ -291,7 +291,7 @@ class StackPlanTest {
   void services_byDefault_boundEachJvmsHeapAndDirectMemory_andRunTheSerialCollector() {
     Map<String, List<String>> expected =
         Map.of(
-            "gateway", List.of("-Xmx128m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC"),
+            "gateway", List.of("-Xmx128m", "-XX:MaxDirectMemorySize=128m", "-XX:+UseSerialGC"),
             "text-encoder-svc",
                 List.of("-Xmx128m", "-XX:MaxDirectMemorySize=96m", "-XX:+UseSerialGC"),
             "vision-encoder-svc",

@@ -120,13 +120,15 @@ public record GatewayConfig(
       new BatchingSettings(64, Duration.ZERO, 4096, 64L << 20, 4L << 20, 4);
 
   /**
-   * The image batcher's defaults: 32 items, no delay, 1024 items and 256 MiB queued, 8 MiB per
+   * The image batcher's defaults: 32 items, no delay, 1024 items and 256 MiB queued, 4 MiB per
    * call, 4 calls. The gateway writes each call's message into direct memory before sending it, so
-   * the calls in flight hold up to 4 x 8 MiB of it; with 32 MiB per call they could take more than
-   * the launcher's 64 MiB of direct memory under a burst of large photos.
+   * the calls in flight hold up to 4 x 4 MiB of it (with 32 MiB per call they took more than the
+   * gateway's direct memory under a burst of large photos), and an encoder receiving all four stays
+   * within its own bound on request bytes, 24 MiB by default ({@code
+   * grpc.max-inbound-bytes-in-flight}; with 8 MiB per call it refused the fourth).
    */
   public static final BatchingSettings DEFAULT_IMAGE_BATCHING =
-      new BatchingSettings(32, Duration.ZERO, 1024, 256L << 20, 8L << 20, 4);
+      new BatchingSettings(32, Duration.ZERO, 1024, 256L << 20, 4L << 20, 4);
 
   /**
    * Requests carry whole images, so the gateway accepts larger messages than the kit's default; the

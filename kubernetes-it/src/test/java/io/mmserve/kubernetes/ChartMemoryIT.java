@@ -104,7 +104,7 @@ class ChartMemoryIT {
     Manifest manifest = render(Values.DEFAULTS.set("gateway.resources.limits=null"));
 
     List<String> flags = javaToolOptions(container(manifest, "gateway"));
-    assertTrue(flags.contains("-XX:MaxRAMPercentage=50"), flags::toString);
+    assertTrue(flags.contains("-XX:MaxRAMPercentage=45"), flags::toString);
     assertFalse(
         flags.stream().anyMatch(f -> f.startsWith("-XX:MaxDirectMemorySize")), flags::toString);
   }

@@ -57,6 +57,7 @@ public final class GrpcServer implements AutoCloseable {
   private ScheduledFuture<?> readinessPoll;
   private volatile boolean dependencyReady = true;
   private final InboundBytes inboundBytes;
+  private final int maxInboundMessageBytes;
 
   /**
    * A server that cannot {@link #followReadiness}: it has no scheduler to poll on.
@@ -112,7 +113,9 @@ public final class GrpcServer implements AutoCloseable {
       serviceNames.add(definition.getServiceDescriptor().getName());
       builder.addService(definition);
     }
-    this.inboundBytes = new InboundBytes(config.maxInboundBytesInFlight(), registry);
+    this.maxInboundMessageBytes = config.maxInboundMessageBytes();
+    this.inboundBytes =
+        new InboundBytes(config.maxInboundBytesInFlight(), InboundBytes.defaultCeiling(), registry);
     builder
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -194,11 +197,15 @@ public final class GrpcServer implements AutoCloseable {
     serving = true;
     publishHealth();
     log.info(
-        "gRPC server started on port {} serving {}; request bytes in flight at most {} ({})",
+        "gRPC server started on port {} serving {}; request bytes in flight at most {} ({}),"
+            + " one request at most {} (a third of direct memory) and {} ({})",
         server.getPort(),
         serviceNames,
         inboundBytes.limit(),
-        InboundBytes.KEY);
+        InboundBytes.KEY,
+        inboundBytes.ceiling(),
+        maxInboundMessageBytes,
+        ServerConfig.MAX_INBOUND_MESSAGE_SIZE);
     return this;
   }
 

@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * because other callers' large photos fill the bound. Such calls are still counted, so they can
  * take the total past the bound by their own small size, and larger calls wait for them.
  *
+ * <p>One request larger than {@link #ceiling()} (by default a third of the direct memory limit,
+ * {@link #defaultCeiling()}) is refused even alone, with RESOURCE_EXHAUSTED: it cannot be held.
+ *
  * <p>UNAVAILABLE, not RESOURCE_EXHAUSTED: the request itself fits and was not worked on, so a
  * client may retry it (another replica, or this one a moment later). The refusal is made from the
  * stream tracer the transport reports each read to ({@link ServerStreamTracer#inboundWireSize}):
@@ -65,18 +68,23 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
   public static final long SMALL_BYTES = 64 * 1024;
 
   private final long limit;
+  private final long ceiling;
   private final AtomicLong held = new AtomicLong();
   private final MeterRegistry registry;
 
   /**
    * @param limit most request bytes held at once, positive
+   * @param ceiling most bytes of one request, positive: a request past it is refused even alone
+   *     ({@link #defaultCeiling()})
    * @param registry where the meters go
    */
-  public InboundBytes(long limit, MeterRegistry registry) {
-    if (limit <= 0) {
-      throw new IllegalArgumentException("limit must be positive: " + limit);
+  public InboundBytes(long limit, long ceiling, MeterRegistry registry) {
+    if (limit <= 0 || ceiling <= 0) {
+      throw new IllegalArgumentException(
+          "limit and ceiling must be positive: " + limit + ", " + ceiling);
     }
     this.limit = limit;
+    this.ceiling = ceiling;
     this.registry = registry;
     Gauge.builder(IN_FLIGHT, held, AtomicLong::get)
         .description("Bytes of request messages the server holds (read or arriving)")
@@ -94,9 +102,25 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
     return Math.min(Runtime.getRuntime().maxMemory(), PlatformDependent.maxDirectMemory()) / 4;
   }
 
+  /**
+   * The default ceiling of one request: a third of the JVM's direct memory limit. Netty holds a
+   * request that is still arriving in about twice its size of direct memory (its read buffers and
+   * the HTTP/2 decoder's cumulation, which the message's frames keep alive): a 45 MB request took
+   * 103 MB in the gateway. A larger request would fail the allocation, and with it every call on
+   * the connection, so it is refused on its own instead.
+   */
+  public static long defaultCeiling() {
+    return PlatformDependent.maxDirectMemory() / 3;
+  }
+
   /** The bound in bytes. */
   public long limit() {
     return limit;
+  }
+
+  /** The most bytes of one request. */
+  public long ceiling() {
+    return ceiling;
   }
 
   /** Bytes held now. */
@@ -126,31 +150,45 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
       }
       long own = mine.addAndGet(bytes);
       long total = held.addAndGet(bytes);
-      if (total > limit && own > SMALL_BYTES && total > own) {
-        refused = true;
-        long released = mine.getAndSet(0);
-        held.addAndGet(-released);
-        Counter.builder(REFUSED)
-            .description("Calls refused because the server held too many request bytes")
-            .tag("method", method)
-            .register(registry)
-            .increment();
-        Refusal refusal =
-            new Refusal(
-                Status.UNAVAILABLE.withDescription(
-                    method
-                        + ": overloaded: the server holds "
-                        + (total - own)
-                        + " bytes of other requests, and this one's "
-                        + own
-                        + " bytes so far would take it past "
-                        + KEY
-                        + "="
-                        + limit
-                        + "; retry later or on another replica"));
-        log.warn("refused a call: {}", refusal.getStatus().getDescription());
-        throw refusal;
+      if (own > ceiling) {
+        throw refuse(
+            Status.RESOURCE_EXHAUSTED.withDescription(
+                method
+                    + ": this request's "
+                    + own
+                    + " bytes so far are more than one request may take in this server's direct"
+                    + " memory ("
+                    + ceiling
+                    + " bytes, a third of -XX:MaxDirectMemorySize); send a smaller request (fewer"
+                    + " or smaller images), or give the server more direct memory"));
       }
+      if (total > limit && own > SMALL_BYTES && total > own) {
+        throw refuse(
+            Status.UNAVAILABLE.withDescription(
+                method
+                    + ": overloaded: the server holds "
+                    + (total - own)
+                    + " bytes of other requests, and this one's "
+                    + own
+                    + " bytes so far would take it past "
+                    + KEY
+                    + "="
+                    + limit
+                    + "; retry later or on another replica"));
+      }
+    }
+
+    /** Marks this call refused, releases its bytes, counts and logs the refusal. */
+    private Refusal refuse(Status status) {
+      refused = true;
+      held.addAndGet(-mine.getAndSet(0));
+      Counter.builder(REFUSED)
+          .description("Calls refused for the request bytes the server holds or one request")
+          .tag("method", method)
+          .register(registry)
+          .increment();
+      log.warn("refused a call: {}", status.getDescription());
+      return new Refusal(status);
     }
 
     @Override

@@ -21,7 +21,7 @@ class InboundBytesTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private static final long SMALL = InboundBytes.SMALL_BYTES;
 
-  private final InboundBytes bytes = new InboundBytes(1000 + SMALL, registry);
+  private final InboundBytes bytes = new InboundBytes(1000 + SMALL, 8 * SMALL, registry);
 
   private ServerStreamTracer call() {
     return bytes.newServerStreamTracer(METHOD, new Metadata());
@@ -96,6 +96,24 @@ class InboundBytesTest {
   }
 
   @Test
+  void aRequestPastTheCeilingIsRefusedEvenAlone() {
+    ServerStreamTracer a = call();
+    a.inboundWireSize(8 * SMALL);
+
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> a.inboundWireSize(1));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    String message = e.getStatus().getDescription();
+    assertTrue(
+        message.startsWith(METHOD + ": this request's " + (8 * SMALL + 1) + " bytes"), message);
+    assertTrue(
+        message.contains("(" + 8 * SMALL + " bytes, a third of -XX:MaxDirectMemorySize)"), message);
+    assertEquals(0, bytes.held());
+    assertTrue(InboundBytes.defaultCeiling() > 0);
+  }
+
+  @Test
   void theSettingDefaultsToAQuarterOfTheSmallerOfHeapAndDirectMemory() {
     Map<String, String> settings = new HashMap<>(ServerConfig.defaults(0, 0));
     assertEquals(
@@ -109,6 +127,7 @@ class InboundBytesTest {
 
   @Test
   void aLimitMustBePositive() {
-    assertThrows(IllegalArgumentException.class, () -> new InboundBytes(0, registry));
+    assertThrows(IllegalArgumentException.class, () -> new InboundBytes(0, SMALL, registry));
+    assertThrows(IllegalArgumentException.class, () -> new InboundBytes(SMALL, 0, registry));
   }
 }
