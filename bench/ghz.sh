@@ -162,7 +162,7 @@ if start_stack batching-on; then
     if [[ -f $peak_file ]]; then
       peak="$("$PYTHON" "$REPORT" rps "$peak_file")"
       # Open-loop capacity: fixed rates rising as fractions of the closed-loop peak, until one is not
-      # sustained or its p50 is past twice the first's (ghz_report.py capacity); 70% of the last
+      # sustained or its p50 is past three times the first's (ghz_report.py capacity); 70% of the last
       # good one is the steady rate. Deep closed-loop batches can reach a peak that one-by-one
       # arrivals never do, so 70% of the peak itself can be past what the stack serves open loop.
       probes=()

@@ -27,7 +27,7 @@ IMAGE_PLACEHOLDER = "@IMAGE@"
 BATCHING_GOAL = 4.0
 TAIL_GOAL = 3.0
 SUSTAINED = 0.95
-FLAT_P50 = 2.0
+FLAT_P50 = 3.0
 
 
 def prepare(config_path, image_path, out_path):

@@ -107,7 +107,7 @@ class GhzReportTest(unittest.TestCase):
             (100, result(100, 10, 12, 14, {"OK": 9})),
             (200, result(199, 15, 20, 30, {"OK": 9})),
             (300, result(296, 19, 30, 40, {"OK": 9})),
-            (400, result(398, 35, 60, 90, {"OK": 9})),  # median past 2x the first: queues grow
+            (400, result(398, 35, 60, 90, {"OK": 9})),  # median past 3x the first: queues grow
             (500, result(500, 12, 20, 30, {"OK": 9})),  # past the knee already, not counted
         ]
         self.assertEqual(300, ghz_report.capacity(probes))
