@@ -7,10 +7,11 @@ import java.util.OptionalDouble;
 
 /**
  * Compares a canary with its stable version over the analysis window and says pass, fail or
- * inconclusive. Checks, in order: enough canary traffic ({@code minRequests}), error ratio, p99
- * latency ratio, probe accuracy (the last, since it sends calls: only a canary that passed the
- * metric checks is probed). Missing data is never a pass: too little traffic, no p99, no metrics at
- * all or no probe accuracy make the analysis inconclusive, which holds the rollout.
+ * inconclusive. Checks, in order: enough canary traffic ({@code minRequests}), error ratio, no
+ * canary series new at the last scrape, p99 latency ratio, probe accuracy (the last, since it sends
+ * calls: only a canary that passed the metric checks is probed). Missing data is never a pass: too
+ * little traffic, a series whose requests are not counted yet (a canary's first errors), no p99, no
+ * metrics at all or no probe accuracy make the analysis inconclusive, which holds the rollout.
  *
  * <p>At 100 percent the stable version gets no traffic, so its p99 comes from the last analysis
  * that had it ({@code baseline}). Stateless; called on the controller's thread.
@@ -63,6 +64,14 @@ public final class CanaryAnalysis {
     double errorRatio = outcome.errorRatio.orElseThrow();
     if (errorRatio > limits.maxErrorRatio()) {
       return outcome.fail("errorRatio", errorRatio, limits.maxErrorRatio());
+    }
+    if (canaryMetrics.newSeries() > 0) {
+      return outcome.inconclusive(
+          String.format(
+              Locale.ROOT,
+              "%d of the canary's series (method and status) appeared at the last scrape; their"
+                  + " requests are counted from the next analysis",
+              canaryMetrics.newSeries()));
     }
     if (outcome.canaryP99.isEmpty() || outcome.stableP99.isEmpty()) {
       return outcome.inconclusive(

@@ -18,16 +18,21 @@ import java.util.OptionalDouble;
 /**
  * Reads the gateway's per-version request timer ({@value #METRIC}{@code _count}/{@code _bucket},
  * labels {@code method}, {@code model}, {@code version}, {@code status}) through Prometheus's HTTP
- * API ({@code GET /api/v1/query}, instant queries). Three queries per version:
+ * API ({@code GET /api/v1/query}, instant queries). Four queries per version:
  *
  * <pre>
  * sum(increase(METRIC_count{model="m",version="v"}[w]))
  * sum(increase(METRIC_count{model="m",version="v",status=~"UNKNOWN|INTERNAL|..."}[w]))
  * histogram_quantile(0.99, sum by (le) (rate(METRIC_bucket{model="m",version="v",status="OK"}[w])))
+ * count(count_over_time(METRIC_count{model="m",version="v"}[w]) &lt; 2)
  * </pre>
  *
- * An empty answer is zero requests (no series yet) or no p99. Thread-safe; blocks the caller for at
- * most {@code timeout} per query.
+ * The last counts the series that have one sample in the window: the gateway creates a status's
+ * series at its first call, and {@code increase} over one sample is nothing, so a canary's first
+ * errors are invisible until the next scrape ({@link VersionMetrics#newSeries()}).
+ *
+ * <p>An empty answer is zero requests (no series yet) or no p99. Thread-safe; blocks the caller for
+ * at most {@code timeout} per query.
  */
 public final class PrometheusMetrics implements MetricSource {
   /** The base name of the gateway's per-version timer (the contract with the gateway). */
@@ -75,7 +80,10 @@ public final class PrometheusMetrics implements MetricSource {
                 + ",status=\"OK\"}"
                 + range
                 + ")))");
-    return new VersionMetrics(requests, errors, p99);
+    double newSeries =
+        query("count(count_over_time(" + METRIC + "_count{" + selector + "}" + range + ") < 2)")
+            .orElse(0);
+    return new VersionMetrics(requests, errors, p99, (int) newSeries);
   }
 
   /** The single value of an instant query; empty for no series or NaN. */

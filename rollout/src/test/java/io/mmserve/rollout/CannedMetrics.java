@@ -15,6 +15,14 @@ final class CannedMetrics implements MetricSource {
     return this;
   }
 
+  /** As {@link #set}, with {@code newSeries} of the version's series at a single sample. */
+  CannedMetrics setWithNewSeries(
+      String version, double requests, double errors, double p99Seconds, int newSeries) {
+    byVersion.put(
+        version, new VersionMetrics(requests, errors, OptionalDouble.of(p99Seconds), newSeries));
+    return this;
+  }
+
   CannedMetrics noTraffic(String version) {
     byVersion.put(version, new VersionMetrics(0, 0, OptionalDouble.empty()));
     return this;

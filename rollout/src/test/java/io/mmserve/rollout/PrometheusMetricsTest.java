@@ -24,6 +24,7 @@ class PrometheusMetricsTest {
   private volatile String count = "120";
   private volatile String errors = "6";
   private volatile String p99 = "0.25";
+  private volatile String newSeries = null;
 
   @BeforeEach
   void start() throws Exception {
@@ -39,7 +40,9 @@ class PrometheusMetricsTest {
           String value =
               query.startsWith("histogram_quantile")
                   ? p99
-                  : query.contains("status=~") ? errors : count;
+                  : query.startsWith("count(")
+                      ? newSeries
+                      : query.contains("status=~") ? errors : count;
           String body =
               status != 200
                   ? "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}"
@@ -80,8 +83,17 @@ class PrometheusMetricsTest {
             "sum(increase(mmserve_gateway_model_requests_seconds_count{model=\"shapes-clip\",version=\"2\","
                 + "status=~\"UNKNOWN|INTERNAL|UNAVAILABLE|DATA_LOSS|UNIMPLEMENTED|DEADLINE_EXCEEDED\"}[30s]))",
             "histogram_quantile(0.99, sum by (le) (rate(mmserve_gateway_model_requests_seconds_bucket"
-                + "{model=\"shapes-clip\",version=\"2\",status=\"OK\"}[30s])))"),
+                + "{model=\"shapes-clip\",version=\"2\",status=\"OK\"}[30s])))",
+            "count(count_over_time(mmserve_gateway_model_requests_seconds_count"
+                + "{model=\"shapes-clip\",version=\"2\"}[30s]) < 2)"),
         queries);
+    assertEquals(0, read.newSeries(), "no series with a single sample");
+  }
+
+  @Test
+  void countsTheSeriesWithASingleSampleInTheWindow() throws Exception {
+    newSeries = "2";
+    assertEquals(2, metrics().read("m", "2", Duration.ofSeconds(30)).newSeries());
   }
 
   @Test

@@ -127,6 +127,24 @@ class StepMachineTest {
   }
 
   @Test
+  void aCanarySeriesNewAtTheLastScrapeHoldsTheStepUnlessTheErrorsAlreadyFail() {
+    // a 50%-failing canary whose error series appeared at the last scrape: its OK requests are
+    // counted, its errors not yet; the analysis must not pass it (RolloutDrillIT saw that)
+    metrics.set("v1", 1000, 0, 0.100).setWithNewSeries("v2", 24, 0, 0.100, 1);
+    ModelRollout r = step(rollout(spec(Optional.of("v2"), false), RolloutStatus.NONE, null), T0);
+    r = step(r, T0.plus(INTERVAL.multipliedBy(10)));
+    assertEquals(RolloutPhase.Progressing, r.status().phase());
+    assertEquals(5, r.status().canaryWeight());
+    AnalysisResult last = r.status().lastAnalysis().orElseThrow();
+    assertEquals(AnalysisResult.Verdict.Inconclusive, last.verdict());
+    assertTrue(last.message().startsWith("1 of the canary's series"), last.message());
+
+    metrics.setWithNewSeries("v2", 60, 30, 0.100, 1);
+    r = step(r, T0.plus(INTERVAL.multipliedBy(11)));
+    assertEquals(RolloutPhase.RolledBack, r.status().phase(), "errors already counted fail it");
+  }
+
+  @Test
   void prometheusUnreachableHoldsTheStep() {
     healthy();
     ModelRollout r = step(rollout(spec(Optional.of("v2"), false), RolloutStatus.NONE, null), T0);
