@@ -46,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * tagged with {@code method}.
  */
 public final class InboundBytes extends ServerStreamTracer.Factory {
+  public static final String KEY = "grpc.max-inbound-bytes-in-flight";
+  public static final String IN_FLIGHT = "mmserve.grpc.server.inbound.bytes";
+  public static final String REFUSED = "mmserve.grpc.server.inbound.refused";
+
+  /** A call holding this many bytes or fewer is never refused (64 KiB). */
+  public static final long SMALL_BYTES = 64 * 1024;
+
   private static final Logger log = LoggerFactory.getLogger(InboundBytes.class);
 
   /** grpc-java's logger of failed reads; kept here, or its filter could go with a collected one. */
@@ -59,13 +66,6 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
             !(record.getThrown() instanceof Refusal)
                 && (previous == null || previous.isLoggable(record)));
   }
-
-  public static final String KEY = "grpc.max-inbound-bytes-in-flight";
-  public static final String IN_FLIGHT = "mmserve.grpc.server.inbound.bytes";
-  public static final String REFUSED = "mmserve.grpc.server.inbound.refused";
-
-  /** A call holding this many bytes or fewer is never refused (64 KiB). */
-  public static final long SMALL_BYTES = 64 * 1024;
 
   private final long limit;
   private final long ceiling;
@@ -137,7 +137,7 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
   private final class Call extends ServerStreamTracer {
     private final String method;
     private final AtomicLong mine = new AtomicLong();
-    private volatile boolean refused;
+    private volatile boolean done; // refused or closed: later reads are not counted
 
     Call(String method) {
       this.method = method;
@@ -145,7 +145,7 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
 
     @Override
     public void inboundWireSize(long bytes) {
-      if (bytes <= 0 || refused) {
+      if (bytes <= 0 || done) {
         return;
       }
       long own = mine.addAndGet(bytes);
@@ -180,7 +180,7 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
 
     /** Marks this call refused, releases its bytes, counts and logs the refusal. */
     private Refusal refuse(Status status) {
-      refused = true;
+      done = true;
       held.addAndGet(-mine.getAndSet(0));
       Counter.builder(REFUSED)
           .description("Calls refused for the request bytes the server holds or one request")
@@ -193,6 +193,7 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
 
     @Override
     public void streamClosed(Status status) {
+      done = true;
       held.addAndGet(-mine.getAndSet(0));
     }
   }

@@ -40,6 +40,8 @@ class InboundBytesTest {
 
     a.streamClosed(Status.OK);
     assertEquals(400, bytes.held());
+    a.inboundWireSize(100); // a read reported after the close is not held by anyone
+    assertEquals(400, bytes.held());
     b.streamClosed(Status.CANCELLED);
     assertEquals(0, bytes.held());
   }
