@@ -10,7 +10,8 @@
 # 3. runs the scenarios of bench/ghz/ through server reflection (no .proto): EmbedText, EmbedImage
 #    (bench/data/photo_640x480.jpg) and Classify (same image, 8 labels), each at fixed concurrency 64
 #    (the closed-loop peak); then open loop at fixed rates rising as PROBE_FRACTIONS of that peak,
-#    PROBE_DURATION each, up to the last rate sustained with a flat p50 (the open-loop capacity);
+#    PROBE_DURATION each, up to the last rate served in full with p50 and p99 near the first
+#    probe's (the open-loop capacity);
 #    then at 70% of that capacity, where p99/p50 is the tail goal;
 # 4. restarts the stack with the gateway's batching off (batching.text/image.max-batch-size=1), then
 #    with all batching off (also the encoders' batching.max-batch-size=1), and runs EmbedText and EmbedImage
@@ -162,7 +163,7 @@ if start_stack batching-on; then
     if [[ -f $peak_file ]]; then
       peak="$("$PYTHON" "$REPORT" rps "$peak_file")"
       # Open-loop capacity: fixed rates rising as fractions of the closed-loop peak, until one is not
-      # sustained or its p50 is past three times the first's (ghz_report.py capacity); 70% of the last
+      # sustained, its p50 past 3x or its p99 past 5x the first's (ghz_report.py capacity); 70% of the last
       # good one is the steady rate. Deep closed-loop batches can reach a peak that one-by-one
       # arrivals never do, so 70% of the peak itself can be past what the stack serves open loop.
       probes=()

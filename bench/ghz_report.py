@@ -7,8 +7,8 @@
   ghz_report.py line RESULT                a one-line summary of one ghz JSON result
   ghz_report.py capacity RATE=RESULT...    the open-loop capacity of fixed-rate probes given in rising
                                            order: the highest rate that was sustained (rps at least
-                                           SUSTAINED of it, no errors) with p50 at most FLAT_P50 x the
-                                           lowest probe's; 0 when none was
+                                           SUSTAINED of it, no errors) with p50 at most FLAT_P50 x and
+                                           p99 at most BOUNDED_P99 x the lowest probe's; 0 when none was
   ghz_report.py write RUNS DOC HEADER      the results table of the runs listed in RUNS (tab-separated
                                            scenario, stack, load, result file), with the two issue-5
                                            ratios, written into DOC between the ghz markers; HEADER
@@ -28,6 +28,7 @@ BATCHING_GOAL = 4.0
 TAIL_GOAL = 3.0
 SUSTAINED = 0.95
 FLAT_P50 = 3.0
+BOUNDED_P99 = 5.0
 
 
 def prepare(config_path, image_path, out_path):
@@ -79,18 +80,21 @@ def capacity(probes):
     """The highest rate of (rate, result) probes, rising, sustained with a flat p50; 0 if none.
 
     Open loop, a stack keeps up until its queues start to grow: then the achieved rate falls short
-    of the offered one, or the median latency climbs. A probe counts when both hold; the capacity is
-    the last such rate before the first that fails, since a failing rate is past the knee."""
+    of the offered one, the median latency climbs, or, first, the tail does (a queue that forms in
+    bursts and drains). A probe counts when it is served in full, its p50 is at most FLAT_P50 x the
+    first probe's and its p99 at most BOUNDED_P99 x the first probe's; the capacity is the last such
+    rate before the first that fails, since a failing rate is past the knee."""
     reference = None
     best = 0
     for rate, result in probes:
         p50 = percentile_ms(result, 50) if result else math.nan
-        if math.isnan(p50):
+        p99 = percentile_ms(result, 99) if result else math.nan
+        if math.isnan(p50) or math.isnan(p99):
             break
         if reference is None:
-            reference = p50
+            reference = (p50, p99)
         sustained = result.get("rps", 0) >= SUSTAINED * rate and errors(result) == "none"
-        if not sustained or p50 > FLAT_P50 * reference:
+        if not sustained or p50 > FLAT_P50 * reference[0] or p99 > BOUNDED_P99 * reference[1]:
             break
         best = rate
     return best

@@ -112,6 +112,15 @@ class GhzReportTest(unittest.TestCase):
         ]
         self.assertEqual(300, ghz_report.capacity(probes))
 
+    def test_capacity_stopsWhereTheTailGrowsThoughTheMedianStaysFlat(self):
+        # Classify at 13:13: p50 flat, p99 from 9 to 176 ms, a queue forming in bursts
+        probes = [
+            (123, result(123, 4.9, 5.9, 9.4, {"OK": 9})),
+            (206, result(206, 5.1, 8.5, 11.2, {"OK": 9})),
+            (247, result(247, 6.8, 113.6, 175.8, {"OK": 9})),
+        ]
+        self.assertEqual(206, ghz_report.capacity(probes))
+
     def test_capacity_stopsAtARateNotSustainedOrWithErrors(self):
         self.assertEqual(100, ghz_report.capacity([
             (100, result(100, 10, 12, 14, {"OK": 9})),
