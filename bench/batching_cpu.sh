@@ -20,19 +20,19 @@ start() { # name port admin extra...
   echo $!
 }
 wait_ready() { for _ in $(seq 120); do grep -q "serving on" "$1" && return 0; sleep 0.5; done; return 1; }
-text=$(start text-encoder-svc 51052 9192 --model.packs="$pack")
-vision=$(start vision-encoder-svc 51053 9193 --model.packs="$pack")
-fusion=$(start fusion-svc 51054 9194 --model.packs="$pack")
+text=$(start text-encoder-svc 29052 9192 --model.packs="$pack")
+vision=$(start vision-encoder-svc 29053 9193 --model.packs="$pack")
+fusion=$(start fusion-svc 29054 9194 --model.packs="$pack")
 trap 'kill $text $vision $fusion ${gw:-} 2>/dev/null; rm -rf "$logs"' EXIT
 for f in text-encoder-svc vision-encoder-svc fusion-svc; do wait_ready "$logs/$f.log" || { echo "$f did not start"; exit 1; }; done
 call=(--insecure --call mmserve.v1.Multimodal/EmbedText -d '{"texts":["a red circle"]}' -c 64)
 for size in 64 1 64 1; do
-  gw=$(start gateway 51051 9191 --text-encoder.target=127.0.0.1:51052 --vision-encoder.target=127.0.0.1:51053 \
-    --fusion.target=127.0.0.1:51054 --batching.text.max-batch-size=$size)
+  gw=$(start gateway 29051 9191 --text-encoder.target=127.0.0.1:29052 --vision-encoder.target=127.0.0.1:29053 \
+    --fusion.target=127.0.0.1:29054 --batching.text.max-batch-size=$size)
   wait_ready "$logs/gateway.log" || { echo "gateway did not start"; exit 1; }
-  "$ghz" "${call[@]}" -z 5s 127.0.0.1:51051 > /dev/null 2>&1
+  "$ghz" "${call[@]}" -z 5s 127.0.0.1:29051 > /dev/null 2>&1
   g0=$(ticks "$gw"); t0=$(ticks "$text")
-  out=$( { /usr/bin/time -f "ghzcpu %U %S" "$ghz" "${call[@]}" -z 10s 127.0.0.1:51051; } 2>&1)
+  out=$( { /usr/bin/time -f "ghzcpu %U %S" "$ghz" "${call[@]}" -z 10s 127.0.0.1:29051; } 2>&1)
   g1=$(ticks "$gw"); t1=$(ticks "$text")
   n=$(echo "$out" | awk '/\[OK\]/ {print $2}')
   items=$(curl -s 127.0.0.1:9191/metrics | awk '/^mmserve_batch_size_(count|sum)\{batcher="text"/ {v[$1 ~ /count/ ? "c" : "s"] = $2} END {if (v["c"] > 0) printf "%.1f", v["s"] / v["c"]; else print "-"}')

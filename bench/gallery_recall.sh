@@ -6,7 +6,7 @@
 #
 # 1. bench/gallery_recall.py make: N single-shape PNGs from models/mmshapes/data.py with seed SEED
 #    (the bundled pack was trained on seed 1 and evaluated on seeds 2 and 102), 48 to 160 pixels;
-# 2. starts `cli.jar up` on free loopback ports (gRPC from 57051, admin from 19591, in steps of 10)
+# 2. starts `cli.jar up` on free loopback ports (gRPC from 26051, admin from 19591, in steps of 10)
 #    with its gallery data in a temporary folder, and waits for "mmserve ready";
 # 3. indexes the images with `mmserve index`;
 # 4. bench/GalleryRecall.java upserts the distinct captions as texts into a second collection and
@@ -57,11 +57,11 @@ def free(p):
         except OSError:
             return False
 for c in range(40):
-    g, a = 57051 + 10 * c, 19591 + 10 * c
+    g, a = 26051 + 10 * c, 19591 + 10 * c
     if all(free(g + i) and free(a + i) for i in range(5)):
         print(g, a); break
 else:
-    raise SystemExit("no free ports between 57051 and 57451")
+    raise SystemExit("no free ports between 26051 and 26451")
 PYEOF
 )
 TARGET="127.0.0.1:$BASE"

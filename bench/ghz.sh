@@ -5,8 +5,8 @@
 #   bench/ghz.sh [--quick] [--no-record] [--tail]
 #
 # 1. installs the pinned ghz (bench/install-ghz.sh: go install) and builds the jars if needed;
-# 2. starts the local stack (./mmserve up) on loopback ports BASE_PORT.. (default 57551; admin
-#    ADMIN_BASE_PORT.., default 39091) and waits for "mmserve ready";
+# 2. starts the local stack (./mmserve up) on loopback ports BASE_PORT.. (default 28151; admin
+#    ADMIN_BASE_PORT.., default 28191) and waits for "mmserve ready";
 # 3. runs the scenarios of bench/ghz/ through server reflection (no .proto): EmbedText, EmbedImage
 #    (bench/data/photo_640x480.jpg) and Classify (same image, 8 labels), each at fixed concurrency 64
 #    (the closed-loop peak); then open loop at fixed rates rising as PROBE_FRACTIONS of that peak,
@@ -58,8 +58,8 @@ else
 fi
 PROBE_FRACTIONS="${PROBE_FRACTIONS:-0.3 0.5 0.6 0.7 0.8 0.9 1.0}"
 CONCURRENCY="${CONCURRENCY:-64}"
-BASE_PORT="${BASE_PORT:-57551}"
-ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-39091}"
+BASE_PORT="${BASE_PORT:-28151}"
+ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-28191}"
 PYTHON="${PYTHON:-python3}"
 IMAGE=bench/data/photo_640x480.jpg
 RATE_FRACTION=0.7

@@ -5,7 +5,7 @@
 #   bench/grpc_floor.sh
 #
 # For ROUNDS rounds (default 3), in turn for each side, starts io.mmserve.bench.FloorServer on
-# loopback port PORT (default 46151), warms up WARMUP seconds and measures DURATION seconds with
+# loopback port PORT (default 28251), warms up WARMUP seconds and measures DURATION seconds with
 # io.mmserve.bench.GrpcLoad --call health-check (closed loop), reading the server's CPU ticks from
 # /proc/PID/stat, then stops it (by PID). Sides: "bare" (grpc-java's Netty server as it comes, with
 # only the health service) and "kit" (mmserve's GrpcServer as every service builds it, with no
@@ -15,7 +15,7 @@
 # the encoder, so the bare call's CPU is the least the serving path can cost per text while each
 # text is its own call (compare bench/serving_cpu.sh).
 #
-# Environment: ROUNDS (3), WARMUP (10), DURATION (15), CONCURRENCY (64), PORT (46151),
+# Environment: ROUNDS (3), WARMUP (10), DURATION (15), CONCURRENCY (64), PORT (28251),
 # BENCH_JAR (bench/jmh/target/benchmarks.jar; built when missing).
 set -euo pipefail
 export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
@@ -27,7 +27,7 @@ ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-10}"
 DURATION="${DURATION:-15}"
 CONCURRENCY="${CONCURRENCY:-64}"
-PORT="${PORT:-46151}"
+PORT="${PORT:-28251}"
 BENCH_JAR="${BENCH_JAR:-bench/jmh/target/benchmarks.jar}"
 HZ=$(getconf CLK_TCK)
 

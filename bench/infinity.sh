@@ -24,7 +24,7 @@ HF=${HF:-$HOME/.cache/mmserve/clip-vit-b-32-hf}
 INFINITY_VENV=$HOME/.cache/mmserve/infinity-emb-0.0.78/venv
 IMAGE=bench/data/photo_640x480.jpg
 TEXT="a photo of a cat sitting on a sofa next to a window"
-BASE=57300 INFINITY_PORT=57390
+BASE=28800 INFINITY_PORT=28890
 JAVA=${JAVA:-$(.mvn/java-home.sh)/bin/java}
 secs() { echo "${1%s}"; }
 

@@ -8,8 +8,8 @@
 # 1. makes the photos with PIL (PYTHON, default models/.venv/bin/python): 4000x3000 (12 megapixels),
 #    the same with EXIF orientation 6, 6000x4500 (27 MP: over a 128 MiB heap's decode budget) and
 #    8000x6000 (48 MP: over limits.max-pixels);
-# 2. starts ./mmserve up on loopback ports BASE_PORT.. (default 58051; admin ADMIN_BASE_PORT..,
-#    default 39291) with the vision encoder's GC log on (plus UP_FLAGS, e.g.
+# 2. starts ./mmserve up on loopback ports BASE_PORT.. (default 28351; admin ADMIN_BASE_PORT..,
+#    default 28391) with the vision encoder's GC log on (plus UP_FLAGS, e.g.
 #    "--jvm-option vision-encoder-svc=-Xmx80m");
 # 3. embeds each photo alone, then CONCURRENT (default 6) requests of the two 12 MP photos at once;
 # 4. prints each answer's first line and the vision encoder's collections, and stops the stack.
@@ -17,8 +17,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYTHON="${PYTHON:-models/.venv/bin/python}"
-BASE_PORT="${BASE_PORT:-58051}"
-ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-39291}"
+BASE_PORT="${BASE_PORT:-28351}"
+ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-28391}"
 CONCURRENT="${CONCURRENT:-6}"
 work="$(mktemp -d)"
 stack_pid=""

@@ -6,7 +6,7 @@
 #
 # 1. installs the pinned ghz (bench/install-ghz.sh) and lets ./mmserve build the jars if needed;
 # 2. bundled pack: starts `./mmserve up` twice, alternating per round, on loopback ports BASE_PORT..
-#    (default 57751; admin ADMIN_BASE_PORT.., default 39191): "JVM default" sizes every JVM as the
+#    (default 28451; admin ADMIN_BASE_PORT.., default 28491): "JVM default" sizes every JVM as the
 #    JVM does from the machine (--jvm-option overrides: the collector, heap and direct memory the JVM
 #    picks here, read from -XX:+PrintFlagsFinal), "mmserve default" runs the launcher's defaults
 #    (cli JvmMemoryDefaults). For each: VmRSS of every service idle (SETTLE after ready), its peak
@@ -41,8 +41,8 @@ DURATION="${DURATION:-30s}"
 ROUNDS="${ROUNDS:-1}"
 SETTLE="${SETTLE:-10}"
 CONCURRENCY="${CONCURRENCY:-32}"
-BASE_PORT="${BASE_PORT:-57751}"
-ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-39191}"
+BASE_PORT="${BASE_PORT:-28451}"
+ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-28491}"
 PACK="${PACK:-$HOME/.cache/mmserve/clip-vit-b-32}"
 VIT_ENCODER_FLAGS="${VIT_ENCODER_FLAGS:-}"
 VIT_VISION_FLAGS="${VIT_VISION_FLAGS:-}"

@@ -3,7 +3,7 @@
 #
 #   bench/noisy_key.sh [PAIRS]
 #
-# Starts the local stack with API keys on loopback ports BASE_PORT.. (default 57651): a "noisy" key
+# Starts the local stack with API keys on loopback ports BASE_PORT.. (default 28551): a "noisy" key
 # limited to NOISY_LIMIT calls a second (rps=, burst= on its keys-file line) and a "quiet" key without
 # limits. Then, PAIRS times (default 3), alternating in one command:
 #   alone: the quiet key alone at QUIET_RPS EmbedText calls a second (ghz --rps, concurrency 8);
@@ -13,7 +13,7 @@
 # Prints the quiet key's p50 and p99 in each run, the ratios to "alone" of each pair, the noisy key's
 # status counts, and a markdown block for docs/benchmarks.md. Stops the stack by PID (also on error).
 # Environment: DURATION (default 15s per run), WARMUP (default 5s), QUIET_RPS (default 20),
-# NOISY_LIMIT (default 20), BASE_PORT, ADMIN_BASE_PORT (default 39191).
+# NOISY_LIMIT (default 20), BASE_PORT, ADMIN_BASE_PORT (default 28591).
 # A benchmark, not a test: the machine is shared, so compare the ratios of one command's pairs.
 set -euo pipefail
 export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
@@ -27,8 +27,8 @@ WARMUP="${WARMUP:-5s}"
 QUIET_RPS="${QUIET_RPS:-20}"
 NOISY_LIMIT="${NOISY_LIMIT:-20}"
 NOISY_RPS=$((NOISY_LIMIT * 10))
-BASE_PORT="${BASE_PORT:-57651}"
-ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-39191}"
+BASE_PORT="${BASE_PORT:-28551}"
+ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-28591}"
 TARGET="127.0.0.1:$BASE_PORT"
 READY_TIMEOUT_S=900
 

@@ -11,7 +11,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ghz="$("$root/bench/install-ghz.sh")"
 jar="$root/text-encoder-svc/target/text-encoder-svc.jar"
-port="${PORT:-51552}"
+port="${PORT:-28651}"
 call=(--insecure --call mmserve.encoder.v1.TextEncoder/EncodeText
       -d '{"texts":["a red circle on the left"],"normalize":true}' -c 32)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

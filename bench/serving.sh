@@ -5,7 +5,7 @@
 #   bench/serving.sh [--no-record]
 #
 # Starts text-encoder-svc, vision-encoder-svc and the gateway from their jars (built if missing) on
-# loopback ports 56051-56053 (admin 59091-59093), waits until each reports healthy, drives them
+# loopback ports 28751-56053 (admin 28791-59093), waits until each reports healthy, drives them
 # with io.mmserve.bench.GrpcLoad, runs io.mmserve.bench.OnnxBaseline with the mean batch size the
 # encoders formed, stops the services (by PID) and prints a markdown section that is appended to
 # docs/benchmarks.md (unless --no-record).
@@ -15,7 +15,7 @@
 # baseline; 2 rounds alternating), WARMUP_SECONDS (default 5),
 # SERVICE_WARMUP_SECONDS (default 20: unrecorded load per call before measuring), ORT_INTRA_OP_THREADS
 # (default 0, the services' default: onnxruntime.intra-op-threads for both encoders and the in-process
-# baseline), BASE_PORT (default 56051), ADMIN_BASE_PORT (default 59091), MMSERVE_JAVA_OPTS (service
+# baseline), BASE_PORT (default 28751), ADMIN_BASE_PORT (default 28791), MMSERVE_JAVA_OPTS (service
 # JVM flags).
 set -euo pipefail
 # Java 25, the JDK mmserve builds and runs on (.mvn/java-home.sh says what to install when it is missing)
@@ -37,8 +37,8 @@ LOAD_SECONDS="${LOAD_SECONDS:-15}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 SERVICE_WARMUP_SECONDS="${SERVICE_WARMUP_SECONDS:-20}"
 ORT_INTRA_OP_THREADS="${ORT_INTRA_OP_THREADS:-0}"
-BASE_PORT="${BASE_PORT:-56051}"
-ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-59091}"
+BASE_PORT="${BASE_PORT:-28751}"
+ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-28791}"
 PYTHON="${PYTHON:-python3}"
 
 GATEWAY_PORT=$BASE_PORT

@@ -19,7 +19,7 @@
 # rounds are not in the table.
 #
 # Environment: ROUNDS (3), WARMUP (15), DURATION (20), CONCURRENCY (64), PROFILE (0),
-# ORT_INTRA_OP_THREADS (0: the services' default), BASE_PORT (46051), ADMIN_BASE_PORT (49091),
+# ORT_INTRA_OP_THREADS (0: the services' default), BASE_PORT (28051), ADMIN_BASE_PORT (28091),
 # BENCH_JAR (bench/jmh/target/benchmarks.jar).
 set -euo pipefail
 export JAVA_HOME="$("$(dirname "${BASH_SOURCE[0]}")/../.mvn/java-home.sh")"
@@ -34,8 +34,8 @@ DURATION="${DURATION:-20}"
 CONCURRENCY="${CONCURRENCY:-64}"
 PROFILE="${PROFILE:-0}"
 ORT_INTRA_OP_THREADS="${ORT_INTRA_OP_THREADS:-0}"
-BASE_PORT="${BASE_PORT:-46051}"
-ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-49091}"
+BASE_PORT="${BASE_PORT:-28051}"
+ADMIN_BASE_PORT="${ADMIN_BASE_PORT:-28091}"
 BENCH_JAR="${BENCH_JAR:-bench/jmh/target/benchmarks.jar}"
 TEXT="a red circle next to a blue square"
 GW_PORT=$BASE_PORT

@@ -18,7 +18,7 @@ DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-5s}
 ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-16}
-BASE=58100
+BASE=29100
 [[ -f $PACK/model.json ]] || { echo "vision_threads.sh: no pack at $PACK (bench/infinity.sh builds it)" >&2; exit 1; }
 ghz="$(bench/install-ghz.sh)"
 work="$(mktemp -d)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refreshes docs/images/prometheus-request-rate.png (docs/observability.md): Prometheus's graph of the
 # gateway's request rate under ghz load, taken with headless chromium (Debian's).
-#   1. starts ./mmserve up --observe (the CLI jar) on loopback ports of its own (BASE_PORT, default 57751;
+#   1. starts ./mmserve up --observe (the CLI jar) on loopback ports of its own (BASE_PORT, default 28951;
 #      admin ADMIN_BASE_PORT, default 39391; Prometheus PROMETHEUS_PORT, default 39490) and waits for its
 #      Prometheus;
 #   2. loads the gateway with ghz (bench/install-ghz.sh): EmbedText at concurrency 4 for PHASE (default 60s),
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME="$(.mvn/java-home.sh)"
 export JAVA_HOME
-BASE_PORT=${BASE_PORT:-57751}
+BASE_PORT=${BASE_PORT:-28951}
 ADMIN_BASE_PORT=${ADMIN_BASE_PORT:-39391}
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-39490}
 PHASE=${PHASE:-60s}
