@@ -4,7 +4,6 @@ import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.SettableFuture;
 import com.google.protobuf.ByteString;
 import io.mmserve.api.v1.GalleryItem;
 import io.mmserve.api.v1.Image;
@@ -35,10 +34,10 @@ import java.util.function.UnaryOperator;
  * <p>Ready embeddings alone carry no model version: they are taken as the collection's; for a new
  * collection the gateway asks the text encoder which version its model is (one short text).
  *
- * <p>When thumbnails are on, {@link #run} makes them on its calling thread, the gRPC call
- * executor's (for HTTP/JSON, Armeria's blocking-task executor; never a transport event loop), after
- * the collection lookup has been sent: the embeddings are requested as soon as the lookup answers,
- * independently of the thumbnails, and the write to gallery-svc waits for both.
+ * <p>When thumbnails are on, {@link #run} has the {@link Thumbnailer}'s own threads make them,
+ * never the calling thread (a gRPC event loop): the embeddings are requested as soon as the
+ * collection lookup answers, independently of the thumbnails, and the write to gallery-svc waits
+ * for both.
  */
 final class GalleryUpsertCall {
   /** Embedded to learn the default model's version and dimension when only embeddings are given. */
@@ -103,27 +102,11 @@ final class GalleryUpsertCall {
     if (embeddings > 0) {
       limits.checkEmbeddingCount("items", embeddings);
     }
-    SettableFuture<List<ByteString>> thumbnails = SettableFuture.create();
-    ListenableFuture<UpsertResponse> answer =
-        Futures.transformAsync(
-            collections.describe(request.getCollection()),
-            found -> embed(request, found, texts, images, thumbnails),
-            directExecutor());
-    try {
-      thumbnails.set(thumbnails(request));
-    } catch (RuntimeException e) {
-      thumbnails.setException(e); // fails the call instead of leaving the write waiting
-    }
-    return answer;
-  }
-
-  /** One thumbnail per item, empty for items that are not images or get none. */
-  private List<ByteString> thumbnails(UpsertRequest request) {
-    List<ByteString> out = new ArrayList<>(request.getItemsCount());
-    for (GalleryItem item : request.getItemsList()) {
-      out.add(item.hasImage() ? thumbnailer.make(item.getImage()) : ByteString.EMPTY);
-    }
-    return out;
+    ListenableFuture<List<ByteString>> thumbnails = thumbnailer.makeAll(request.getItemsList());
+    return Futures.transformAsync(
+        collections.describe(request.getCollection()),
+        found -> embed(request, found, texts, images, thumbnails),
+        directExecutor());
   }
 
   private ListenableFuture<UpsertResponse> embed(

@@ -13,6 +13,7 @@ import io.mmserve.kit.client.Target;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.server.MethodMessageLimits;
+import io.mmserve.kit.server.NettyTransport;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.kit.tls.ClientTlsSettings;
 import io.mmserve.rollout.RolloutSettings;
@@ -169,6 +170,8 @@ public record GatewayConfig(
     Map<String, String> defaults =
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.put(ServerConfig.MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE);
+    // calls only check, queue and return futures (thumbnails have their own threads): no hand-off
+    defaults.put(NettyTransport.EXECUTOR, "direct");
     defaults.put(MethodMessageLimits.KEY, DEFAULT_METHOD_MAX_INBOUND_MESSAGE_SIZE);
     defaults.put(TEXT_ENCODER_TARGET, DEFAULT_TEXT_ENCODER_TARGET);
     defaults.put(VISION_ENCODER_TARGET, DEFAULT_VISION_ENCODER_TARGET);

@@ -188,7 +188,7 @@ public final class Main {
             backends.backends,
             new LabelEmbeddingCache(config.labelEmbeddingCacheEntries(), startup.meters()),
             config.limits(),
-            new Thumbnailer(config.thumbnails(), startup.meters()),
+            startup.closeOnStop(Thumbnailer.onOwnThreads(config.thumbnails(), startup.meters())),
             router);
     startRollouts(config, router, service, backends, startup);
     GatewayAuth auth = startup.closeOnStop(GatewayAuth.start(config.auth(), startup.meters()));

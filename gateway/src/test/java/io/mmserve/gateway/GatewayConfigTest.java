@@ -12,6 +12,7 @@ import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
+import io.mmserve.kit.server.NettyTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,14 @@ class GatewayConfigTest {
     assertEquals(RequestLimits.of(256, 64), config.limits());
     assertEquals(Duration.ofSeconds(30), config.defaultDeadline());
     assertEquals(64 << 20, config.maxInboundMessageBytes());
+  }
+
+  @Test
+  void defaults_runCallsOnTheEventLoopThatReadThem() {
+    Config config = Config.of(GatewayConfig.defaults());
+
+    assertEquals(
+        NettyTransport.CallExecutor.DIRECT, NettyTransport.Settings.from(config).executor());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.mmserve.inference.pack.PackDirectories;
 import io.mmserve.kit.config.Config;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.fault.FaultInjection;
+import io.mmserve.kit.server.NettyTransport;
 import io.mmserve.kit.server.ServerConfig;
 import io.mmserve.text.encoder.SequenceBuckets;
 import io.mmserve.text.encoder.TextLimits;
@@ -66,6 +67,8 @@ public record TextEncoderConfig(
         new HashMap<>(ServerConfig.defaults(DEFAULT_GRPC_PORT, DEFAULT_ADMIN_PORT));
     defaults.putAll(BackendSettings.defaultSettings()); // backend, onnxruntime.*, triton.*
     defaults.putAll(FaultInjection.defaults());
+    // calls only check, tokenize and queue; the model runs on the batcher's thread: no hand-off
+    defaults.put(NettyTransport.EXECUTOR, "direct");
     defaults.putAll(
         BatchingSettings.defaultSettings(BATCHING_PREFIX, BatchingSettings.MODEL_DEFAULTS));
     defaults.put(MODEL_PACKS, DEFAULT_MODEL_PACKS);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.mmserve.inference.batch.BatchingSettings;
 import io.mmserve.kit.config.ConfigException;
 import io.mmserve.kit.config.ConfigLoader;
+import io.mmserve.kit.server.NettyTransport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,21 @@ class TextEncoderConfigTest {
             ConfigLoader.load(TextEncoderConfig.defaults(), List.of(), Map.of()));
 
     assertEquals(BatchingSettings.ofItems(32, Duration.ofMillis(2), 1024, 1), config.batching());
+  }
+
+  @Test
+  void defaults_runCallsOnTheEventLoopThatReadThem_aFlagTakesThePool() {
+    assertEquals(
+        NettyTransport.CallExecutor.DIRECT,
+        NettyTransport.Settings.from(
+                ConfigLoader.load(TextEncoderConfig.defaults(), List.of(), Map.of()))
+            .executor());
+    assertEquals(
+        NettyTransport.CallExecutor.POOL,
+        NettyTransport.Settings.from(
+                ConfigLoader.load(
+                    TextEncoderConfig.defaults(), List.of("--grpc.executor=pool"), Map.of()))
+            .executor());
   }
 
   @Test

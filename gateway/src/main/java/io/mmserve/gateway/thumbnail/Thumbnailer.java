@@ -1,9 +1,14 @@
 package io.mmserve.gateway.thumbnail;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.ListeningExecutorService;
+import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mmserve.api.v1.GalleryItem;
 import io.mmserve.api.v1.Image;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -11,9 +16,16 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -30,10 +42,12 @@ import org.slf4j.LoggerFactory;
  * {@link #make} never fails an upsert: an image it cannot decode gets no thumbnail, and the reason
  * is counted in {@code mmserve_gateway_thumbnails_total{outcome}}.
  *
- * <p>Thread-safe; {@link #make} runs on the calling thread, and holds it for the decode, scale and
- * encode of one image (a few milliseconds for a photo, thanks to subsampled decoding).
+ * <p>Thread-safe. {@link #make} runs on the calling thread, and holds it for the decode, scale and
+ * encode of one image (a few milliseconds for a photo, thanks to subsampled decoding); {@link
+ * #makeAll} runs on this thumbnailer's executor, so that a gRPC event loop, where the gateway's
+ * calls run ({@code grpc.executor=direct}), is never held by image work.
  */
-public final class Thumbnailer {
+public final class Thumbnailer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Thumbnailer.class);
 
   /** What became of one image. */
@@ -55,9 +69,20 @@ public final class Thumbnailer {
   private final ThumbnailSettings settings;
   private final ThumbnailDecoder decoder;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+  private final ListeningExecutorService executor;
 
+  /** A thumbnailer whose {@link #makeAll} runs on the calling thread (tests). */
   public Thumbnailer(ThumbnailSettings settings, MeterRegistry meters) {
+    this(settings, meters, MoreExecutors.newDirectExecutorService());
+  }
+
+  /**
+   * A thumbnailer whose {@link #makeAll} runs on {@code executor}, which it owns: {@link #close()}
+   * shuts it down.
+   */
+  public Thumbnailer(ThumbnailSettings settings, MeterRegistry meters, ExecutorService executor) {
     this.settings = settings;
+    this.executor = MoreExecutors.listeningDecorator(executor);
     this.decoder = new ThumbnailDecoder(settings.maxPixels());
     for (Outcome outcome : Outcome.values()) {
       outcomes.put(
@@ -67,6 +92,27 @@ public final class Thumbnailer {
               .tag("outcome", outcome.tag())
               .register(meters));
     }
+  }
+
+  /**
+   * A thumbnailer on its own daemon threads {@code gateway-thumbnails-N}, one per available
+   * processor (image work is CPU-bound).
+   */
+  public static Thumbnailer onOwnThreads(ThumbnailSettings settings, MeterRegistry meters) {
+    if (!settings.enabled()) {
+      return new Thumbnailer(settings, meters);
+    }
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory threads =
+        r -> {
+          Thread t = new Thread(r, "gateway-thumbnails-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    return new Thumbnailer(
+        settings,
+        meters,
+        Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), threads));
   }
 
   /** A thumbnailer that makes none (and counts nothing anywhere). */
@@ -112,6 +158,32 @@ public final class Thumbnailer {
     }
     outcomes.get(outcome).increment();
     return thumbnail;
+  }
+
+  /**
+   * One thumbnail per item, in order ({@link #make} for an image, an empty string for an item that
+   * is not one), made on this thumbnailer's executor; done at once when thumbnails are off or no
+   * item is an image.
+   */
+  public ListenableFuture<List<ByteString>> makeAll(List<GalleryItem> items) {
+    if (!settings.enabled() || items.stream().noneMatch(GalleryItem::hasImage)) {
+      return Futures.immediateFuture(Collections.nCopies(items.size(), ByteString.EMPTY));
+    }
+    List<GalleryItem> copy = List.copyOf(items);
+    return executor.submit(
+        () -> {
+          List<ByteString> out = new ArrayList<>(copy.size());
+          for (GalleryItem item : copy) {
+            out.add(item.hasImage() ? make(item.getImage()) : ByteString.EMPTY);
+          }
+          return out;
+        });
+  }
+
+  /** Stops the executor; thumbnails still queued are not made (their calls are ending). */
+  @Override
+  public void close() {
+    executor.shutdownNow();
   }
 
   /** {@code source} with its longest side at most {@code maxSide}, opaque RGB over white. */

@@ -3,12 +3,19 @@ package io.mmserve.gateway.thumbnail;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mmserve.api.v1.GalleryItem;
 import io.mmserve.api.v1.Image;
 import io.mmserve.api.v1.PixelFormat;
 import io.mmserve.api.v1.RawImage;
 import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ThumbnailerTest {
@@ -37,6 +44,49 @@ class ThumbnailerTest {
       // JPEG at quality 90 moves a flat colour by a few levels
       assertTrue(Math.abs(expected[c] - actual[c]) <= 12, java.util.Arrays.toString(actual));
     }
+  }
+
+  @Test
+  void makeAll_runsOnTheThumbnailersExecutorNotTheCallingThread_oneThumbnailPerItemInOrder()
+      throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor(r -> new Thread(r, "thumbs"));
+    CountDownLatch hold = new CountDownLatch(1);
+    pool.execute(
+        () -> {
+          try {
+            hold.await(); // the executor is busy: makeAll must not make anything on the caller
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    try (Thumbnailer thumbnailer =
+        new Thumbnailer(new ThumbnailSettings(160, 90, 1_000_000), meters, pool)) {
+      List<GalleryItem> items =
+          List.of(
+              GalleryItem.newBuilder().setText("a text").build(),
+              GalleryItem.newBuilder().setImage(encoded(Thumbnails.png(800, 400, false))).build());
+
+      ListenableFuture<List<ByteString>> made = thumbnailer.makeAll(items);
+
+      assertTrue(!made.isDone());
+      assertEquals(0.0, count("made"));
+      hold.countDown();
+      List<ByteString> thumbnails = made.get(30, TimeUnit.SECONDS);
+      assertEquals(2, thumbnails.size());
+      assertEquals(ByteString.EMPTY, thumbnails.get(0));
+      assertEquals(160, Thumbnails.read(thumbnails.get(1)).getWidth());
+      assertEquals(1.0, count("made"));
+    }
+    assertTrue(pool.isShutdown()); // the thumbnailer owns its executor
+  }
+
+  @Test
+  void makeAll_withoutImagesOrWhenOff_isDoneAtOnceWithEmptyThumbnails() throws Exception {
+    List<GalleryItem> texts = List.of(GalleryItem.newBuilder().setText("a").build());
+    assertEquals(List.of(ByteString.EMPTY), thumbnailer(160, 1_000_000).makeAll(texts).get());
+    List<GalleryItem> image =
+        List.of(GalleryItem.newBuilder().setImage(encoded(Thumbnails.png(80, 40, false))).build());
+    assertEquals(List.of(ByteString.EMPTY), Thumbnailer.off().makeAll(image).get());
   }
 
   @Test
