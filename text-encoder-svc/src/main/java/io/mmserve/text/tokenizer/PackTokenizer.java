@@ -1,7 +1,7 @@
 package io.mmserve.text.tokenizer;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -30,6 +30,9 @@ import java.util.Optional;
  * the last call, which frees the native tokenizer.
  */
 public final class PackTokenizer implements AutoCloseable {
+  /** CLIP's start and end tokens come from the tokenizer's post-processor. */
+  private static final boolean ADD_SPECIAL_TOKENS = true;
+
   /** The manifest field naming the text cleaning ({@link TextCleaner}); optional. */
   public static final String CLEANING_FIELD = "cleaning";
 
@@ -81,7 +84,7 @@ public final class PackTokenizer implements AutoCloseable {
                   // DJL clamps the max length to this (default 512)
                   Map.of("modelMaxLength", Integer.toString(contextLength)))
               .optTokenizerPath(tokenizerJson)
-              .optAddSpecialTokens(true)
+              .optAddSpecialTokens(ADD_SPECIAL_TOKENS)
               .optTruncation(true)
               .optMaxLength(contextLength)
               .optPadding(false)
@@ -103,10 +106,28 @@ public final class PackTokenizer implements AutoCloseable {
     return new PackTokenizer(tokenizer, contextLength, padId, cleaner);
   }
 
-  /** Cleans, tokenizes, truncates and pads one text. An empty text gives start and end tokens. */
+  /**
+   * Cleans, tokenizes, truncates and pads one text. An empty text gives start and end tokens.
+   *
+   * <p>Reads only the ids and the overflow count of the native encoding, not DJL's whole {@code
+   * Encoding} (tokens as strings, character spans, word, type and sequence ids, masks: six more JNI
+   * calls and their objects, 18% of a text encoder's I/O thread, docs/benchmarks.md). The attention
+   * mask is 1 over the ids, as the tokenizer's own is without padding. DJL's {@code encode} also
+   * applies its builder's prefix-space, lower-case and accent options first, none of which {@link
+   * #open} sets.
+   */
   public TokenizedText tokenize(String text) {
-    Encoding encoding = tokenizer.encode(cleaner.clean(text));
-    long[] tokens = encoding.getIds();
+    long encoding =
+        TokenizersLibrary.LIB.encode(
+            tokenizer.getHandle(), cleaner.clean(text), ADD_SPECIAL_TOKENS);
+    long[] tokens;
+    boolean truncated;
+    try {
+      tokens = TokenizersLibrary.LIB.getTokenIds(encoding);
+      truncated = TokenizersLibrary.LIB.getOverflowCount(encoding) > 0;
+    } finally {
+      TokenizersLibrary.LIB.deleteEncoding(encoding);
+    }
     if (tokens.length > contextLength) {
       throw new IllegalStateException(
           "the tokenizer returned " + tokens.length + " ids for a context of " + contextLength);
@@ -114,9 +135,9 @@ public final class PackTokenizer implements AutoCloseable {
     long[] ids = new long[contextLength];
     long[] mask = new long[contextLength];
     System.arraycopy(tokens, 0, ids, 0, tokens.length);
-    System.arraycopy(encoding.getAttentionMask(), 0, mask, 0, tokens.length);
+    Arrays.fill(mask, 0, tokens.length, 1L);
     Arrays.fill(ids, tokens.length, contextLength, padId);
-    return new TokenizedText(ids, mask, tokens.length, encoding.exceedMaxLength());
+    return new TokenizedText(ids, mask, tokens.length, truncated);
   }
 
   /** Ids per text. */
