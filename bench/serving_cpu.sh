@@ -10,15 +10,21 @@
 # side: start text-encoder-svc and the gateway on loopback (ports BASE_PORT, BASE_PORT+1; admin
 # ADMIN_BASE_PORT, +1), warm up WARMUP seconds, measure DURATION seconds with
 # io.mmserve.bench.GrpcLoad (closed loop, one text per EmbedText) reading both processes' CPU
-# ticks from /proc/PID/stat, read the encoder's mmserve_batch_size, stop both (by PID). Then ONNX
-# Runtime runs the text encoder in-process at the mean batch size the encoder formed
-# (io.mmserve.bench.OnnxBaseline): its CPU per item is the model's own, and "encoder hop" is the
-# encoder's CPU per item minus it. With PROFILE=1 a last round per side runs with JFR on both
-# services during the measured window and prints each one's hottest methods (jfr view
-# hot-methods, sampling every millisecond; the recordings are kept in JFR_DIR when set); those
-# rounds are not in the table.
+# ticks per thread from /proc/PID/task (bench/thread_cpu.py), read the encoder's mmserve_batch_size,
+# stop both (by PID). The CPU per text is split by thread: the encoder's model (its batcher thread
+# and ONNX Runtime's threads), the JIT compilers (shown apart: they fall as the JVMs warm up), and
+# the rest, which is the serving path ("hop": the gateway and the encoder less its model). ONNX
+# Runtime then runs the text encoder in-process at the mean batch size the encoder formed
+# (io.mmserve.bench.OnnxBaseline) for reference. With PROFILE=1 a last round per side runs with JFR
+# on both services during the measured window and prints each one's hottest methods (jfr view
+# hot-methods, sampling every millisecond; the recordings are kept in JFR_DIR when set); with
+# PROFILE=async that round runs async-profiler 4.1 instead (CPU samples every millisecond, Java,
+# JVM and kernel frames, loaded into the running services with jcmd; the library comes from Maven
+# into ~/.cache/mmserve on first use) and prints each service's share of samples by thread and by
+# kind of frame and its hottest frames (bench/profile_top.py); the collapsed stacks and flame
+# graphs are kept in PROFILE_DIR when set. Profiled rounds are not in the table.
 #
-# Environment: ROUNDS (3), WARMUP (15), DURATION (20), CONCURRENCY (64), PROFILE (0),
+# Environment: ROUNDS (3), WARMUP (45), DURATION (20), CONCURRENCY (64), PROFILE (0, 1 or async),
 # ORT_INTRA_OP_THREADS (0: the services' default), BASE_PORT (28051), ADMIN_BASE_PORT (28091),
 # BENCH_JAR (bench/jmh/target/benchmarks.jar).
 set -euo pipefail
@@ -29,7 +35,7 @@ cd "$ROOT"
 
 (($# > 0)) || { echo "usage: bench/serving_cpu.sh LABEL=JARDIR[:FLAGS] ..." >&2; exit 2; }
 ROUNDS="${ROUNDS:-3}"
-WARMUP="${WARMUP:-15}"
+WARMUP="${WARMUP:-45}"
 DURATION="${DURATION:-20}"
 CONCURRENCY="${CONCURRENCY:-64}"
 PROFILE="${PROFILE:-0}"
@@ -42,7 +48,6 @@ GW_PORT=$BASE_PORT
 TEXT_PORT=$((BASE_PORT + 1))
 GW_ADMIN=$ADMIN_BASE_PORT
 TEXT_ADMIN=$((ADMIN_BASE_PORT + 1))
-HZ=$(getconf CLK_TCK)
 
 work="$(mktemp -d)"
 pids=()
@@ -103,21 +108,52 @@ run_side() { # label dir flags round profile
   if [[ $profile == 1 ]]; then
     jcmd "$text_pid" JFR.start name=hop settings=profile method-profiling=max >/dev/null
     jcmd "$gw_pid" JFR.start name=hop settings=profile method-profiling=max >/dev/null
+  elif [[ $profile == async ]]; then # jcmd reads key=value as its own option unless quoted
+    jcmd "$text_pid" JVMTI.agent_load "$ASYNC_LIB" '"start,event=cpu,interval=1ms,threads"' >/dev/null
+    jcmd "$gw_pid" JVMTI.agent_load "$ASYNC_LIB" '"start,event=cpu,interval=1ms,threads"' >/dev/null
   fi
   local s0 c0 s1 c1 out load
   read -r s0 c0 < <(batch_totals $TEXT_ADMIN)
   load="$(cut -d' ' -f1 /proc/loadavg)"
+  python3 bench/thread_cpu.py snapshot "$text_pid" "$gw_pid" >"$work/threads0.json"
   out="$(grpc_load "$DURATION" 1 --cpu-pids "$text_pid,$gw_pid")"
+  python3 bench/thread_cpu.py snapshot "$text_pid" "$gw_pid" >"$work/threads1.json"
   read -r s1 c1 < <(batch_totals $TEXT_ADMIN)
+  local requests threads
+  requests="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["requests"])' "$out")"
+  threads="$(python3 bench/thread_cpu.py diff "$work/threads0.json" "$work/threads1.json" "$requests" |
+    paste -sd, -)"
   if [[ $profile == 1 ]]; then
     jcmd "$text_pid" JFR.stop name=hop filename="$work/$label-text.jfr" >/dev/null
     jcmd "$gw_pid" JFR.stop name=hop filename="$work/$label-gateway.jfr" >/dev/null
+  elif [[ $profile == async ]]; then
+    for svc in text gateway; do
+      local pid=$text_pid
+      [[ $svc == gateway ]] && pid=$gw_pid
+      jcmd "$pid" JVMTI.agent_load "$ASYNC_LIB" "\"dump,file=$work/$label-$svc.html,flamegraph\"" >/dev/null
+      jcmd "$pid" JVMTI.agent_load "$ASYNC_LIB" "\"stop,file=$work/$label-$svc.collapsed,collapsed\"" >/dev/null
+    done
   else
-    echo "{\"label\": \"$label\", \"round\": $round, \"load\": $load, \"items\": $((s1 - s0)), \"calls\": $((c1 - c0)), ${out#\{}" \
+    echo "{\"label\": \"$label\", \"round\": $round, \"load\": $load, \"items\": $((s1 - s0)), \"calls\": $((c1 - c0)), \"threads\": [$threads], ${out#\{}" \
       >>"$work/results.jsonl"
   fi
   stop_services
 }
+
+async_profiler() { # the agent library, from Maven into ~/.cache on first use
+  local version=4.1 arch
+  case "$(uname -m)" in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) return 1 ;; esac
+  local dir=$HOME/.cache/mmserve/async-profiler-$version
+  if [[ ! -f $dir/$arch/libasyncProfiler.so ]]; then
+    ./mvnw -B -q dependency:get -Dartifact=tools.profiler:async-profiler:$version >&2
+    mkdir -p "$dir"
+    unzip -o -q "$HOME/.m2/repository/tools/profiler/async-profiler/$version/async-profiler-$version.jar" \
+      "$arch/*" -d "$dir"
+  fi
+  echo "$dir/$arch/libasyncProfiler.so"
+}
+ASYNC_LIB=""
+if [[ $PROFILE == async ]]; then ASYNC_LIB="$(async_profiler)"; fi
 
 sides=("$@")
 for round in $(seq "$ROUNDS"); do
@@ -140,48 +176,57 @@ echo "serving_cpu.sh: in-process ONNX Runtime, batch $mean_batch ..." >&2
 model="$(java -cp "$BENCH_JAR" io.mmserve.bench.OnnxBaseline --encoder text --batch "$mean_batch" \
   --intra-op-threads "$ORT_INTRA_OP_THREADS" --duration "${DURATION}s" --warmup "${WARMUP}s" 2>/dev/null)"
 
-python3 - "$work/results.jsonl" "$HZ" "$model" <<'PY'
+python3 - "$work/results.jsonl" "$model" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-hz = int(sys.argv[2]); model = json.loads(sys.argv[3])
+model = json.loads(sys.argv[2])
 model_us = model["cpu_ms_per_item"] * 1000
 print(f"model (ONNX Runtime in-process, batch {model['batch'] if 'batch' in model else '?'}): "
       f"{model_us:.0f} CPU us per text\n")
+print("CPU us per text by thread group (bench/thread_cpu.py): io = gRPC event loops and call executor, "
+      "model = the batcher and ONNX Runtime threads, jit = the JIT compilers; hop = gateway + encoder "
+      "less its model, without jit (jit falls as the JVMs warm up; it is shown on its own)\n")
 print("| side | round | load | texts/s | p50 ms | errors | texts per encoder call "
-      "| gateway CPU us/text | encoder CPU us/text | encoder hop (less model) us/text | hop total us/text |")
+      "| gateway us/text (jit) | encoder io + other us/text (jit) | encoder model us/text | hop total us/text |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 by = {}
 for r in rows:
-    n = r["requests"]
-    enc_t, gw_t = r["cpu_ticks"]
-    enc = enc_t * 1e6 / hz / n
-    gw = gw_t * 1e6 / hz / n
-    hop = enc - model_us
+    enc, gw = r["threads"]
     errors = sum(r["errors"].values())
     per_call = r["items"] / r["calls"] if r["calls"] else float("nan")
-    by.setdefault(r["label"], []).append((gw, hop, gw + hop, r["rps"]))
+    gw_us = gw["io"] + gw["other"] + gw["gc"] + gw["model"]
+    hop_enc = enc["io"] + enc["other"] + enc["gc"]
+    by.setdefault(r["label"], []).append((gw_us, hop_enc, gw_us + hop_enc, r["rps"], enc["model"]))
     print(f"| {r['label']} | {r['round']} | {r['load']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {errors} "
-          f"| {per_call:.1f} | {gw:.0f} | {enc:.0f} | {hop:.0f} | {gw + hop:.0f} |")
+          f"| {per_call:.1f} | {gw_us:.0f} ({gw['jit']:.0f}) | {hop_enc:.0f} ({enc['jit']:.0f}) "
+          f"| {enc['model']:.0f} | {gw_us + hop_enc:.0f} |")
 print()
-print("| side | median gateway us/text | median encoder hop us/text | median hop total us/text | median texts/s |")
-print("| --- | ---: | ---: | ---: | ---: |")
+print("| side | median gateway us/text | median encoder hop us/text | median hop total us/text "
+      "| median encoder model us/text | median texts/s |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |")
 for label, v in by.items():
     med = lambda i: statistics.median(x[i] for x in v)
-    print(f"| {label} | {med(0):.0f} | {med(1):.0f} | {med(2):.0f} | {med(3):.0f} |")
+    print(f"| {label} | {med(0):.0f} | {med(1):.0f} | {med(2):.0f} | {med(4):.0f} | {med(3):.0f} |")
 PY
 fi
 
-if [[ $PROFILE == 1 ]]; then
+if [[ $PROFILE == 1 || $PROFILE == async ]]; then
   for side in "${sides[@]}"; do
     label=${side%%=*} rest=${side#*=}
     dir=${rest%%:*} flags=""
     [[ $rest == *:* ]] && flags=${rest#*:}
-    run_side "$label" "$dir" "$flags" profile 1
+    run_side "$label" "$dir" "$flags" profile "$PROFILE"
     for svc in gateway text; do
       echo
-      echo "JFR hot methods, $label, $svc:"
-      jfr view --width 150 hot-methods "$work/$label-$svc.jfr" | head -n 30
-      [[ -z ${JFR_DIR:-} ]] || cp "$work/$label-$svc.jfr" "$JFR_DIR/"
+      if [[ $PROFILE == 1 ]]; then
+        echo "JFR hot methods, $label, $svc:"
+        jfr view --width 150 hot-methods "$work/$label-$svc.jfr" | head -n 30
+        [[ -z ${JFR_DIR:-} ]] || cp "$work/$label-$svc.jfr" "$JFR_DIR/"
+      else
+        echo "async-profiler, $label, $svc:"
+        python3 bench/profile_top.py "$work/$label-$svc.collapsed" 25
+        [[ -z ${PROFILE_DIR:-} ]] || cp "$work/$label-$svc.collapsed" "$work/$label-$svc.html" "$PROFILE_DIR/"
+      fi
     done
   done
 fi
