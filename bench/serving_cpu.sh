@@ -225,6 +225,10 @@ if [[ $PROFILE == 1 || $PROFILE == async ]]; then
       else
         echo "async-profiler, $label, $svc:"
         python3 bench/profile_top.py "$work/$label-$svc.collapsed" 25
+        if [[ $svc == text ]]; then # the model dominates: the serving path on its own
+          echo "async-profiler, $label, $svc, gRPC threads only:"
+          python3 bench/profile_top.py "$work/$label-$svc.collapsed" 25 grpc- | tail -n +10
+        fi
         [[ -z ${PROFILE_DIR:-} ]] || cp "$work/$label-$svc.collapsed" "$work/$label-$svc.html" "$PROFILE_DIR/"
       fi
     done
