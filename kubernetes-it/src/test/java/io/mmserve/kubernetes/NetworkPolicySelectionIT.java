@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.apis.NetworkingV1Api;
@@ -18,6 +19,7 @@ import io.kubernetes.client.util.Config;
 import io.mmserve.kubernetes.Manifest.KubeObject;
 import io.mmserve.testsupport.ControlPlane;
 import io.mmserve.testsupport.Poll;
+import java.net.HttpURLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -207,11 +209,32 @@ class NetworkPolicySelectionIT {
     return all;
   }
 
+  /**
+   * Creates namespace {@code name} with its {@code default} service account, which its pods need
+   * (403 until it exists) and which the controller manager makes only a moment later; one it made
+   * first is a 409, taken as it is.
+   */
   private static void createNamespace(String name) throws Exception {
     cluster.create(
         new KubeObject(
             Map.of("apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", name))),
         null);
+    try {
+      cluster.create(
+          new KubeObject(
+              Map.of(
+                  "apiVersion",
+                  "v1",
+                  "kind",
+                  "ServiceAccount",
+                  "metadata",
+                  Map.of("name", "default"))),
+          name);
+    } catch (ApiException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+    }
   }
 
   /**

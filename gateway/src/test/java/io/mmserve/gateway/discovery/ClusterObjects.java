@@ -27,6 +27,7 @@ import io.kubernetes.client.openapi.models.V1PodIP;
 import io.kubernetes.client.openapi.models.V1PodSpec;
 import io.kubernetes.client.openapi.models.V1PodStatus;
 import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceAccount;
 import io.kubernetes.client.openapi.models.V1ServicePort;
 import io.kubernetes.client.openapi.models.V1ServiceSpec;
 import io.kubernetes.client.util.ClientBuilder;
@@ -103,8 +104,23 @@ final class ClusterObjects implements AutoCloseable {
     return client;
   }
 
+  /**
+   * Creates namespace {@code name} with its {@code default} service account. The pods of a
+   * namespace are refused (403, "serviceaccount default not found") until that account exists, and
+   * the controller manager makes it a moment after the namespace: made here too (an account the
+   * controller made first is a 409, and is taken as it is), a pod can follow at once.
+   */
   void namespace(String name) throws ApiException {
     core.createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(name))).execute();
+    try {
+      core.createNamespacedServiceAccount(
+              name, new V1ServiceAccount().metadata(new V1ObjectMeta().name("default")))
+          .execute();
+    } catch (ApiException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+    }
   }
 
   /** Registers the node (Ready) and renews its lease every few seconds, as a kubelet does. */
