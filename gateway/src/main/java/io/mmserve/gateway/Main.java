@@ -172,6 +172,7 @@ public final class Main {
                     config.maxInboundMessageBytes(),
                     backendCredentials(config, startup),
                     startup.tracing(),
+                    startup::onServerEventLoops, // an answer is written back on the loop it came on
                     discovery.provider()),
                 startup.meters(),
                 startup.tracing().tracer(),

@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The replicas of one backend (text-encoder-svc, vision-encoder-svc or fusion-svc) behind one gRPC
@@ -103,17 +104,24 @@ public final class BackendPool implements AutoCloseable {
     static ChannelFactory plaintext(
         int maxInboundMessageBytes, Tracing tracing, NameResolverProvider... more) {
       return withCredentials(
-          maxInboundMessageBytes, InsecureChannelCredentials.create(), tracing, more);
+          maxInboundMessageBytes,
+          InsecureChannelCredentials.create(),
+          tracing,
+          UnaryOperator.identity(),
+          more);
     }
 
     /**
      * As {@link #plaintext(int, Tracing, NameResolverProvider...)}, with these credentials: TLS
-     * ({@link io.mmserve.kit.tls.ClientTls#credentials()}) or plaintext.
+     * ({@link io.mmserve.kit.tls.ClientTls#credentials()}) or plaintext, and each builder passed
+     * through {@code eventLoops} (such as {@link
+     * io.mmserve.kit.server.Startup#onServerEventLoops}).
      */
     static ChannelFactory withCredentials(
         int maxInboundMessageBytes,
         ChannelCredentials credentials,
         Tracing tracing,
+        UnaryOperator<ManagedChannelBuilder<?>> eventLoops,
         NameResolverProvider... more) {
       return (target, refresh) -> {
         NameResolverRegistry resolvers = NameResolvers.standard(refresh);
@@ -121,7 +129,8 @@ public final class BackendPool implements AutoCloseable {
           resolvers.register(provider);
         }
         return tracing.instrument(
-            GrpcChannels.builder(target, maxInboundMessageBytes, resolvers, credentials));
+            eventLoops.apply(
+                GrpcChannels.builder(target, maxInboundMessageBytes, resolvers, credentials)));
       };
     }
   }

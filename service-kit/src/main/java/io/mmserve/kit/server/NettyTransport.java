@@ -1,6 +1,9 @@
 package io.mmserve.kit.server;
 
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -8,8 +11,10 @@ import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.mmserve.kit.config.Config;
 import java.util.Map;
@@ -187,6 +192,22 @@ public final class NettyTransport implements AutoCloseable {
     builder.bossEventLoopGroup(boss).workerEventLoopGroup(workers).channelType(channel);
     if (executor == CallExecutor.DIRECT) {
       builder.directExecutor();
+    }
+    return builder;
+  }
+
+  /**
+   * Puts a client channel on the server's I/O threads instead of grpc-java's own client event
+   * loops, when {@code builder} is Netty's (it is whenever grpc-netty-shaded provides the channel,
+   * as in every mmserve service): an answer that arrives on the thread that serves the caller's
+   * connection is written back without a hand-off to another thread. The channels must be shut down
+   * before {@link #close()}. Another builder is returned as it is.
+   */
+  public ManagedChannelBuilder<?> applyTo(ManagedChannelBuilder<?> builder) {
+    if (builder instanceof NettyChannelBuilder netty) {
+      Class<? extends Channel> channel =
+          choice.kind() == Kind.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+      netty.eventLoopGroup(workers).channelType(channel);
     }
     return builder;
   }

@@ -32,11 +32,12 @@ import org.slf4j.LoggerFactory;
  *       #EXIT_BAD_CONFIG} and one line on stderr that shows it, no stack trace; reads the {@code
  *       OTEL_*} variables into the service's {@link Tracing} (off unless they ask for it);
  *   <li>logs the effective config (secrets masked);
- *   <li>makes the Prometheus registry and binds the {@link StandardMeters};
- *   <li>calls the {@link Assembly}, which builds the service's objects with {@code new} and hands
- *       what must be closed to {@link Startup#closeOnStop};
- *   <li>builds the gRPC server on the {@link NettyTransport} of {@code grpc.transport} and {@code
- *       grpc.executor} (health following the dependency's readiness, polled every {@link
+ *   <li>makes the Prometheus registry and binds the {@link StandardMeters}, and opens the {@link
+ *       NettyTransport} of {@code grpc.transport} and {@code grpc.executor} (its event loops);
+ *   <li>calls the {@link Assembly}, which builds the service's objects with {@code new}, hands what
+ *       must be closed to {@link Startup#closeOnStop}, and may put its client channels on those
+ *       event loops ({@link Startup#onServerEventLoops});
+ *   <li>builds the gRPC server on the transport (health following the dependency's readiness, polled every {@link
  *       #READINESS_POLL}; TLS from {@link ServerTlsSettings} when {@code tls.cert-file} is set, its
  *       files polled on the thread {@code NAME-tls-reload}) and the admin HTTP server ({@code
  *       /metrics}, {@code /healthz} answering what gRPC health answers);
@@ -172,13 +173,14 @@ public final class ServiceRunner<S> {
       owned.push(tracing); // closed last but for the meters: flushes the spans of the stop
       owned.push(meters::close);
       owned.push(new StandardMeters(meters));
-      ServiceParts parts = assembly.build(own, new Startup(server, meters, tracing, owned));
+      NettyTransport transport = NettyTransport.open(transportSettings);
+      owned.push(transport); // its event loops close after the server and the service's channels
+      ServiceParts parts =
+          assembly.build(own, new Startup(server, meters, tracing, owned, transport));
       parts.transports().forEach(owned::push); // stopped with gRPC (RunningService#stop)
       ScheduledExecutorService readiness = readinessScheduler(name);
       owned.push(readiness::shutdownNow);
       ServerTls serverTls = tls.isPresent() ? startTls(tls.get(), owned) : null;
-      NettyTransport transport = NettyTransport.open(transportSettings);
-      owned.push(transport); // its event loops close after the gRPC server has stopped
       ServerBuilder<?> builder =
           GrpcServer.nettyBuilder(
               server,

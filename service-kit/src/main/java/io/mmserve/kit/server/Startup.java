@@ -1,5 +1,6 @@
 package io.mmserve.kit.server;
 
+import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mmserve.kit.tracing.Tracing;
 import java.util.Deque;
@@ -15,17 +16,24 @@ public final class Startup {
   private final MeterRegistry meters;
   private final Tracing tracing;
   private final Deque<AutoCloseable> closeFirst;
+  private final NettyTransport transport;
 
   /**
    * @param closeFirst the runner's resources, closed from the head: what is handed over here is
    *     pushed onto it
+   * @param transport the server's event loops, which {@link #onServerEventLoops} puts channels on
    */
   Startup(
-      ServerConfig server, MeterRegistry meters, Tracing tracing, Deque<AutoCloseable> closeFirst) {
+      ServerConfig server,
+      MeterRegistry meters,
+      Tracing tracing,
+      Deque<AutoCloseable> closeFirst,
+      NettyTransport transport) {
     this.server = server;
     this.meters = meters;
     this.tracing = tracing;
     this.closeFirst = closeFirst;
+    this.transport = transport;
   }
 
   /** The settings every server shares (ports, message size, shutdown grace). */
@@ -44,6 +52,16 @@ public final class Startup {
    */
   public Tracing tracing() {
     return tracing;
+  }
+
+  /**
+   * {@code builder}, its channel put on the gRPC server's I/O threads ({@link
+   * NettyTransport#applyTo(ManagedChannelBuilder)}): a service whose calls wait on another
+   * service's answers writes them back without a hand-off between threads. The channel must be
+   * closed through {@link #closeOnStop}, so that it closes before the event loops.
+   */
+  public ManagedChannelBuilder<?> onServerEventLoops(ManagedChannelBuilder<?> builder) {
+    return transport.applyTo(builder);
   }
 
   /**

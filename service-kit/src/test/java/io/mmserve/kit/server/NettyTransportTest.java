@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
@@ -24,6 +27,7 @@ import io.mmserve.kit.server.NettyTransport.Wanted;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -113,6 +117,44 @@ class NettyTransportTest {
   }
 
   @Test
+  void applyTo_putsAClientChannelOnTheServersEventLoops() throws Exception {
+    try (NettyTransport transport =
+        NettyTransport.open(new Settings(Wanted.NIO, CallExecutor.DIRECT))) {
+      GrpcServer server = threadNamingServer(transport);
+      ManagedChannelBuilder<?> plain =
+          Grpc.newChannelBuilder("127.0.0.1:" + server.port(), InsecureChannelCredentials.create());
+      ManagedChannel channel = transport.applyTo(plain).directExecutor().build();
+      try {
+        CompletableFuture<String> answeredOn = new CompletableFuture<>();
+        SimpleServiceGrpc.newStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .unaryRpc(
+                SimpleRequest.getDefaultInstance(),
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(SimpleResponse value) {
+                    answeredOn.complete(Thread.currentThread().getName());
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answeredOn.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+
+        String thread = answeredOn.get(10, TimeUnit.SECONDS);
+        assertTrue(thread.startsWith("grpc-nio-worker"), thread); // not grpc-default-worker-ELG
+      } finally {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        server.stop();
+      }
+    }
+  }
+
+  @Test
   void close_stopsTheEventLoopThreads() throws Exception {
     NettyTransport transport = NettyTransport.open(new Settings(Wanted.NIO, CallExecutor.DIRECT));
     threadOfOneCall(transport);
@@ -145,19 +187,7 @@ class NettyTransportTest {
    * numbers.
    */
   private static String threadOfOneCall(NettyTransport transport) throws Exception {
-    ServerConfig config =
-        new ServerConfig("127.0.0.1", 0, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(5));
-    GrpcServer server =
-        new GrpcServer(
-                GrpcServer.nettyBuilder(
-                    config,
-                    ConnectionLimits.standard(),
-                    InsecureServerCredentials.create(),
-                    transport),
-                List.of(new ThreadNamingService()),
-                config,
-                new SimpleMeterRegistry())
-            .start();
+    GrpcServer server = threadNamingServer(transport);
     ManagedChannel channel = GrpcChannels.plaintext("127.0.0.1:" + server.port(), 1 << 20);
     try {
       String name =
@@ -170,6 +200,19 @@ class NettyTransportTest {
       channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       server.stop();
     }
+  }
+
+  /** A started server on {@code transport} whose one method answers with its thread's name. */
+  private static GrpcServer threadNamingServer(NettyTransport transport) throws Exception {
+    ServerConfig config =
+        new ServerConfig("127.0.0.1", 0, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(5));
+    return new GrpcServer(
+            GrpcServer.nettyBuilder(
+                config, ConnectionLimits.standard(), InsecureServerCredentials.create(), transport),
+            List.of(new ThreadNamingService()),
+            config,
+            new SimpleMeterRegistry())
+        .start();
   }
 
   /** Answers with the name of the thread that ran the call. */
