@@ -172,7 +172,8 @@ public final class Main {
                     config.maxInboundMessageBytes(),
                     backendCredentials(config, startup),
                     startup.tracing(),
-                    startup::onServerEventLoops, // an answer is written back on the loop it came on
+                    startup
+                        ::onServerEventLoops, // backend answers arrive on the server's I/O threads
                     discovery.provider()),
                 startup.meters(),
                 startup.tracing().tracer(),

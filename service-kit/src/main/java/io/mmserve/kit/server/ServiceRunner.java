@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  *   <li>calls the {@link Assembly}, which builds the service's objects with {@code new}, hands what
  *       must be closed to {@link Startup#closeOnStop}, and may put its client channels on those
  *       event loops ({@link Startup#onServerEventLoops});
- *   <li>builds the gRPC server on the transport (health following the dependency's readiness, polled every {@link
- *       #READINESS_POLL}; TLS from {@link ServerTlsSettings} when {@code tls.cert-file} is set, its
- *       files polled on the thread {@code NAME-tls-reload}) and the admin HTTP server ({@code
- *       /metrics}, {@code /healthz} answering what gRPC health answers);
+ *   <li>builds the gRPC server on the transport (health following the dependency's readiness,
+ *       polled every {@link #READINESS_POLL}; TLS from {@link ServerTlsSettings} when {@code
+ *       tls.cert-file} is set, its files polled on the thread {@code NAME-tls-reload}) and the
+ *       admin HTTP server ({@code /metrics}, {@code /healthz} answering what gRPC health answers);
  *   <li>installs the shutdown hook: everything is built, nothing listens yet;
  *   <li>starts the service's other {@link Transport}s, the admin server, then the gRPC server (so
  *       health says SERVING only once every port is bound), and logs {@code "NAME serving on
