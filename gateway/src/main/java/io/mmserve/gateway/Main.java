@@ -164,6 +164,7 @@ public final class Main {
       discovery.configureClient(); // no way to the API: stop now, not at the first call
     }
     VersionRouter router = config.canary().router(n -> ThreadLocalRandom.current().nextInt(n));
+    // the backends' channels on the server's I/O threads: their answers need no thread hand-off
     BackendStack backends =
         startup.closeOnStop(
             new BackendStack(
@@ -172,8 +173,7 @@ public final class Main {
                     config.maxInboundMessageBytes(),
                     backendCredentials(config, startup),
                     startup.tracing(),
-                    startup
-                        ::onServerEventLoops, // backend answers arrive on the server's I/O threads
+                    startup::onServerEventLoops,
                     discovery.provider()),
                 startup.meters(),
                 startup.tracing().tracer(),
