@@ -164,7 +164,8 @@ public final class Main {
       discovery.configureClient(); // no way to the API: stop now, not at the first call
     }
     VersionRouter router = config.canary().router(n -> ThreadLocalRandom.current().nextInt(n));
-    // the backends' channels on the server's I/O threads: their answers need no thread hand-off
+    // the backends' channels on the server's I/O threads: an answer arriving on the thread of its
+    // caller's connection is written back without a hand-off
     BackendStack backends =
         startup.closeOnStop(
             new BackendStack(

@@ -163,17 +163,17 @@ public final class Thumbnailer implements AutoCloseable {
   /**
    * One thumbnail per item, in order ({@link #make} for an image, an empty string for an item that
    * is not one), made on this thumbnailer's executor; done at once when thumbnails are off or no
-   * item is an image.
+   * item is an image. The executor reads {@code items} later: it must not change (a request's item
+   * list never does).
    */
   public ListenableFuture<List<ByteString>> makeAll(List<GalleryItem> items) {
     if (!settings.enabled() || items.stream().noneMatch(GalleryItem::hasImage)) {
       return Futures.immediateFuture(Collections.nCopies(items.size(), ByteString.EMPTY));
     }
-    List<GalleryItem> copy = List.copyOf(items);
     return executor.submit(
         () -> {
-          List<ByteString> out = new ArrayList<>(copy.size());
-          for (GalleryItem item : copy) {
+          List<ByteString> out = new ArrayList<>(items.size());
+          for (GalleryItem item : items) {
             out.add(item.hasImage() ? make(item.getImage()) : ByteString.EMPTY);
           }
           return out;

@@ -1,6 +1,7 @@
 package io.mmserve.gateway.thumbnail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -68,7 +69,7 @@ class ThumbnailerTest {
 
       ListenableFuture<List<ByteString>> made = thumbnailer.makeAll(items);
 
-      assertTrue(!made.isDone());
+      assertFalse(made.isDone());
       assertEquals(0.0, count("made"));
       hold.countDown();
       List<ByteString> thumbnails = made.get(30, TimeUnit.SECONDS);
