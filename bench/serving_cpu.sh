@@ -13,7 +13,10 @@
 # ticks per thread from /proc/PID/task (bench/thread_cpu.py), read the encoder's mmserve_batch_size,
 # stop both (by PID). The CPU per text is split by thread: the encoder's model (its batcher thread
 # and ONNX Runtime's threads), the JIT compilers (shown apart: they fall as the JVMs warm up), and
-# the rest, which is the serving path ("hop": the gateway and the encoder less its model). ONNX
+# the rest, which is the serving path ("hop": the gateway and the encoder less its model). The
+# gateway's other backends (vision-encoder-svc, fusion-svc, gallery-svc) run once for the whole run
+# from this tree's jars on BASE_PORT+2..4 and are not measured: without them the gateway would keep
+# reconnecting to their ports (every 250 ms, BackendPool), 3-4% of its CPU. ONNX
 # Runtime then runs the text encoder in-process at the mean batch size the encoder formed
 # (io.mmserve.bench.OnnxBaseline) for reference. With PROFILE=1 a last round per side runs with JFR
 # on both services during the measured window and prints each one's hottest methods (jfr view
@@ -51,16 +54,43 @@ TEXT_ADMIN=$((ADMIN_BASE_PORT + 1))
 
 work="$(mktemp -d)"
 pids=()
+others=()
 stop_services() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   pids=()
 }
-trap 'stop_services; rm -rf "$work"' EXIT
+trap 'stop_services; for p in "${others[@]}"; do kill "$p" 2>/dev/null || true; done; wait; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
 jar_of() { # dir module
   if [[ $1 == . ]]; then echo "$2/target/$2.jar"; else echo "$1/$2.jar"; fi
+}
+
+wait_healthy() { # admin ports...; every process in pids and others must stay alive
+  local deadline=$((SECONDS + 180))
+  for admin in "$@"; do
+    until curl -fsS "http://127.0.0.1:$admin/healthz" >/dev/null 2>&1; do
+      for pid in "${pids[@]}" "${others[@]}"; do
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$work"/*.log >&2; exit 1; }
+      done
+      ((SECONDS < deadline)) || { echo "serving_cpu.sh: not healthy" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
+      sleep 0.5
+    done
+  done
+}
+
+start_others() { # the gateway's backends that are not measured, from this tree, for the whole run
+  local svc i=2
+  for svc in vision-encoder-svc fusion-svc gallery-svc; do
+    local extra="--model.packs=models/shapes-clip"
+    [[ $svc == gallery-svc ]] && extra="--data.dir=$work/gallery"
+    java -jar "$svc/target/$svc.jar" --grpc.host=127.0.0.1 --admin.host=127.0.0.1 \
+      --grpc.port=$((BASE_PORT + i)) --admin.port=$((ADMIN_BASE_PORT + i)) $extra >"$work/$svc.log" 2>&1 &
+    others+=($!)
+    i=$((i + 1))
+  done
+  wait_healthy $((ADMIN_BASE_PORT + 2)) $((ADMIN_BASE_PORT + 3)) $((ADMIN_BASE_PORT + 4))
 }
 
 start_side() { # jardir flags
@@ -76,16 +106,7 @@ start_side() { # jardir flags
     --vision-encoder.target=127.0.0.1:$((BASE_PORT + 2)) --fusion.target=127.0.0.1:$((BASE_PORT + 3)) \
     --gallery.target=127.0.0.1:$((BASE_PORT + 4)) $flags >"$work/gateway.log" 2>&1 &
   pids+=($!)
-  local deadline=$((SECONDS + 180))
-  for admin in $TEXT_ADMIN $GW_ADMIN; do
-    until curl -fsS "http://127.0.0.1:$admin/healthz" >/dev/null 2>&1; do
-      for pid in "${pids[@]}"; do
-        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$work"/*.log >&2; exit 1; }
-      done
-      ((SECONDS < deadline)) || { echo "serving_cpu.sh: not healthy" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
-      sleep 0.5
-    done
-  done
+  wait_healthy $TEXT_ADMIN $GW_ADMIN
 }
 
 grpc_load() { # seconds warmup [extra]
@@ -155,6 +176,7 @@ async_profiler() { # the agent library, from Maven into ~/.cache on first use
 ASYNC_LIB=""
 if [[ $PROFILE == async ]]; then ASYNC_LIB="$(async_profiler)"; fi
 
+start_others
 sides=("$@")
 for round in $(seq "$ROUNDS"); do
   for side in "${sides[@]}"; do

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Encoder variants side by side in process: for each pack of {@code --packs} (for example the CLIP
@@ -34,12 +35,15 @@ import java.util.Map;
  * the longest (as text-encoder-svc does); vision batches hold {@code --image} preprocessed as
  * vision-encoder-svc does. The variants alternate within each of {@code --rounds} rounds, so all
  * see the same load. Prints one JSON line per run (items per second, the process's CPU ms per
- * item).
+ * item). With {@code --callers N} that many threads call the model at once (as an encoder with
+ * {@code batching.max-in-flight=N} does), each with its own batch; {@code --intra-op-threads} sets
+ * ONNX Runtime's threads per call (0, the services' default: one per core).
  *
  * <pre>
  * java -cp bench/jmh/target/benchmarks.jar io.mmserve.bench.EncoderVariantBench \
  *     --packs DIR[,DIR...] [--precisions fp32,int8] [--encoders text,vision] [--batch 16] \
- *     [--duration 10s] [--warmup 3s] [--rounds 2] [--image bench/data/photo_640x480.jpg]
+ *     [--duration 10s] [--warmup 3s] [--rounds 2] [--image bench/data/photo_640x480.jpg] \
+ *     [--callers 1] [--intra-op-threads 0]
  * </pre>
  */
 public final class EncoderVariantBench {
@@ -53,6 +57,8 @@ public final class EncoderVariantBench {
     double seconds = 10;
     double warmup = 3;
     int rounds = 2;
+    int callers = 1;
+    int intraOpThreads = OnnxRuntimeConfig.DEFAULT_INTRA_OP_THREADS;
     Path image = RepoFiles.benchData("photo_640x480.jpg");
     for (int i = 0; i + 1 < args.length; i += 2) {
       String value = args[i + 1];
@@ -69,6 +75,8 @@ public final class EncoderVariantBench {
         case "--warmup" -> warmup = seconds(value);
         case "--rounds" -> rounds = Integer.parseInt(value);
         case "--image" -> image = Path.of(value);
+        case "--callers" -> callers = Integer.parseInt(value);
+        case "--intra-op-threads" -> intraOpThreads = Integer.parseInt(value);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -84,16 +92,27 @@ public final class EncoderVariantBench {
                   ? textInputs(loaded, batch)
                   : visionInputs(loaded, image, batch);
           for (ModelPrecision precision : precisions) {
-            double[] r = run(loaded, encoder, precision, inputs, warmup, seconds);
+            double[] r =
+                run(
+                    loaded,
+                    encoder,
+                    precision,
+                    inputs,
+                    new Callers(callers, intraOpThreads),
+                    warmup,
+                    seconds);
             System.out.printf(
                 Locale.ROOT,
                 "{\"round\": %d, \"pack\": \"%s\", \"encoder\": \"%s\", \"precision\": \"%s\","
-                    + " \"batch\": %d, \"items_per_s\": %.2f, \"cpu_ms_per_item\": %.2f}%n",
+                    + " \"batch\": %d, \"callers\": %d, \"intra_op_threads\": %d,"
+                    + " \"items_per_s\": %.2f, \"cpu_ms_per_item\": %.2f}%n",
                 round,
                 pack,
                 encoder,
                 precision.name().toLowerCase(Locale.ROOT),
                 batch,
+                callers,
+                intraOpThreads,
                 r[0],
                 r[1]);
           }
@@ -102,14 +121,19 @@ public final class EncoderVariantBench {
     }
   }
 
+  /** How the model is called: by how many threads at once, each call on how many threads. */
+  private record Callers(int threads, int intraOpThreads) {}
+
   /** {items per second, process CPU ms per item} of one measured run after its warm-up. */
   private static double[] run(
       ModelPack pack,
       String encoder,
       ModelPrecision precision,
       Map<String, Tensor> inputs,
+      Callers callers,
       double warmup,
-      double seconds) {
+      double seconds)
+      throws InterruptedException {
     EncoderSpec spec =
         encoder.equals("text")
             ? pack.manifest().text().orElseThrow().encoder()
@@ -119,29 +143,47 @@ public final class EncoderVariantBench {
     try (OnnxRuntimeBackend backend =
         OnnxRuntimeBackend.open(
             new OnnxRuntimeConfig(
-                OnnxRuntimeConfig.DEFAULT_INTRA_OP_THREADS,
+                callers.intraOpThreads(),
                 OnnxRuntimeConfig.DEFAULT_INTER_OP_THREADS,
                 OnnxRuntimeConfig.DEFAULT_OPTIMIZATION),
             List.of(BackendModel.of(name, spec, precision)))) {
-      runFor(backend, name, inputs, warmup);
+      runFor(backend, name, inputs, callers.threads(), warmup);
       long cpu0 = processCpuNanos();
       long t0 = System.nanoTime();
-      long calls = runFor(backend, name, inputs, seconds);
+      long calls = runFor(backend, name, inputs, callers.threads(), seconds);
       double elapsed = (System.nanoTime() - t0) / 1e9;
       double cpuMs = (processCpuNanos() - cpu0) / 1e6;
       return new double[] {calls * items / elapsed, cpuMs / (calls * items)};
     }
   }
 
+  /** Model calls made by {@code threads} threads calling back to back for {@code seconds}. */
   private static long runFor(
-      OnnxRuntimeBackend backend, String name, Map<String, Tensor> inputs, double seconds) {
+      OnnxRuntimeBackend backend,
+      String name,
+      Map<String, Tensor> inputs,
+      int threads,
+      double seconds)
+      throws InterruptedException {
     long end = System.nanoTime() + (long) (seconds * 1e9);
-    long calls = 0;
-    do {
-      backend.infer(name, inputs);
-      calls++;
-    } while (System.nanoTime() < end);
-    return calls;
+    AtomicLong calls = new AtomicLong();
+    List<Thread> running = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      running.add(
+          Thread.ofPlatform()
+              .name("caller-" + t)
+              .start(
+                  () -> {
+                    do {
+                      backend.infer(name, inputs);
+                      calls.incrementAndGet();
+                    } while (System.nanoTime() < end);
+                  }));
+    }
+    for (Thread thread : running) {
+      thread.join();
+    }
+    return calls.get();
   }
 
   /** The captions, cycled to {@code batch} rows, padded to the default bucket of the longest. */
