@@ -5,6 +5,7 @@
                                            the base64 of IMAGE (ghz sends bytes fields as base64)
   ghz_report.py rps RESULT                 the rps of one ghz JSON result
   ghz_report.py line RESULT                a one-line summary of one ghz JSON result
+  ghz_report.py fields RESULT              "rps p50_ms p99_ms failed_calls" of one ghz JSON result
   ghz_report.py capacity RATE=RESULT...    the open-loop capacity of fixed-rate probes given in rising
                                            order: the highest rate that was sustained (rps at least
                                            SUSTAINED of it, no errors) with p50 at most FLAT_P50 x and
@@ -66,6 +67,20 @@ def errors(result):
 
 def requests(result):
     return sum((result.get("statusCodeDistribution") or {}).values())
+
+
+def failed(result):
+    """Calls that did not end OK."""
+    return sum(n for code, n in (result.get("statusCodeDistribution") or {}).items() if code != "OK")
+
+
+def fields(result):
+    """'rps p50_ms p99_ms failed', space-separated, for shell scripts (0 for a missing percentile)."""
+    p50, p99 = (percentile_ms(result, p) for p in (50, 99))
+    return (
+        f"{result.get('rps', 0):.2f} {0 if math.isnan(p50) else p50:.1f} "
+        f"{0 if math.isnan(p99) else p99:.1f} {failed(result)}"
+    )
 
 
 def line(result):
@@ -223,6 +238,8 @@ def main(argv):
         prepare(argv[2], argv[3], argv[4])
     elif len(argv) == 3 and argv[1] == "rps":
         print(f"{load(argv[2]).get('rps', 0):.3f}")
+    elif len(argv) == 3 and argv[1] == "fields":
+        print(fields(load(argv[2])))
     elif len(argv) == 3 and argv[1] == "line":
         print(line(load(argv[2])))
     elif len(argv) >= 3 and argv[1] == "capacity":

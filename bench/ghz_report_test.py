@@ -147,6 +147,11 @@ class GhzReportTest(unittest.TestCase):
             doc.read_text(),
         )
 
+    def test_fields_givesRpsP50P99AndFailedCallsForShellScripts(self):
+        r = result(812.345, 10.04, 20.0, 31.06, {"OK": 900, "UNAVAILABLE": 7, "DEADLINE_EXCEEDED": 2})
+        self.assertEqual(ghz_report.fields(r), "812.35 10.0 31.1 9")
+        self.assertEqual(ghz_report.fields({"rps": 0}), "0.00 0.0 0.0 0")
+
     def test_prepare_replacesTheImagePlaceholderWithBase64(self):
         config = self.dir / "c.json"
         config.write_text(json.dumps({"call": "x", "data": {"images": [{"encoded": "@IMAGE@"}]}}))

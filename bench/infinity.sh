@@ -109,13 +109,7 @@ cpu() { python3 bench/infinity/proc_cpu.py "$1"; }
 load_mmserve() { # precision modality concurrency -> "rps p50 p99 errors"
   "$ghz" --config "$work/$2.json" -c "$3" -z "$DURATION" --format json --output "$work/out.json" \
     --duration-stop ignore "${gateway_target[$1]}" >/dev/null 2>&1 || true
-  python3 - "$work/out.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-errs = sum(v for k, v in r.get("statusCodeDistribution", {}).items() if k != "OK")
-lat = {d["percentage"]: d["latency"] / 1e6 for d in r.get("latencyDistribution") or []}
-print(f'{r["rps"]:.2f} {lat.get(50, 0):.1f} {lat.get(99, 0):.1f} {errs}')
-PY
+  python3 bench/ghz_report.py fields "$work/out.json"
 }
 load_infinity() { # modality concurrency
   local what=(--text "$TEXT")

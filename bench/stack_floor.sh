@@ -66,16 +66,10 @@ batch_totals() { # admin port -> "sum count" of mmserve_batch_size
     END {printf "%.0f %.0f\n", s, c}'
 }
 
-ghz_run() { # modality duration -> "rps p50 errors"
+ghz_run() { # modality duration -> "rps p50 p99 errors"
   "$ghz" --config "$work/$1.json" -c "$CONCURRENCY" -z "$2" --format json --output "$work/out.json" \
     --duration-stop ignore "127.0.0.1:$BASE_PORT" >/dev/null 2>&1 || true
-  python3 - "$work/out.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-errs = sum(v for k, v in r.get("statusCodeDistribution", {}).items() if k != "OK")
-lat = {d["percentage"]: d["latency"] / 1e6 for d in r.get("latencyDistribution") or []}
-print(f'{r["rps"]:.2f} {lat.get(50, 0):.1f} {errs}')
-PY
+  python3 bench/ghz_report.py fields "$work/out.json"
 }
 
 measure() { # label flags modality round
@@ -106,7 +100,7 @@ measure() { # label flags modality round
   cpu1=$(python3 bench/infinity/proc_cpu.py "$stack")
   read -r s1 c1 < <(batch_totals $admin)
   stop_stack
-  read -r rps p50 errs <<<"$r"
+  read -r rps p50 _ errs <<<"$r"
   local items
   items=$(python3 -c "print(round($rps * ${DURATION%s}))")
   python3 bench/thread_cpu.py diff "$work/threads0.json" "$work/threads1.json" "$((items > 0 ? items : 1))" \
