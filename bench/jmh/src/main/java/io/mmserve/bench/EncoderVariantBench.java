@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Encoder variants side by side in process: for each pack of {@code --packs} (for example the CLIP
@@ -167,6 +168,7 @@ public final class EncoderVariantBench {
       throws InterruptedException {
     long end = System.nanoTime() + (long) (seconds * 1e9);
     AtomicLong calls = new AtomicLong();
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
     List<Thread> running = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       running.add(
@@ -174,14 +176,21 @@ public final class EncoderVariantBench {
               .name("caller-" + t)
               .start(
                   () -> {
-                    do {
-                      backend.infer(name, inputs);
-                      calls.incrementAndGet();
-                    } while (System.nanoTime() < end);
+                    try {
+                      do {
+                        backend.infer(name, inputs);
+                        calls.incrementAndGet();
+                      } while (System.nanoTime() < end && failure.get() == null);
+                    } catch (RuntimeException e) {
+                      failure.compareAndSet(null, e);
+                    }
                   }));
     }
     for (Thread thread : running) {
       thread.join();
+    }
+    if (failure.get() != null) {
+      throw failure.get(); // a failed call must not pass for a slower run
     }
     return calls.get();
   }
