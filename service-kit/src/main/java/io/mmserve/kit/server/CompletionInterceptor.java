@@ -15,8 +15,10 @@ import java.util.function.LongSupplier;
 /**
  * Calls {@link #callCompleted} exactly once per call with the final status and the time since the
  * call started: when the server closes the call, or with {@code CANCELLED} when the client cancels
- * it (or its deadline passes) first. The call's span is the one current when the call starts (the
- * tracing interceptor's, outside this one), invalid when tracing is off.
+ * it (or its deadline passes) first. A call the transport refused for its request bytes ({@link
+ * InboundBytes}) also ends as cancelled here; it is reported with the status its caller got. The
+ * call's span is the one current when the call starts (the tracing interceptor's, outside this
+ * one), invalid when tracing is off.
  */
 abstract class CompletionInterceptor implements ServerInterceptor {
   private final LongSupplier nanoTime;
@@ -60,7 +62,9 @@ abstract class CompletionInterceptor implements ServerInterceptor {
       @Override
       public void onCancel() {
         if (done.compareAndSet(false, true)) {
-          callCompleted(method, Status.CANCELLED, nanoTime.getAsLong() - start, headers, span);
+          Status refusal = InboundBytes.refusalOfCurrentCall();
+          Status status = refusal != null ? refusal : Status.CANCELLED;
+          callCompleted(method, status, nanoTime.getAsLong() - start, headers, span);
         }
         super.onCancel();
       }

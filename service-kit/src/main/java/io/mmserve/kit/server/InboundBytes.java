@@ -1,5 +1,6 @@
 package io.mmserve.kit.server;
 
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Filter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,10 @@ import org.slf4j.LoggerFactory;
  * would fill the log), so that one record is filtered out of its logger.
  *
  * <p>Meters: the gauge {@value #IN_FLIGHT} (bytes held now) and the counter {@value #REFUSED}
- * tagged with {@code method}.
+ * tagged with {@code method}. The interceptors see a refused call only as cancelled (the transport
+ * ends it before the service answers); {@link #refusalOfCurrentCall()} gives them the status the
+ * caller got instead, so the request metrics and the request log count it as UNAVAILABLE or
+ * RESOURCE_EXHAUSTED, not CANCELLED.
  */
 public final class InboundBytes extends ServerStreamTracer.Factory {
   public static final String KEY = "grpc.max-inbound-bytes-in-flight";
@@ -54,6 +59,10 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
   public static final long SMALL_BYTES = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(InboundBytes.class);
+
+  /** The status a call was refused with, set in the call's context by its tracer. */
+  private static final Context.Key<AtomicReference<Status>> REFUSAL =
+      Context.key("mmserve-inbound-refusal");
 
   /** grpc-java's logger of failed reads; kept here, or its filter could go with a collected one. */
   private static final java.util.logging.Logger GRPC_STREAM_LOG =
@@ -128,6 +137,15 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
     return held.get();
   }
 
+  /**
+   * The status the current call (the one whose context is current) was refused with, or null when
+   * this class did not refuse it.
+   */
+  static Status refusalOfCurrentCall() {
+    AtomicReference<Status> refusal = REFUSAL.get();
+    return refusal == null ? null : refusal.get();
+  }
+
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     return new Call(fullMethodName);
@@ -137,10 +155,16 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
   private final class Call extends ServerStreamTracer {
     private final String method;
     private final AtomicLong mine = new AtomicLong();
+    private final AtomicReference<Status> refusal = new AtomicReference<>();
     private volatile boolean done; // refused or closed: later reads are not counted
 
     Call(String method) {
       this.method = method;
+    }
+
+    @Override
+    public Context filterContext(Context context) {
+      return context.withValue(REFUSAL, refusal);
     }
 
     @Override
@@ -181,6 +205,7 @@ public final class InboundBytes extends ServerStreamTracer.Factory {
     /** Marks this call refused, releases its bytes, counts and logs the refusal. */
     private Refusal refuse(Status status) {
       done = true;
+      refusal.set(status);
       held.addAndGet(-mine.getAndSet(0));
       Counter.builder(REFUSED)
           .description("Calls refused for the request bytes the server holds or one request")

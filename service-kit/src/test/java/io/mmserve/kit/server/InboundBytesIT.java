@@ -88,6 +88,9 @@ class InboundBytesIT {
     assertTrue(message.startsWith(METHOD + ": overloaded: the server holds"), message);
     assertTrue(message.contains(InboundBytes.KEY + "=" + LIMIT), message);
     assertEquals(1, registry.get(InboundBytes.REFUSED).tag("method", METHOD).counter().count());
+    awaitTrue(
+        () -> callsEnded("UNAVAILABLE") == 1); // the request metrics count it as its caller saw it
+    assertEquals(0, callsEnded("CANCELLED"), "a refused call is not counted as cancelled");
     assertEquals("ok", call(request("small", 10)), "the connection still serves calls");
 
     service.answerOne();
@@ -100,6 +103,16 @@ class InboundBytesIT {
   void aMessageLargerThanTheBoundIsServedWhenItIsTheOnlyOne() {
     assertEquals("ok", call(request("large", 3_000_000)));
     awaitTrue(() -> heldBytes() == 0);
+  }
+
+  private long callsEnded(String status) {
+    var timer =
+        registry
+            .find(MetricsInterceptor.REQUESTS)
+            .tag("method", METHOD)
+            .tag("status", status)
+            .timer();
+    return timer == null ? 0 : timer.count();
   }
 
   private double heldBytes() {
