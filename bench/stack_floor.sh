@@ -11,7 +11,8 @@
 # (EmbedText with one 14-token caption, EmbedImage with bench/data/photo_640x480.jpg) for WARMUP, not recorded,
 # then DURATION recorded: items/s, p50, errors, CPU ms per item of the stack's whole process tree (from /proc,
 # bench/infinity/proc_cpu.py) and of its services' threads by kind (bench/thread_cpu.py: model = the batchers and
-# ONNX Runtime's threads, jit = the JIT compilers, io = gRPC threads, rest = GC, decoding and the others), and
+# ONNX Runtime's threads, jit = the JIT compilers, io = gRPC threads, prep = the vision encoder's image-prepare
+# threads that decode and preprocess, rest = GC and the others), and
 # the items per model call the encoder formed (its mmserve_batch_size); stop the stack. Then the floor: ONNX Runtime in process (EncoderVariantBench) at batch 16 for each of FLOORS
 # ("CALLERSxTHREADS": threads calling the model at once, each call on that many intra-op threads), and with the
 # first of FLOORS at each batch the stack formed (rounded); the table gives the stack's items/s over the best
@@ -110,10 +111,10 @@ measure() { # label flags modality round
 import json, sys
 label, modality, rnd, load, rps, p50, errs, items, calls, cpu0, cpu1, secs, threads = sys.argv[1:]
 rps = float(rps)
-groups = {"model": 0.0, "jit": 0.0, "io": 0.0, "rest": 0.0}
+groups = {"model": 0.0, "jit": 0.0, "io": 0.0, "prep": 0.0, "rest": 0.0}
 for line in open(threads):  # us per item, summed over the services
     t = json.loads(line)
-    for g in ("model", "jit", "io"):
+    for g in ("model", "jit", "io", "prep"):
         groups[g] += t[g] / 1000
     groups["rest"] += (t["gc"] + t["other"]) / 1000
 print(json.dumps({"label": label, "modality": modality, "round": int(rnd), "load": float(load), "rps": rps,
@@ -170,14 +171,14 @@ for f in floors:
     print(f"| {f['encoder']} | {f['batch']} | {config(f)} | {f['items_per_s']:.1f} | {f['cpu_ms_per_item']:.1f} |")
 print(f"\nFull stack, concurrency {concurrency}, {precision}:\n")
 print("| side | input | round | load | items/s | p50 ms | errors | items per model call | CPU ms/item "
-      "| model / jit / io / rest ms/item | / best floor at batch 16 | / floor at its batch |")
+      "| model / jit / io / prep / rest ms/item | / best floor at batch 16 | / floor at its batch |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
 for r in rows:
     enc = "text" if r["modality"] == "text" else "vision"
     f16 = best16[enc]
     own = floor.get((enc, max(1, round(r["batch"]))))
     ratio_own = f"{r['rps'] / own['items_per_s']:.2f}" if own else "n/a"
-    split = " / ".join("%.2f" % r["threads_ms"][g] for g in ("model", "jit", "io", "rest"))
+    split = " / ".join("%.2f" % r["threads_ms"][g] for g in ("model", "jit", "io", "prep", "rest"))
     print(f"| {r['label']} | {r['modality']} | {r['round']} | {r['load']} | {r['rps']:.1f} | {r['p50']:.0f} "
           f"| {r['errors']} | {r['batch']:.1f} | {r['cpu_ms']:.1f} "
           f"| {split} "

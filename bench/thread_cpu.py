@@ -8,6 +8,7 @@ Groups, by thread name (Linux keeps the first 15 characters):
   io     grpc-*, the gRPC event loops and grpc-java's call executor (the serving path)
   model  mmserve-batcher-* (the batcher thread that runs the model) and threads named like the
          process ("java": ONNX Runtime's intra-op threads, which native code starts unnamed)
+  prep   image-prepare-* (the vision encoder's threads that decode and preprocess images)
   jit    C1/C2 compiler threads
   gc     G1 and GC threads
   other  everything else (timers, admin HTTP, metrics)
@@ -23,6 +24,8 @@ def group(name):
         return "io"
     if name.startswith("mmserve-batcher") or name == "java":
         return "model"
+    if name.startswith("image-prepare"):
+        return "prep"
     if name.startswith(("C1 Compiler", "C2 Compiler")):
         return "jit"
     if name.startswith(("G1 ", "GC ")):
@@ -55,7 +58,7 @@ def main():
     hz = os.sysconf("SC_CLK_TCK")
     for pid, now in after.items():
         was = before.get(pid, {})
-        groups = {g: 0 for g in ("io", "model", "jit", "gc", "other")}
+        groups = {g: 0 for g in ("io", "model", "prep", "jit", "gc", "other")}
         for tid, (name, ticks) in now.items():
             groups[group(name)] += ticks - was.get(tid, [name, 0])[1]
         print(json.dumps({"pid": int(pid), **{g: t * 1e6 / hz / items for g, t in groups.items()}}))

@@ -336,7 +336,9 @@ public final class ImageEncoder implements AutoCloseable {
         TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(),
         r -> {
-          Thread t = new Thread(r, "mmserve-vision-" + role + "-" + count.incrementAndGet());
+          // "image-prepare-1", "image-answer-1": Linux keeps 15 characters of a thread's name,
+          // enough to tell the two apart in top -H and bench/thread_cpu.py
+          Thread t = new Thread(r, "image-" + role + "-" + count.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
