@@ -26,7 +26,6 @@ import io.mmserve.kit.errors.StatusMapper;
 import io.mmserve.kit.tracing.Tracing;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -295,13 +294,12 @@ public final class BackendPool implements AutoCloseable {
     }
   }
 
-  /** Gives each call its own set of endpoints tried, for {@link GuardingPicker}. */
+  /** Gives each call its own {@link CallAttempts}, for {@link GuardingPicker}. */
   private static final class TriedEndpoints implements ClientInterceptor {
     @Override
     public <Q, R> ClientCall<Q, R> interceptCall(
         MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-      return next.newCall(
-          method, options.withOption(EndpointGuards.TRIED, ConcurrentHashMap.newKeySet()));
+      return next.newCall(method, options.withOption(EndpointGuards.ATTEMPTS, new CallAttempts()));
     }
   }
 

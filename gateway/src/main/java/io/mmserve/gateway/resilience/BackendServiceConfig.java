@@ -8,16 +8,19 @@ import java.util.Map;
  * The gRPC service config of a backend's channel, from its {@link ResilienceSettings}: the {@value
  * GuardingLoadBalancerProvider#POLICY} policy (circuit breakers and bulkheads) over {@code
  * least_request_experimental} or {@code round_robin}, client-side health checking of every endpoint
- * ({@code grpc.health.v1.Health/Watch}), a retry policy for UNAVAILABLE and ABORTED on every
- * method, and retry throttling. The JSON equivalent for the defaults:
+ * ({@code grpc.health.v1.Health/Watch}), and a retry policy for UNAVAILABLE and ABORTED on every
+ * method. The JSON equivalent for the defaults:
  *
  * <pre>{@code
  * {"loadBalancingConfig": [{"mmserve_endpoint_guard": {"choiceCount": 2}}],
  *  "healthCheckConfig": {"serviceName": ""},
  *  "methodConfig": [{"name": [{}], "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.01s",
- *      "maxBackoff": "0.2s", "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE", "ABORTED"]}}],
- *  "retryThrottling": {"maxTokens": 100, "tokenRatio": 0.2}}
+ *      "maxBackoff": "0.2s", "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE", "ABORTED"]}}]}
  * }</pre>
+ *
+ * <p>No {@code retryThrottling}: gRPC's would be one bucket for the whole channel, which a failing
+ * canary version could empty for the stable one. The {@code retry.throttling.*} settings go to
+ * {@link RetryThrottle} instead, a bucket per version, which the load-balancing policy consults.
  */
 public final class BackendServiceConfig {
   /** Codes whose call did not run or may safely run again: every backend call is a read. */
@@ -52,13 +55,7 @@ public final class BackendServiceConfig {
         "healthCheckConfig",
         Map.of("serviceName", ""),
         "methodConfig",
-        List.of(methodConfig),
-        "retryThrottling",
-        Map.of(
-            "maxTokens",
-            (double) retry.throttlingMaxTokens(),
-            "tokenRatio",
-            retry.throttlingTokenRatio()));
+        List.of(methodConfig));
   }
 
   /** A duration as the service config writes it: "0.010000000s". */

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -198,19 +197,24 @@ final class EndpointGuard {
    * A stream tracer factory for a call picked for this endpoint: it runs {@code inner} (the child
    * policy's own tracer, e.g. least_request's counting) and guards the stream.
    *
-   * @param tried the endpoints this call has been sent to, from the call's options; may be null
+   * @param attempts the call's attempts so far, from its options; may be null
    * @param retries counts an attempt that is a retry
+   * @param throttle told each attempt's outcome, in the call's scope
    * @param scope whose breaker is told the outcome
    */
   ClientStreamTracer.Factory tracing(
-      ClientStreamTracer.Factory inner, Set<String> tried, Runnable retries, String scope) {
+      ClientStreamTracer.Factory inner,
+      CallAttempts attempts,
+      Runnable retries,
+      RetryThrottle throttle,
+      String scope) {
     CircuitBreaker breaker = breaker(scope);
     return new ClientStreamTracer.Factory() {
       @Override
       public ClientStreamTracer newClientStreamTracer(
           ClientStreamTracer.StreamInfo info, Metadata headers) {
-        if (tried != null) {
-          tried.add(name);
+        if (attempts != null) {
+          attempts.tried.add(name);
         }
         // grpc gives a balancer's tracer no attempt count; the retry header has it
         if (headers.containsKey(PREVIOUS_ATTEMPTS)) {
@@ -218,7 +222,7 @@ final class EndpointGuard {
         }
         ClientStreamTracer delegate =
             inner == null ? NO_TRACER : inner.newClientStreamTracer(info, headers);
-        return new GuardedStream(delegate, breaker);
+        return new GuardedStream(delegate, breaker, attempts, throttle, scope);
       }
     };
   }
@@ -227,13 +231,24 @@ final class EndpointGuard {
   private final class GuardedStream extends ForwardingClientStreamTracer {
     private final ClientStreamTracer delegate;
     private final CircuitBreaker breaker;
+    private final CallAttempts attempts;
+    private final RetryThrottle throttle;
+    private final String scope;
     private final Instant start = clock.instant();
     // a stream that found the bulkhead full after its pick (a race) goes ahead uncounted
     private final boolean permit = bulkhead.tryAcquirePermission();
 
-    GuardedStream(ClientStreamTracer delegate, CircuitBreaker breaker) {
+    GuardedStream(
+        ClientStreamTracer delegate,
+        CircuitBreaker breaker,
+        CallAttempts attempts,
+        RetryThrottle throttle,
+        String scope) {
       this.delegate = delegate;
       this.breaker = breaker;
+      this.attempts = attempts;
+      this.throttle = throttle;
+      this.scope = scope;
     }
 
     @Override
@@ -250,6 +265,10 @@ final class EndpointGuard {
           bulkhead.onComplete();
         }
         record(breaker, status, Duration.between(start, clock.instant()).toNanos());
+        throttle.record(scope, status);
+        if (attempts != null && !status.isOk()) {
+          attempts.failed(status);
+        }
       }
     }
   }

@@ -16,7 +16,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +32,10 @@ final class EndpointGuards implements AutoCloseable {
       NameResolver.Args.Key.create("mmserve.endpoint-guards");
 
   /**
-   * The endpoints one call has been sent to, a mutable set per call (see {@link BackendPool}), so
-   * that a retry prefers an endpoint not tried yet.
+   * What one call's attempts left for its next pick, one per call (see {@link BackendPool}): the
+   * endpoints tried, so that a retry prefers another, and the last failure.
    */
-  static final CallOptions.Key<Set<String>> TRIED = CallOptions.Key.create("mmserve.tried");
+  static final CallOptions.Key<CallAttempts> ATTEMPTS = CallOptions.Key.create("mmserve.attempts");
 
   /**
    * The {@link BreakerScopes scope} of a call, whose breakers judge it (see {@link BackendPool}).
@@ -49,6 +48,7 @@ final class EndpointGuards implements AutoCloseable {
   private final MeterRegistry registry;
   private final Clock clock;
   private final BreakerScopes scopes;
+  private final RetryThrottle throttle;
   private final Map<String, EndpointGuard> guards = new LinkedHashMap<>(); // guarded by this
   private final Map<String, List<Meter>> meters = new LinkedHashMap<>(); // guarded by this
   private volatile List<EndpointGuard> snapshot = List.of();
@@ -56,6 +56,9 @@ final class EndpointGuards implements AutoCloseable {
   /** Every reason {@link #countRejected} is given. */
   static final List<String> REJECTED_REASONS =
       List.of("circuit_open", "bulkhead_full", "no_endpoints");
+
+  /** Every outcome {@code mmserve.backend.retries} counts. */
+  static final List<String> RETRY_OUTCOMES = List.of("retried", "throttled");
 
   /**
    * Registers the backend's retry and rejection counters at zero, so that dashboards and alerts see
@@ -72,7 +75,10 @@ final class EndpointGuards implements AutoCloseable {
     this.registry = registry;
     this.clock = clock;
     this.scopes = scopes;
-    retries();
+    this.throttle =
+        new RetryThrottle(
+            settings.retry().throttlingMaxTokens(), settings.retry().throttlingTokenRatio());
+    RETRY_OUTCOMES.forEach(this::retries);
     REJECTED_REASONS.forEach(this::rejected);
   }
 
@@ -129,18 +135,29 @@ final class EndpointGuards implements AutoCloseable {
     return snapshot;
   }
 
+  /** The retry throttle of this backend's calls, a bucket per scope. */
+  RetryThrottle throttle() {
+    return throttle;
+  }
+
   void countRetry() {
-    retries().increment();
+    retries("retried").increment();
+  }
+
+  void countThrottled() {
+    retries("throttled").increment();
   }
 
   void countRejected(String reason) {
     rejected(reason).increment();
   }
 
-  private Counter retries() {
+  private Counter retries(String outcome) {
     return Counter.builder("mmserve.backend.retries")
-        .description("Retries of backend calls, as gRPC's retry policy made them")
-        .tags("backend", backend, "outcome", "retried")
+        .description(
+            "Retries of backend calls gRPC's retry policy asked for: made, or withheld by the"
+                + " retry throttle of the call's version")
+        .tags("backend", backend, "outcome", outcome)
         .register(registry);
   }
 

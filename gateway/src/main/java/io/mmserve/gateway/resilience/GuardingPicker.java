@@ -21,6 +21,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * least_request_experimental chooses). When every endpoint refuses, the call is dropped (not
  * retried) with UNAVAILABLE and an {@link EndpointRefusedException} as the cause, which {@link
  * BackendPool} turns into the caller's status.
+ *
+ * <p>A retry (a pick for a call already sent) starts only while the {@link RetryThrottle} of the
+ * call's scope allows it; otherwise the call ends with its last attempt's failure, as gRPC's own
+ * throttling ends it, and counts as a throttled retry. gRPC's channel-wide throttling is off
+ * ({@link BackendServiceConfig}), so a failing canary version uses up only its own retries.
  */
 final class GuardingPicker extends SubchannelPicker {
   private final SubchannelPicker child;
@@ -43,7 +48,11 @@ final class GuardingPicker extends SubchannelPicker {
     if (!all.isEmpty() && all.stream().noneMatch(g -> g.circuitAdmits(scope))) {
       return refuse(all.stream().map(g -> g.name() + " circuit open").toList(), false, scope);
     }
-    Set<String> tried = args.getCallOptions().getOption(EndpointGuards.TRIED);
+    CallAttempts attempts = args.getCallOptions().getOption(EndpointGuards.ATTEMPTS);
+    Set<String> tried = attempts == null ? null : attempts.tried;
+    if (tried != null && !tried.isEmpty() && !guards.throttle().allowsRetry(scope)) {
+      return throttled(attempts, scope);
+    }
     List<String> refusals = new ArrayList<>();
     boolean full = false;
     Choice best = null;
@@ -83,7 +92,25 @@ final class GuardingPicker extends SubchannelPicker {
         chosen.subchannel(),
         chosen
             .guard()
-            .tracing(chosen.pick().getStreamTracerFactory(), tried, guards::countRetry, scope));
+            .tracing(
+                chosen.pick().getStreamTracerFactory(),
+                attempts,
+                guards::countRetry,
+                guards.throttle(),
+                scope));
+  }
+
+  /** Ends a call whose retry its scope's throttle withholds, with its last attempt's failure. */
+  private PickResult throttled(CallAttempts attempts, String scope) {
+    guards.countThrottled();
+    Status last = attempts.lastFailure();
+    String why =
+        "not retried: "
+            + guards.backend()
+            + (scope.isEmpty() ? "" : " (" + scope + ")")
+            + " failed too many attempts lately (retry.throttling.*)";
+    return PickResult.withDrop(
+        last != null ? last.augmentDescription(why) : Status.UNAVAILABLE.withDescription(why));
   }
 
   /** Whether {@code guard} has fewer calls in flight than {@code best}; a tie at random. */

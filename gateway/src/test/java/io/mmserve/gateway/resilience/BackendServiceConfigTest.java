@@ -39,7 +39,8 @@ class BackendServiceConfigTest {
                     "retryableStatusCodes",
                     List.of("UNAVAILABLE", "ABORTED")))),
         config.get("methodConfig"));
-    assertEquals(Map.of("maxTokens", 100.0, "tokenRatio", 0.2), config.get("retryThrottling"));
+    // throttled per version by RetryThrottle instead: gRPC's would be one bucket per channel
+    assertFalse(config.containsKey("retryThrottling"));
   }
 
   @Test

@@ -147,6 +147,8 @@ final class PoolFixture implements AutoCloseable {
     int bulkhead = 64;
     int windowSize = 100;
     int minimumCalls = 100;
+    int throttleTokens = 1000;
+    double throttleRatio = 1;
 
     /** A circuit opens after 2 calls that both failed, and half-opens after 1 s; no retries. */
     static Settings breaking() {
@@ -165,7 +167,12 @@ final class PoolFixture implements AutoCloseable {
               50, 100, Duration.ofHours(1), windowSize, minimumCalls, Duration.ofSeconds(1), 1),
           bulkhead,
           new ResilienceSettings.RetrySettings(
-              maxAttempts, Duration.ofMillis(1), Duration.ofMillis(5), 2.0, 1000, 1),
+              maxAttempts,
+              Duration.ofMillis(1),
+              Duration.ofMillis(5),
+              2.0,
+              throttleTokens,
+              throttleRatio),
           Duration.ofMillis(100));
     }
   }
