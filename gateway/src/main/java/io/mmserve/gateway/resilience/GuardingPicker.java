@@ -25,7 +25,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>A retry (a pick for a call already sent) starts only while the {@link RetryThrottle} of the
  * call's scope allows it; otherwise the call ends with its last attempt's failure, as gRPC's own
  * throttling ends it, and counts as a throttled retry. gRPC's channel-wide throttling is off
- * ({@link BackendServiceConfig}), so a failing canary version uses up only its own retries.
+ * ({@link BackendServiceConfig}), so a failing canary version uses up only its own retries. Unlike
+ * gRPC's, this also counts and may withhold a transparent retry (a stream that never reached the
+ * server): the picker cannot tell one from a retry of the policy.
  */
 final class GuardingPicker extends SubchannelPicker {
   private final SubchannelPicker child;
