@@ -257,7 +257,7 @@ public record GatewayConfig(
             config.getDuration(RETRY_INITIAL_BACKOFF, Duration.ofMillis(1), Duration.ofMinutes(1)),
             config.getDuration(RETRY_MAX_BACKOFF, Duration.ofMillis(1), Duration.ofMinutes(1)),
             config.getDouble(RETRY_MULTIPLIER, 1, 10),
-            // gRPC's retry throttling: 1..1000 tokens, a positive ratio
+            // retry throttling with gRPC's rules and bounds: 1..1000 tokens, a positive ratio
             config.getInt(RETRY_THROTTLING_MAX_TOKENS, 1, 1000),
             config.getDouble(RETRY_THROTTLING_TOKEN_RATIO, 0.001, 1000)),
         config.getDuration(SHED_PUSHBACK, Duration.ZERO, Duration.ofMinutes(1)));

@@ -62,18 +62,18 @@ public record ResilienceSettings(
       int halfOpenCalls) {}
 
   /**
-   * Retries of a failed backend call, as gRPC's retry policy and retry throttling: only codes where
-   * the call did not run or may safely run again (UNAVAILABLE, ABORTED), with exponential back-off
-   * and full jitter, honouring the backend's {@code grpc-retry-pushback-ms}, inside the caller's
-   * deadline.
+   * Retries of a failed backend call, as gRPC's retry policy and, with gRPC's rules but a bucket
+   * per routed model version, {@link RetryThrottle}: only codes where the call did not run or may
+   * safely run again (UNAVAILABLE, ABORTED), with exponential back-off and full jitter, honouring
+   * the backend's {@code grpc-retry-pushback-ms}, inside the caller's deadline.
    *
    * @param maxAttempts attempts in all, the first included; 1 turns retries off
    * @param initialBackoff the upper bound of the first random back-off
    * @param maxBackoff the largest back-off bound
    * @param multiplier growth of the bound per attempt
-   * @param throttlingMaxTokens gRPC retry throttling: the token bucket's size; a failed attempt
-   *     takes a token, and retries stop while at most half the tokens are left
-   * @param throttlingTokenRatio gRPC retry throttling: tokens a successful call puts back
+   * @param throttlingMaxTokens retry throttling: the size of each version's token bucket; a failed
+   *     attempt takes a token, and retries stop while at most half the tokens are left
+   * @param throttlingTokenRatio retry throttling: tokens a successful call puts back
    */
   public record RetrySettings(
       int maxAttempts,
