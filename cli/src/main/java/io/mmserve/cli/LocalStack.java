@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -131,16 +133,26 @@ final class LocalStack {
    */
   ServiceProcess awaitModuleDown(Consumer<ServiceProcess> onReplicaExit)
       throws InterruptedException {
+    Set<ServiceProcess> seen = new HashSet<>();
     while (true) {
-      List<ServiceProcess> alive = processes().stream().filter(ServiceProcess::isAlive).toList();
-      ServiceProcess exited = awaitExitAmong(alive);
-      String module = exited.spec().module();
-      boolean moduleAlive =
-          processes().stream().anyMatch(s -> s.spec().module().equals(module) && s.isAlive());
-      if (!moduleAlive) {
-        return exited;
+      // every exit not seen yet, in start order: two processes may have exited since the last
+      // wait, or the last replica of a module while the callback ran, and none may be missed
+      for (ServiceProcess exited : processes()) {
+        if (exited.isAlive() || !seen.add(exited)) {
+          continue;
+        }
+        String module = exited.spec().module();
+        boolean moduleAlive =
+            processes().stream().anyMatch(s -> s.spec().module().equals(module) && s.isAlive());
+        if (!moduleAlive) {
+          return exited;
+        }
+        onReplicaExit.accept(exited);
       }
-      onReplicaExit.accept(exited);
+      List<ServiceProcess> alive = processes().stream().filter(ServiceProcess::isAlive).toList();
+      if (!alive.isEmpty()) {
+        awaitExitAmong(alive);
+      }
     }
   }
 
@@ -256,8 +268,8 @@ final class LocalStack {
         + specs.stream().map(ServiceSpec::name).toList();
   }
 
-  private static ServiceProcess awaitExitAmong(List<ServiceProcess> services)
-      throws InterruptedException {
+  /** Blocks until one of {@code services} has exited. */
+  private static void awaitExitAmong(List<ServiceProcess> services) throws InterruptedException {
     CompletableFuture<?>[] exits =
         services.stream().map(ServiceProcess::onExit).toArray(CompletableFuture<?>[]::new);
     try {
@@ -265,7 +277,6 @@ final class LocalStack {
     } catch (ExecutionException e) {
       throw new IllegalStateException("waiting for a process exit failed", e);
     }
-    return services.stream().filter(s -> !s.isAlive()).findFirst().orElseThrow();
   }
 
   /** Sleeps for the poll interval, waking early if a service exits. */

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -137,12 +138,23 @@ class LocalStackTest {
         stack.awaitModuleDown(
             replica -> {
               reported.add(replica.name());
+              // the module's last replica exits while the stack is still reporting the first: it
+              // must not be missed (the wait used to go on for the other module's exit, for ever)
               stack.process("m#2").kill();
+              awaitExit(stack.process("m#2"));
             });
 
     assertEquals(List.of("m#1"), reported);
     assertEquals("m#2", down.name());
     assertTrue(stack.process("other").isAlive());
+  }
+
+  private static void awaitExit(ServiceProcess process) {
+    try {
+      process.onExit().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(process.name() + " did not exit after SIGKILL", e);
+    }
   }
 
   @Test
