@@ -23,9 +23,10 @@ PACKAGES=(libc6 libgcc-s1 libstdc++6 zlib1g libturbojpeg0 libwebp7)
 # Java SE, plus what the services or an operator reach besides it: jdk.unsupported (Netty, protobuf),
 # jdk.httpserver (the admin endpoint), jdk.management and jdk.jfr (metrics, diagnostics), jdk.naming.dns
 # (gRPC's DNS resolver), jdk.crypto.ec, jdk.zipfs, jdk.jcmd (`kubectl exec POD -- jcmd 1 Thread.print`).
-# jdk.incubator.vector: the Vector API of fusion-svc's match head and Lucene's vector scoring (the two images
-# resolve it, --add-modules in their entrypoints; see jlink below for what it takes to link it reproducibly).
-MODULES=java.se,jdk.unsupported,jdk.httpserver,jdk.management,jdk.management.jfr,jdk.jfr,jdk.naming.dns,jdk.crypto.ec,jdk.zipfs,jdk.jcmd,jdk.incubator.vector
+# Not jdk.incubator.vector (Lucene's Vector API scoring): with an incubator module in the set, JDK 25's jlink
+# writes jdk/internal/module/SystemModules$all.class in an order that changes from run to run (it iterates
+# hash sets whose order depends on a per-JVM random salt), and the image would not be reproducible.
+MODULES=java.se,jdk.unsupported,jdk.httpserver,jdk.management,jdk.management.jfr,jdk.jfr,jdk.naming.dns,jdk.crypto.ec,jdk.zipfs,jdk.jcmd
 JAVA_DIR=opt/java/openjdk
 USER_ID=65532
 # every file's modification time, and the image's creation time (Jib's default for application files)
@@ -178,16 +179,9 @@ assemble() {
     -rf "$work/debian.tar" home/nonroot
 
   mkdir -p "$work/java/$(dirname "$JAVA_DIR")"
-  # A class-data sharing archive (deterministic since JDK 21) makes every start faster.
-  # With an incubator module in the set, jlink writes jdk/internal/module/SystemModules$all.class in the
-  # iteration order of immutable sets (Set.of), which a per-JVM random salt decides: two runs gave two
-  # different images. A JVM recording an AOT configuration (-XX:AOTMode=record) takes that salt from the
-  # JDK build instead (the seed CDS uses for archived collections), so jlink runs as one: the same JDK
-  # writes the same bytes every time (ReproducibleImagesIT). The configuration file itself is thrown away.
-  "$java_home/bin/jlink" -J-XX:AOTMode=record -J-XX:AOTConfiguration="$work/jlink.aotconf" -J-Xlog:disable \
-    -J-Xlog:all=error:stderr --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files \
+  # a class-data sharing archive (deterministic since JDK 21) makes every start faster
+  "$java_home/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files \
     --compress=zip-6 --generate-cds-archive --output "$work/java/$JAVA_DIR" >&2
-  rm -f "$work/jlink.aotconf"
   deterministic_tar "$work/java" "$work/java.tar"
 
   local config manifest

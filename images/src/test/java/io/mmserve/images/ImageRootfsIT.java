@@ -91,6 +91,17 @@ class ImageRootfsIT {
     }
   }
 
+  /**
+   * Modules a service's jars refer to but load only when the runtime has them: the Vector API
+   * (jdk.incubator.vector) of Lucene's scorer and of fusion-svc's match head ({@code
+   * MatchKernels}), which base-image.sh leaves out because jlink does not link an incubator module
+   * reproducibly; both then run their scalar code.
+   */
+  private static final Map<ServiceImage, Set<String>> USED_ONLY_WHEN_PRESENT =
+      Map.of(
+          ServiceImage.GALLERY, Set.of("jdk.incubator.vector"),
+          ServiceImage.FUSION, Set.of("jdk.incubator.vector"));
+
   @ParameterizedTest
   @EnumSource(ServiceImage.class)
   void rootfs_javaRuntimeHasEveryModuleTheServiceNeeds(ServiceImage image) throws Exception {
@@ -119,6 +130,7 @@ class ImageRootfsIT {
     Set<String> needed = new TreeSet<>(Arrays.asList(lines[lines.length - 1].split(",")));
 
     needed.removeAll(runtime);
+    needed.removeAll(USED_ONLY_WHEN_PRESENT.getOrDefault(image, Set.of()));
     assertEquals(Set.of(), needed, "modules the service needs that the image's runtime lacks");
   }
 
@@ -182,18 +194,6 @@ class ImageRootfsIT {
       if (image == ServiceImage.GALLERY) {
         Path data = rootfs(image).resolve(ServiceImage.GALLERY_DATA).resolve("gallery");
         assertTrue(Files.isDirectory(data), "the default data.dir, created as uid 65532");
-      }
-      if (image == ServiceImage.FUSION) {
-        assertTrue(
-            service.logText().contains("match head: Vector API kernels (jdk.incubator.vector)"),
-            "the image's runtime links the Vector API and the entrypoint resolves it:\n"
-                + service.logText());
-      }
-      if (image == ServiceImage.GALLERY) {
-        assertTrue(
-            service.logText().contains("vector scoring: Lucene's Vector API kernels"),
-            "the image's runtime links the Vector API and the entrypoint resolves it:\n"
-                + service.logText());
       }
       if (image == ServiceImage.VISION_ENCODER) {
         assertTrue(

@@ -22,14 +22,6 @@ enum ServiceImage {
    */
   static final String GALLERY_DATA = "app/data";
 
-  /**
-   * The module the entrypoint's {@code --add-modules} names: the Vector API for the two services
-   * that use it, else java.base (always resolved: nothing added).
-   */
-  String addedModule() {
-    return this == FUSION || this == GALLERY ? "jdk.incubator.vector" : "java.base";
-  }
-
   /** The non-root user and group every image runs as. */
   static final String USER = "65532:65532";
 

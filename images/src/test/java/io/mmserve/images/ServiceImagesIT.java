@@ -107,7 +107,6 @@ class ServiceImagesIT {
             "/opt/java/openjdk/bin/java",
             "--enable-native-access=ALL-UNNAMED",
             "-XX:+ExitOnOutOfMemoryError",
-            "--add-modules=" + image.addedModule(),
             "-cp",
             "@/app/jib-classpath-file",
             image.mainClass()),
