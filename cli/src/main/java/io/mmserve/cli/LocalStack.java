@@ -127,9 +127,10 @@ final class LocalStack {
   }
 
   /**
-   * Blocks until a module has no running process left, and returns the last of its processes that
-   * exited. A replica that exits while others of its module still run is only reported to {@code
-   * onReplicaExit}: the stack keeps serving through the others.
+   * Blocks until a module has no running process left, and returns one of its processes that exited
+   * (the first in start order not reported yet, so the last one when they exit apart). A replica
+   * that exits while others of its module still run is only reported to {@code onReplicaExit}: the
+   * stack keeps serving through the others.
    */
   ServiceProcess awaitModuleDown(Consumer<ServiceProcess> onReplicaExit)
       throws InterruptedException {
